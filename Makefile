@@ -1,0 +1,54 @@
+# Hyperchains: the single entry point. `make demo` runs the main job, `make test` runs every test.
+# Both install the project-local toolchain (npm ci from package-lock.json) when it is missing.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+# forge, anvil and cast come from the repository's node_modules, never from PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+FORGE := $(CURDIR)/node_modules/.bin/forge
+CARGO ?= cargo
+
+.PHONY: all install build demo test test-sol test-rust fmt bench bindings clean help
+
+all: build
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+# npm ci runs only when package-lock.json changed since the last install.
+node_modules/.installed: package-lock.json package.json
+	@echo "==> installing the project toolchain (npm ci: forge, anvil, cast, solc-js, forge-std, OpenZeppelin)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.installed ## install forge/anvil/cast/solc-js/Solidity libraries into node_modules
+	@$(FORGE) --version | head -1
+
+build: install ## compile contracts and the Rust workspace
+	$(FORGE) build
+	$(CARGO) build --workspace
+
+demo: install ## bring up L1 + 2 hyperchains + relayer and show a hyperbridge transfer
+	@tools/demo.sh
+
+test: install test-sol test-rust ## everything: formatting, lints, forge tests, Rust tests
+
+test-sol: install
+	$(FORGE) fmt --check
+	$(FORGE) build
+	$(FORGE) test
+
+test-rust: install
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked
+
+fmt: install ## format Solidity and Rust
+	$(FORGE) fmt
+	$(CARGO) fmt --all
+
+bench: install ## performance table (see README)
+	@tools/bench.sh
+
+clean:
+	rm -rf out cache target

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice Net value a batch moves from its chain to another chain, in one L1 asset. The shared
+/// bridge moves `amount` of `token` from the batch's chain to `destinationChainId` when the batch
+/// executes. `token == address(0)` is ETH.
+struct AssetTransfer {
+    uint256 destinationChainId;
+    address token;
+    uint256 amount;
+}
+
+/// @notice What an operator commits for one batch on L1.
+/// @param batchNumber previous batch number + 1 (genesis is batch 0)
+/// @param newStateRoot the L2 state root after the batch's last block
+/// @param messagesRoot root of the batch's outbound messages tree (L2→L2 and L2→L1 messages, in
+/// outbox nonce order; `bytes32(0)` when the batch sent none)
+/// @param priorityOpsCount cumulative number of L1 priority messages the chain has processed
+/// @param priorityOpsHash cumulative rolling hash of those messages (`MessageHashing.rollPriorityHash`)
+/// @param importedRoots the Transaction Roots the chain's inbox imported during the batch, in order
+/// @param daCommitment what the chain's DA validator checks (e.g. keccak256 of the rollup pubdata)
+/// @param transfers net value moved to each other chain per L1 asset
+struct CommitBatchInfo {
+    uint64 batchNumber;
+    bytes32 newStateRoot;
+    bytes32 messagesRoot;
+    uint64 priorityOpsCount;
+    bytes32 priorityOpsHash;
+    bytes32[] importedRoots;
+    bytes32 daCommitment;
+    AssetTransfer[] transfers;
+}
+
+/// @notice The batch public input and the Transaction Root leaf. Shared by L1 settlement, the
+/// attestation verifier and the Rust `zkevm`/`prover` crates, which must produce identical bytes.
+library BatchHashing {
+    /// @notice The statement a batch proof (today: an attestation) is about.
+    /// keccak256(abi.encode(chainId, batchNumber, prevStateRoot, newStateRoot, messagesRoot,
+    ///   priorityOpsCount, priorityOpsHash, keccak256(abi.encode(importedRoots)), daCommitment,
+    ///   keccak256(abi.encode(transfers))))
+    function publicInput(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(
+                chainId,
+                batch.batchNumber,
+                prevStateRoot,
+                batch.newStateRoot,
+                batch.messagesRoot,
+                batch.priorityOpsCount,
+                batch.priorityOpsHash,
+                keccak256(abi.encode(batch.importedRoots)),
+                batch.daCommitment,
+                keccak256(abi.encode(batch.transfers))
+            )
+        );
+    }
+
+    /// @notice Leaf of the Transaction Root tree for an executed batch.
+    function transactionRootLeaf(uint256 chainId, uint64 batchNumber, bytes32 messagesRoot, bytes32 stateRoot)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(chainId, batchNumber, messagesRoot, stateRoot));
+    }
+}
