@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @notice Net value a batch moves from its chain to another chain, in one L1 asset. The shared
+/// @notice Net value a batch moves from its chain to another hyperchain, in one L1 asset. The shared
 /// bridge moves `amount` of `token` from the batch's chain to `destinationChainId` when the batch
-/// executes. `token == address(0)` is ETH.
+/// executes. `token == address(0)` is ETH. Derived from the batch's outbound messages whose
+/// destination is another hyperchain (not L1: withdrawals are paid from the chain's balance when
+/// finalized):
+/// - ETH: `value + fee` of every such message;
+/// - ERC-20: for messages sent by the `ASSET_ROUTER` predeploy, the `TokenTransfer` payload's
+///   `amount` when its `originChainId` is the L1 chain id (token = `originToken`).
+/// One entry per (destinationChainId, token) with a non-zero amount, sorted by destinationChainId
+/// then token.
 struct AssetTransfer {
     uint256 destinationChainId;
     address token;
