@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Merkle} from "../common/libraries/Merkle.sol";
+import {Predeploys} from "../common/libraries/Predeploys.sol";
+import {BatchHashing} from "../common/types/Batch.sol";
+import {Message, MessageHashing} from "../common/types/Message.sol";
+import {RelayProof} from "../common/types/RelayProof.sol";
+import {IETHLiquidity} from "./interfaces/IETHLiquidity.sol";
+import {IInbox} from "./interfaces/IInbox.sol";
+import {IOutbox} from "./interfaces/IOutbox.sol";
+import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
+import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
+
+/// @title Inbox
+/// @notice See `IInbox`. Lives at `Predeploys.INBOX` from genesis; `l1ChainId` is an immutable baked
+/// into the runtime code by the genesis generator.
+contract Inbox is IInbox {
+    uint256 private immutable L1_CHAIN_ID;
+
+    mapping(bytes32 root => bool) private _imported;
+    mapping(bytes32 messageHash => bool) private _delivered;
+    uint64 private _priorityOpsCount;
+    bytes32 private _priorityOpsHash;
+
+    constructor(uint256 l1ChainId_) {
+        L1_CHAIN_ID = l1ChainId_;
+    }
+
+    modifier onlySystemCaller() {
+        if (msg.sender != Predeploys.SYSTEM_CALLER) revert NotSystemCaller(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IInbox
+    function importTransactionRoot(bytes32 root) external onlySystemCaller {
+        if (root == bytes32(0)) revert ZeroTransactionRoot();
+        if (_imported[root]) return;
+        _imported[root] = true;
+        emit TransactionRootImported(root);
+    }
+
+    /// @inheritdoc IInbox
+    function executePriorityMessage(Message calldata message) external onlySystemCaller {
+        uint64 count = _priorityOpsCount;
+        if (message.nonce != count) revert UnexpectedPriorityNonce(count, message.nonce);
+        if (message.sourceChainId != L1_CHAIN_ID) revert InvalidSourceChain(message.sourceChainId);
+        if (message.destinationChainId != block.chainid) revert WrongDestination(message.destinationChainId);
+        bytes32 messageHash = keccak256(abi.encode(message));
+        _priorityOpsCount = count + 1;
+        _priorityOpsHash = MessageHashing.rollPriorityHash(_priorityOpsHash, messageHash);
+
+        bytes memory data = abi.encodeCall(IInbox.deliverPriorityMessage, (messageHash, message));
+        bool success;
+        // The inner frame's return data is ours (empty or a revert reason we ignore): not copied.
+        assembly ("memory-safe") {
+            success := call(gas(), address(), 0, add(data, 0x20), mload(data), 0, 0)
+        }
+        if (success) _delivered[messageHash] = true;
+        emit PriorityMessageExecuted(message.nonce, messageHash, success);
+    }
+
+    /// @inheritdoc IInbox
+    function deliverPriorityMessage(bytes32 messageHash, Message calldata message) external {
+        if (msg.sender != address(this)) revert NotSelf(msg.sender);
+        _deliver(messageHash, message);
+        if (message.fee != 0) {
+            IETHLiquidity(Predeploys.ETH_LIQUIDITY).mint(Predeploys.SYSTEM_CALLER, message.fee);
+        }
+    }
+
+    /// @inheritdoc IInbox
+    function relay(Message calldata message, RelayProof calldata proof) external {
+        bytes32 messageHash = keccak256(abi.encode(message));
+        if (_delivered[messageHash]) revert AlreadyDelivered(messageHash);
+        _relay(messageHash, message, proof);
+    }
+
+    /// @inheritdoc IInbox
+    function relayBatch(Message[] calldata messages, RelayProof[] calldata proofs) external {
+        if (messages.length != proofs.length) revert LengthMismatch(messages.length, proofs.length);
+        for (uint256 i; i < messages.length; ++i) {
+            bytes32 messageHash = keccak256(abi.encode(messages[i]));
+            if (_delivered[messageHash]) continue;
+            _relay(messageHash, messages[i], proofs[i]);
+        }
+    }
+
+    /// @inheritdoc IInbox
+    function isImported(bytes32 root) external view returns (bool) {
+        return _imported[root];
+    }
+
+    /// @inheritdoc IInbox
+    function delivered(bytes32 messageHash) external view returns (bool) {
+        return _delivered[messageHash];
+    }
+
+    /// @inheritdoc IInbox
+    function priorityOpsCount() external view returns (uint64) {
+        return _priorityOpsCount;
+    }
+
+    /// @inheritdoc IInbox
+    function priorityOpsHash() external view returns (bytes32) {
+        return _priorityOpsHash;
+    }
+
+    /// @inheritdoc IInbox
+    function l1ChainId() external view returns (uint256) {
+        return L1_CHAIN_ID;
+    }
+
+    /// @dev Checks a relayed message (not yet delivered) and its proof, delivers it, pays the fee.
+    function _relay(bytes32 messageHash, Message calldata message, RelayProof calldata proof) private {
+        if (message.destinationChainId != block.chainid) revert WrongDestination(message.destinationChainId);
+        uint256 sourceChainId = message.sourceChainId;
+        if (sourceChainId == block.chainid || sourceChainId == L1_CHAIN_ID) {
+            revert InvalidSourceChain(sourceChainId);
+        }
+        bytes32 messagesRoot = Merkle.computeRoot(messageHash, proof.messageProof);
+        bytes32 root = Merkle.computeRoot(
+            BatchHashing.transactionRootLeaf(sourceChainId, proof.batchNumber, messagesRoot, proof.stateRoot),
+            proof.batchProof
+        );
+        if (!_imported[root]) revert UnknownTransactionRoot(root);
+
+        _delivered[messageHash] = true;
+        _deliver(messageHash, message);
+        uint256 fee = message.fee;
+        if (fee != 0) IETHLiquidity(Predeploys.ETH_LIQUIDITY).mint(msg.sender, fee);
+        emit MessageRelayed(messageHash, sourceChainId, message.nonce, msg.sender, fee);
+    }
+
+    /// @dev Releases the value and hands the message to its recipient (see the delivery rule in
+    /// `IInbox`). Reverts if the recipient reverts or answers anything but the ERC-7786 selector.
+    function _deliver(bytes32 messageHash, Message calldata message) private {
+        IETHLiquidity liquidity = IETHLiquidity(Predeploys.ETH_LIQUIDITY);
+        address recipient = message.recipient;
+        uint256 value = message.value;
+        if (message.payload.length == 0) {
+            if (value != 0) liquidity.mint(recipient, value);
+            return;
+        }
+        if (value != 0) liquidity.mint(Predeploys.OUTBOX, value);
+        bytes4 response = IOutbox(Predeploys.OUTBOX)
+            .deliverMessage(
+                recipient,
+                value,
+                messageHash,
+                InteroperableAddress.formatEvmV1(message.sourceChainId, message.sender),
+                message.payload
+            );
+        if (response != IERC7786Recipient.receiveMessage.selector) {
+            revert InvalidRecipientResponse(recipient);
+        }
+    }
+}

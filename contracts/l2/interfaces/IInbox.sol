@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Message} from "../../common/types/Message.sol";
+import {RelayProof} from "../../common/types/RelayProof.sol";
+
+/// @title IInbox
+/// @notice The destination side of the hyperbridge (at `Predeploys.INBOX`): imported L1 Transaction
+/// Roots (seed step 4), proof-checked relay of messages from other hyperchains with an on-chain
+/// relayer fee (steps 5-6), and in-order delivery of L1 priority messages (deposits, forced calls).
+///
+/// Delivery rule, for relayed and priority messages alike: a message with an empty `payload` is a
+/// plain ETH transfer (`recipient.call{value: value}("")`, so deposits reach EOAs and wallets);
+/// any other message is handed to the recipient's ERC-7786 `receiveMessage(receiveId, sender,
+/// payload)` through the gateway (`Predeploys.OUTBOX`, so recipients authorize one gateway
+/// address), with `receiveId` = the message hash and `sender` = ERC-7930(sourceChainId, sender).
+interface IInbox {
+    /// @notice An L1 Transaction Root was imported; the batch that contains this transaction
+    /// commits it in `importedRoots`, and L1 refuses the batch unless it is a real Transaction Root.
+    event TransactionRootImported(bytes32 indexed root);
+    /// @notice A priority message was processed in order. `success == false`: its recipient call
+    /// failed; the message counts as processed (it is in `priorityOpsHash`) and its value and
+    /// fee stay in the liquidity contract (see `executePriorityMessage`).
+    event PriorityMessageExecuted(uint256 indexed nonce, bytes32 messageHash, bool success);
+    /// @notice A message from another hyperchain was delivered and `relayer` was paid `fee`.
+    event MessageRelayed(
+        bytes32 indexed messageHash,
+        uint256 indexed sourceChainId,
+        uint256 nonce,
+        address indexed relayer,
+        uint256 fee
+    );
+
+    /// @notice The proof leads to `root`, which was never imported.
+    error UnknownTransactionRoot(bytes32 root);
+    /// @notice The message is for chain `chainId`, not this one.
+    error WrongDestination(uint256 chainId);
+    /// @notice The message was already delivered.
+    error AlreadyDelivered(bytes32 messageHash);
+    /// @notice Only `Predeploys.SYSTEM_CALLER` may call this.
+    error NotSystemCaller(address caller);
+    /// @notice Relayed messages must come from another hyperchain (L1 messages arrive only as
+    /// priority messages); priority messages must come from L1.
+    error InvalidSourceChain(uint256 chainId);
+    /// @notice Priority messages are processed strictly in queue order.
+    error UnexpectedPriorityNonce(uint256 expected, uint256 actual);
+    /// @notice The recipient did not return `IERC7786Recipient.receiveMessage.selector`.
+    error InvalidRecipientResponse(address recipient);
+    /// @notice `bytes32(0)` is never a Transaction Root.
+    error ZeroTransactionRoot();
+    /// @notice `relayBatch` got arrays of different lengths.
+    error LengthMismatch(uint256 messages, uint256 proofs);
+    /// @notice Internal entry point called by someone other than the inbox itself.
+    error NotSelf(address caller);
+
+    /// @notice Imports an L1 Transaction Root. Only `Predeploys.SYSTEM_CALLER` (the operator's
+    /// system transaction). Importing a root twice is a no-op (no second event).
+    function importTransactionRoot(bytes32 root) external;
+
+    /// @notice Processes the next L1 priority message. Only `Predeploys.SYSTEM_CALLER`. Requires
+    /// `message.nonce == priorityOpsCount()`, source = L1, destination = this chain; rolls
+    /// `priorityOpsHash`. Never reverts because the recipient failed: the recipient call runs in
+    /// an inner call whose failure is recorded (`success == false`) and undone entirely, so the
+    /// value and fee are NOT released — they stay in the liquidity contract and L1 keeps them in
+    /// the chain's balance; the L1 depositor cannot reclaim them (there is no failed-deposit
+    /// claim). On success the value goes to the recipient and the fee to the caller (operator).
+    /// The caller must give the transaction enough gas: a recipient that burns all gas it gets
+    /// leaves 1/64 of it for recording the failure.
+    function executePriorityMessage(Message calldata message) external;
+
+    /// @notice Delivers a message from another hyperchain with its proof against an imported
+    /// Transaction Root, then pays `msg.sender` the message's fee. If the recipient reverts, the
+    /// relay reverts with the recipient's revert data and the message stays deliverable.
+    function relay(Message calldata message, RelayProof calldata proof) external;
+
+    /// @notice `relay` for many messages; skips messages already delivered (a competing relayer
+    /// was faster), reverts on any other failure.
+    function relayBatch(Message[] calldata messages, RelayProof[] calldata proofs) external;
+
+    /// @notice Internal: the recipient call of a priority message, as a separate call frame so a
+    /// failure reverts the ETH release too. Only callable by the inbox itself.
+    function deliverPriorityMessage(bytes32 messageHash, Message calldata message) external;
+
+    function isImported(bytes32 root) external view returns (bool);
+    function delivered(bytes32 messageHash) external view returns (bool);
+    /// @notice Cumulative number of priority messages processed (next expected priority nonce).
+    function priorityOpsCount() external view returns (uint64);
+    /// @notice Cumulative rolling hash of processed priority messages (`MessageHashing.rollPriorityHash`).
+    function priorityOpsHash() external view returns (bytes32);
+    function l1ChainId() external view returns (uint256);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+// Writes the genesis file of a hyperchain: an anvil `--init` JSON (geth genesis format) with the
+// L2 system contracts at their `Predeploys` addresses, the pre-funded ETH liquidity, the
+// deterministic CREATE2 deployer and the 10 default anvil dev accounts. Nothing is broadcast.
+//
+//   L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x... GENESIS_OUT=genesis-271.json \
+//     node_modules/.bin/forge script script/GenesisL2.s.sol
+//   node_modules/.bin/anvil --init genesis-271.json --port 8546
+//   node_modules/.bin/cast block 0 --field stateRoot --rpc-url http://127.0.0.1:8546
+//
+// Optional env: GENESIS_TIMESTAMP (default 1735689600), GENESIS_DEV_ACCOUNTS (default true).
+// The output depends only on the inputs and the compiled code, so the genesis state root (the
+// one registered on L1 with `createChain`) is the same for every run with the same inputs.
+//
+// The config (L1 chain id, L1 SharedBridge) is baked into the runtime code as immutables: the
+// contracts are deployed in the script's own EVM, then their runtime code is copied into `alloc`;
+// none of them needs initial storage. The dev-account balances (and SYSTEM_CALLER's, which pays
+// for the operator's system transactions) are unbacked local gas money, outside the ETH liquidity
+// accounting that L1 backs (see `IETHLiquidity`).
+
+import {Predeploys} from "../contracts/common/libraries/Predeploys.sol";
+import {AssetRouter} from "../contracts/l2/AssetRouter.sol";
+import {ETHLiquidity} from "../contracts/l2/ETHLiquidity.sol";
+import {Inbox} from "../contracts/l2/Inbox.sol";
+import {Outbox} from "../contracts/l2/Outbox.sol";
+import {Script} from "forge-std/Script.sol";
+import {console} from "forge-std/console.sol";
+
+contract GenesisL2 is Script {
+    /// @notice Arachnid's deterministic deployment proxy (what `new C{salt: s}()` uses in forge scripts).
+    address internal constant CREATE2_DEPLOYER = 0x4e59b44847b379578588920cA78FbF26c0B4956C;
+    bytes internal constant CREATE2_DEPLOYER_CODE =
+        hex"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf3";
+    string internal constant DEV_MNEMONIC = "test test test test test test test test test test test junk";
+    uint256 internal constant DEV_BALANCE = 10_000 ether;
+
+    struct Config {
+        uint256 l1ChainId;
+        uint256 l2ChainId;
+        address l1SharedBridge;
+        uint256 timestamp;
+        bool devAccounts;
+    }
+
+    function run() external {
+        Config memory config = Config({
+            l1ChainId: vm.envUint("L1_CHAIN_ID"),
+            l2ChainId: vm.envUint("L2_CHAIN_ID"),
+            l1SharedBridge: vm.envAddress("L1_SHARED_BRIDGE"),
+            timestamp: vm.envOr("GENESIS_TIMESTAMP", uint256(1_735_689_600)),
+            devAccounts: vm.envOr("GENESIS_DEV_ACCOUNTS", true)
+        });
+        string memory out =
+            vm.envOr("GENESIS_OUT", string.concat("genesis-", vm.toString(config.l2ChainId), ".json"));
+        vm.writeFile(out, genesisJson(config));
+        console.log("genesis written to", out);
+    }
+
+    /// @notice The genesis JSON for `config` (also used by tests).
+    function genesisJson(Config memory config) public returns (string memory) {
+        require(config.l1ChainId != config.l2ChainId, "L1 and L2 chain ids must differ");
+        string memory alloc = string.concat(
+            _contract(Predeploys.OUTBOX, address(new Outbox(config.l1ChainId)).code, 0),
+            ",",
+            _contract(Predeploys.INBOX, address(new Inbox(config.l1ChainId)).code, 0),
+            ",",
+            _contract(
+                Predeploys.ASSET_ROUTER,
+                address(new AssetRouter(config.l1ChainId, config.l1SharedBridge)).code,
+                0
+            ),
+            ",",
+            _contract(Predeploys.ETH_LIQUIDITY, address(new ETHLiquidity()).code, 1 << 128),
+            ",",
+            _contract(CREATE2_DEPLOYER, CREATE2_DEPLOYER_CODE, 0),
+            ",",
+            _account(Predeploys.SYSTEM_CALLER, DEV_BALANCE)
+        );
+        if (config.devAccounts) {
+            for (uint32 i; i < 10; ++i) {
+                alloc =
+                    string.concat(alloc, ",", _account(vm.addr(vm.deriveKey(DEV_MNEMONIC, i)), DEV_BALANCE));
+            }
+        }
+        return string.concat(
+            '{"config":{"chainId":',
+            vm.toString(config.l2ChainId),
+            ',"homesteadBlock":0,"eip150Block":0,"eip155Block":0,"eip158Block":0,"byzantiumBlock":0,',
+            '"constantinopleBlock":0,"petersburgBlock":0,"istanbulBlock":0,"berlinBlock":0,"londonBlock":0,',
+            '"shanghaiTime":0,"cancunTime":0},"nonce":"0x0","timestamp":"',
+            _hex(config.timestamp),
+            '","extraData":"0x","gasLimit":"0x1c9c380","difficulty":"0x0","coinbase":',
+            '"0x0000000000000000000000000000000000000000","alloc":{',
+            alloc,
+            "}}"
+        );
+    }
+
+    function _contract(address at, bytes memory code, uint256 balance) private pure returns (string memory) {
+        return string.concat(
+            '"',
+            vm.toString(at),
+            '":{"nonce":"0x1","balance":"',
+            _hex(balance),
+            '","code":"',
+            vm.toString(code),
+            '"}'
+        );
+    }
+
+    function _account(address at, uint256 balance) private pure returns (string memory) {
+        return string.concat('"', vm.toString(at), '":{"balance":"', _hex(balance), '"}');
+    }
+
+    /// @dev Ethereum JSON-RPC quantity: 0x-prefixed hex without leading zeros.
+    function _hex(uint256 value) private pure returns (string memory) {
+        if (value == 0) return "0x0";
+        bytes memory digits = "0123456789abcdef";
+        uint256 length;
+        for (uint256 v = value; v != 0; v >>= 4) {
+            ++length;
+        }
+        bytes memory out = new bytes(length + 2);
+        out[0] = "0";
+        out[1] = "x";
+        for (uint256 i = length + 1; i > 1; --i) {
+            out[i] = digits[value & 15];
+            value >>= 4;
+        }
+        return string(out);
+    }
+}
