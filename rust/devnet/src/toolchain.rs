@@ -1,0 +1,71 @@
+use crate::DevnetError;
+use std::path::{Path, PathBuf};
+
+/// The repository's project-local Foundry toolchain (`node_modules`, installed by `make install`).
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    /// Repository root: `foundry.toml`, `script/`, `node_modules/`.
+    pub root: PathBuf,
+    /// The anvil executable (the native binary when present, else the npm wrapper).
+    pub anvil: PathBuf,
+    /// The forge executable.
+    pub forge: PathBuf,
+}
+
+impl Toolchain {
+    /// Finds the repository: `$HYPERCHAIN_ROOT`, else the checkout this crate was built from, else
+    /// the first ancestor of the current directory holding `foundry.toml` and `node_modules/`.
+    pub fn locate() -> Result<Self, DevnetError> {
+        if let Some(root) = std::env::var_os("HYPERCHAIN_ROOT") {
+            return Self::at(PathBuf::from(root));
+        }
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        if is_root(&built_from) {
+            return Self::at(built_from);
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        match cwd.ancestors().find(|dir| is_root(dir)) {
+            Some(root) => Self::at(root.to_path_buf()),
+            None => Err(DevnetError::RootNotFound(cwd)),
+        }
+    }
+
+    /// The toolchain of the repository at `root`.
+    pub fn at(root: PathBuf) -> Result<Self, DevnetError> {
+        let root = root.canonicalize().map_err(|_| DevnetError::RootNotFound(root.clone()))?;
+        if !root.join("foundry.toml").is_file() {
+            return Err(DevnetError::RootNotFound(root));
+        }
+        let anvil = tool(&root, "anvil")?;
+        let forge = tool(&root, "forge")?;
+        Ok(Self { root, anvil, forge })
+    }
+}
+
+fn is_root(dir: &Path) -> bool {
+    dir.join("foundry.toml").is_file() && dir.join("node_modules").is_dir()
+}
+
+/// The native binary of `@foundry-rs/<tool>-<platform>` avoids the node wrapper: it starts ~0.3 s
+/// faster and is the direct child, so killing it leaves no orphan.
+fn tool(root: &Path, name: &'static str) -> Result<PathBuf, DevnetError> {
+    let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => Some("linux-amd64"),
+        ("linux", "aarch64") => Some("linux-arm64"),
+        ("macos", "x86_64") => Some("darwin-amd64"),
+        ("macos", "aarch64") => Some("darwin-arm64"),
+        _ => None,
+    };
+    if let Some(platform) = platform {
+        let native = root.join(format!("node_modules/@foundry-rs/{name}-{platform}/bin/{name}"));
+        if native.is_file() {
+            return Ok(native);
+        }
+    }
+    let wrapper = root.join("node_modules/.bin").join(name);
+    if wrapper.exists() {
+        Ok(wrapper)
+    } else {
+        Err(DevnetError::ToolMissing { tool: name, path: wrapper })
+    }
+}
