@@ -9,8 +9,8 @@ import {RelayProof} from "../common/types/RelayProof.sol";
 import {IETHLiquidity} from "./interfaces/IETHLiquidity.sol";
 import {IInbox} from "./interfaces/IInbox.sol";
 import {IOutbox} from "./interfaces/IOutbox.sol";
+import {EvmInteropAddress} from "./libraries/EvmInteropAddress.sol";
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
-import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
 /// @title Inbox
 /// @notice See `IInbox`. Lives at `Predeploys.INBOX` from genesis; `l1ChainId` is an immutable baked
@@ -148,7 +148,7 @@ contract Inbox is IInbox {
                 recipient,
                 value,
                 messageHash,
-                InteroperableAddress.formatEvmV1(message.sourceChainId, message.sender),
+                EvmInteropAddress.format(message.sourceChainId, message.sender),
                 message.payload
             );
         if (response != IERC7786Recipient.receiveMessage.selector) {

@@ -2,9 +2,9 @@
 pragma solidity 0.8.30;
 
 import {Predeploys} from "../common/libraries/Predeploys.sol";
-import {Message} from "../common/types/Message.sol";
 import {IETHLiquidity} from "./interfaces/IETHLiquidity.sol";
 import {IOutbox} from "./interfaces/IOutbox.sol";
+import {EvmInteropAddress} from "./libraries/EvmInteropAddress.sol";
 import {
     IERC7786GatewaySource,
     IERC7786Recipient
@@ -47,28 +47,12 @@ contract Outbox is IOutbox {
         uint256 fee = attributes.length == 0 ? 0 : _relayerFee(attributes);
         if (fee > msg.value) revert InsufficientFee(fee, msg.value);
 
-        Message memory message = Message({
-            sourceChainId: block.chainid,
-            destinationChainId: destinationChainId,
-            nonce: _nonce++,
-            sender: msg.sender,
-            recipient: to,
-            value: msg.value - fee,
-            fee: fee,
-            payload: payload
-        });
-        sendId = message.hash();
+        uint256 value = msg.value - fee;
+        sendId = _queue(destinationChainId, to, value, fee, payload);
         if (msg.value != 0) IETHLiquidity(Predeploys.ETH_LIQUIDITY).burn{value: msg.value}();
-
         emit MessageSent(
-            sendId,
-            InteroperableAddress.formatEvmV1(block.chainid, msg.sender),
-            recipient,
-            payload,
-            message.value,
-            attributes
+            sendId, EvmInteropAddress.format(block.chainid, msg.sender), recipient, payload, value, attributes
         );
-        emit MessageQueued(sendId, message);
     }
 
     /// @inheritdoc IERC7786GatewaySource
@@ -104,6 +88,45 @@ contract Outbox is IOutbox {
     /// @inheritdoc IOutbox
     function l1ChainId() external view returns (uint256) {
         return L1_CHAIN_ID;
+    }
+
+    /// @dev Appends the message: writes abi.encode(message) once, straight from calldata, then
+    /// hashes it (the leaf, `Message.hash`) and logs it: the data of `MessageQueued(bytes32 indexed,
+    /// Message)` is byte for byte that encoding. A fuzz test checks both against the Solidity
+    /// encoder.
+    function _queue(
+        uint256 destinationChainId,
+        address to,
+        uint256 value,
+        uint256 fee,
+        bytes calldata payload
+    ) private returns (bytes32 messageHash) {
+        uint256 messageNonce = _nonce;
+        unchecked {
+            _nonce = messageNonce + 1; // a 256-bit counter of transactions cannot overflow
+        }
+        bytes32 topic = MessageQueued.selector;
+        // Scratch memory past the free memory pointer, not kept after this block.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let length := payload.length
+            let padded := and(add(length, 31), not(31))
+            mstore(add(ptr, add(0x120, padded)), 0) // zero padding of the payload's last word
+            mstore(ptr, 0x20) // offset of the (dynamic) struct
+            mstore(add(ptr, 0x20), chainid())
+            mstore(add(ptr, 0x40), destinationChainId)
+            mstore(add(ptr, 0x60), messageNonce)
+            mstore(add(ptr, 0x80), caller())
+            mstore(add(ptr, 0xa0), to)
+            mstore(add(ptr, 0xc0), value)
+            mstore(add(ptr, 0xe0), fee)
+            mstore(add(ptr, 0x100), 0x100) // offset of payload within the struct
+            mstore(add(ptr, 0x120), length)
+            calldatacopy(add(ptr, 0x140), payload.offset, length)
+            let size := add(0x140, padded)
+            messageHash := keccak256(ptr, size)
+            log2(ptr, size, topic, messageHash)
+        }
     }
 
     /// @dev The only supported attribute is `relayerFee(uint256)`, at most once.

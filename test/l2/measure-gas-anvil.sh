@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Whole-transaction gas of Outbox.sendMessage on a real hyperchain node: generates a genesis with
+# script/GenesisL2.s.sol, starts anvil from it, sends messages from a dev account and prints each
+# receipt's gasUsed (intrinsic 21000 + calldata + execution, cold storage as in production).
+# Usage: test/l2/measure-gas-anvil.sh [port]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+PORT="${1:-18651}"
+R="http://127.0.0.1:$PORT"
+GENESIS=out/genesis-gas-measure.json
+rm -f $GENESIS
+L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x00000000000000000000000000000000000000b1 \
+  GENESIS_OUT=$GENESIS forge script script/GenesisL2.s.sol >/dev/null
+[ -s $GENESIS ] || { echo "genesis generation failed" >&2; exit 1; }
+anvil --init $GENESIS --port "$PORT" >/dev/null 2>&1 &
+ANVIL=$!
+trap 'kill $ANVIL' EXIT
+sleep 2
+PK=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 # anvil dev account 0
+OUTBOX=0x4800000000000000000000000000000000000001
+REC=$(cast concat-hex 0x00010000 0x02 0x0110 0x14 0x00000000000000000000000000000000000000aa) # chain 272
+WORD=0x0000000000000000000000000000000000000000000000000000000000000001
+FEE=$(cast calldata "relayerFee(uint256)" 100000000000000000)
+send() {
+  cast send $OUTBOX "sendMessage(bytes,bytes,bytes[])" "$@" --private-key $PK --rpc-url $R --json |
+    python3 -c "import json,sys; r=json.load(sys.stdin); print(int(r['gasUsed'],16))"
+}
+echo "first message (nonce slot 0 -> 1): $(send $REC $WORD '[]')"
+echo "bare, 32-byte payload:             $(send $REC $WORD '[]')"
+echo "bare, empty payload:               $(send $REC 0x '[]')"
+echo "value 0.9 ETH + fee 0.1 ETH:       $(send $REC $WORD "[$FEE]" --value 1ether)"
