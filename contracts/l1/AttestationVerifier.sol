@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Attestation} from "../common/libraries/Attestation.sol";
+import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
+import {ISignerSet} from "./interfaces/ISignerSet.sol";
+import {SignerSet} from "./libraries/SignerSet.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+
+/// @title AttestationVerifier
+/// @notice The ecosystem's batch verifier for now: an ATTESTATION, not a zero-knowledge proof.
+/// A governance-managed prover set (k of n) re-runs the batch validity program (Rust `zkevm`) and
+/// signs `Attestation.digest(block.chainid, address(this), protocolVersion, publicInput)`; a batch is
+/// accepted when at least `threshold` members signed, in strictly ascending signer order. The digest
+/// binds the L1, this deployment and the protocol version, so a signature cannot be replayed across
+/// L1s, verifier deployments or versions. Security rests on the honesty of k provers; a SNARK
+/// verifier of a zkVM proof will replace this contract behind `IBatchVerifier`.
+contract AttestationVerifier is IBatchVerifier, ISignerSet, Ownable2Step {
+    using SignerSet for SignerSet.Set;
+
+    /// @inheritdoc IBatchVerifier
+    uint256 public immutable override protocolVersion;
+
+    SignerSet.Set private _signers;
+
+    /// @param owner_ governance, manages the prover set
+    /// @param protocolVersion_ the protocol version attestations are for
+    /// @param signers initial prover set (any order, no duplicates)
+    /// @param threshold_ signatures required
+    constructor(address owner_, uint256 protocolVersion_, address[] memory signers, uint256 threshold_)
+        Ownable(owner_)
+    {
+        protocolVersion = protocolVersion_;
+        for (uint256 i; i < signers.length; ++i) {
+            _signers.add(signers[i]);
+        }
+        _signers.setThreshold(threshold_);
+    }
+
+    /// @inheritdoc IBatchVerifier
+    /// @dev `proof` = concatenated 65-byte signatures over `digest(publicInput)`, ascending signers.
+    function verify(bytes32 publicInput, bytes calldata proof) external view override {
+        _signers.verify(digest(publicInput), proof);
+    }
+
+    /// @notice What the provers sign for `publicInput` (see `Attestation.digest`).
+    function digest(bytes32 publicInput) public view returns (bytes32) {
+        return Attestation.digest(block.chainid, address(this), protocolVersion, publicInput);
+    }
+
+    /// @inheritdoc ISignerSet
+    function addSigner(address signer) external override onlyOwner {
+        _signers.add(signer);
+    }
+
+    /// @inheritdoc ISignerSet
+    function removeSigner(address signer) external override onlyOwner {
+        _signers.remove(signer);
+    }
+
+    /// @inheritdoc ISignerSet
+    function setThreshold(uint256 threshold_) external override onlyOwner {
+        _signers.setThreshold(threshold_);
+    }
+
+    /// @inheritdoc ISignerSet
+    function isSigner(address account) external view override returns (bool) {
+        return _signers.isSigner[account];
+    }
+
+    /// @inheritdoc ISignerSet
+    function signerCount() external view override returns (uint256) {
+        return _signers.count;
+    }
+
+    /// @inheritdoc ISignerSet
+    function threshold() external view override returns (uint256) {
+        return _signers.threshold;
+    }
+}

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BatchHashing, CommitBatchInfo} from "../common/types/Batch.sol";
+import {Message, MessageHashing} from "../common/types/Message.sol";
+import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
+import {ChainConfig, IChainFactory} from "./interfaces/IChainFactory.sol";
+import {IChainSettlement} from "./interfaces/IChainSettlement.sol";
+import {IDAValidator} from "./interfaces/IDAValidator.sol";
+import {ISharedBridge} from "./interfaces/ISharedBridge.sol";
+import {ITransactionRoot} from "./interfaces/ITransactionRoot.sol";
+import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+
+/// @title ChainSettlement
+/// @notice Settlement of one hyperchain on L1 (see `IChainSettlement` for the batch rules and the
+/// priority queue escape hatch). Runs behind an ERC-1967 proxy deployed by `ChainFactory`; only the
+/// chain admin can move it to a newer implementation, and only to the one governance published
+/// (`upgradeChain`).
+/// @dev Gas: per batch it stores the new state root and one word that holds the batch public input
+/// until execution and the messages root afterwards; cumulative priority counts of batches are
+/// packed four per slot.
+contract ChainSettlement is IChainSettlement, Initializable {
+    using MessageHashing for Message;
+
+    struct Counters {
+        uint64 lastCommitted;
+        uint64 lastProven;
+        uint64 lastExecuted;
+        /// cumulative priority requests processed by the last committed batch
+        uint64 committedPriorityOps;
+    }
+
+    struct PriorityRequest {
+        uint64 expiresAt;
+        address refundRecipient;
+        bool reclaimed;
+    }
+
+    IChainFactory public immutable FACTORY;
+    ITransactionRoot public immutable TRANSACTION_ROOT;
+    ISharedBridge public immutable SHARED_BRIDGE;
+    /// @inheritdoc IChainSettlement
+    uint64 public immutable override PRIORITY_EXPIRY;
+    /// @inheritdoc IChainSettlement
+    uint64 public immutable override PRIORITY_GRACE_PERIOD;
+
+    Counters private _counters;
+    address private _operator;
+    uint64 private _protocolVersion;
+    bool private _hasLeft;
+    address private _verifier;
+    uint64 private _chainId;
+    address private _daValidator;
+    uint64 private _priorityQueueLength;
+    address private _admin;
+    mapping(uint64 batchNumber => bytes32) private _stateRoots;
+    /// public input while committed, messages root once executed
+    mapping(uint64 batchNumber => bytes32) private _batchWords;
+    /// lane `n % 4` (64 bits) of slot `n / 4` = cumulative priority count of batch n
+    mapping(uint256 slot => uint256) private _priorityCounts;
+    /// rolling hash of the first `count` priority requests
+    mapping(uint256 count => bytes32) private _rollingHashes;
+    mapping(uint256 nonce => PriorityRequest) private _requests;
+
+    modifier onlySharedBridge() {
+        if (msg.sender != address(SHARED_BRIDGE)) revert NotSharedBridge(msg.sender);
+        _;
+    }
+
+    modifier onlyAdmin() {
+        if (msg.sender != _admin) revert NotAdmin(msg.sender);
+        _;
+    }
+
+    /// @param factory the chain factory (only it initializes proxies)
+    /// @param transactionRoot the global Transaction Root
+    /// @param sharedBridge the shared bridge
+    /// @param priorityExpiry seconds before a priority request must be processed
+    /// @param priorityGracePeriod seconds after expiry before an unprocessed request freezes the chain
+    constructor(
+        address factory,
+        address transactionRoot,
+        address sharedBridge,
+        uint64 priorityExpiry,
+        uint64 priorityGracePeriod
+    ) {
+        FACTORY = IChainFactory(factory);
+        TRANSACTION_ROOT = ITransactionRoot(transactionRoot);
+        SHARED_BRIDGE = ISharedBridge(sharedBridge);
+        PRIORITY_EXPIRY = priorityExpiry;
+        PRIORITY_GRACE_PERIOD = priorityGracePeriod;
+        _disableInitializers();
+    }
+
+    /// @inheritdoc IChainSettlement
+    function initialize(
+        ChainConfig calldata config,
+        address verifier_,
+        uint64 protocolVersion_,
+        address daValidator_
+    ) external override initializer {
+        if (msg.sender != address(FACTORY)) revert NotAdmin(msg.sender);
+        _chainId = uint64(config.chainId);
+        _admin = config.admin;
+        _operator = config.operator;
+        _verifier = verifier_;
+        _protocolVersion = protocolVersion_;
+        _daValidator = daValidator_;
+        _stateRoots[0] = config.genesisStateRoot;
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /// @inheritdoc IChainSettlement
+    function commitBatch(CommitBatchInfo calldata batch, bytes calldata daInput) external override {
+        if (msg.sender != _operator) revert NotOperator(msg.sender);
+        uint256 chainId_ = _chainId;
+        if (_hasLeft) revert ChainHasLeft(chainId_);
+        _checkProtocolVersion();
+        Counters memory c = _counters;
+        uint64 batchNumber = c.lastCommitted + 1;
+        if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
+
+        uint64 queueLength = _priorityQueueLength;
+        uint64 previousCount = c.committedPriorityOps;
+        if (previousCount < queueLength) {
+            if (block.timestamp > uint256(_requests[previousCount].expiresAt) + PRIORITY_GRACE_PERIOD) {
+                revert ChainFrozen(previousCount);
+            }
+        }
+        uint64 count = batch.priorityOpsCount;
+        if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
+        if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
+        bytes32 expectedHash = _rollingHashes[count];
+        if (batch.priorityOpsHash != expectedHash) {
+            revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
+        }
+        if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
+            revert PriorityRequestExpired(count);
+        }
+
+        IDAValidator(_daValidator).validateDA(chainId_, batchNumber, batch.daCommitment, daInput);
+
+        bytes32 publicInput = BatchHashing.publicInput(chainId_, _stateRoots[c.lastCommitted], batch);
+        _stateRoots[batchNumber] = batch.newStateRoot;
+        _batchWords[batchNumber] = publicInput;
+        _setPriorityCount(batchNumber, count);
+        c.lastCommitted = batchNumber;
+        c.committedPriorityOps = count;
+        _counters = c;
+        emit BatchCommitted(batchNumber, publicInput);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function proveBatch(uint64 batchNumber, bytes calldata proof) external override {
+        Counters memory c = _counters;
+        if (batchNumber > c.lastCommitted) revert BatchNotCommitted(batchNumber);
+        if (batchNumber != c.lastProven + 1) revert NonConsecutiveBatch(c.lastProven + 1, batchNumber);
+        IBatchVerifier(_verifier).verify(_batchWords[batchNumber], proof);
+        c.lastProven = batchNumber;
+        _counters = c;
+        emit BatchProven(batchNumber);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function executeBatch(CommitBatchInfo calldata batch) external override {
+        Counters memory c = _counters;
+        uint64 batchNumber = batch.batchNumber;
+        if (batchNumber != c.lastExecuted + 1) revert NonConsecutiveBatch(c.lastExecuted + 1, batchNumber);
+        if (batchNumber > c.lastProven) revert BatchNotProven(batchNumber);
+        uint256 chainId_ = _chainId;
+        bytes32 committed = _batchWords[batchNumber];
+        bytes32 supplied = BatchHashing.publicInput(chainId_, _stateRoots[batchNumber - 1], batch);
+        if (supplied != committed) revert BatchCommitmentMismatch(batchNumber, committed, supplied);
+
+        uint256 imported = batch.importedRoots.length;
+        for (uint256 i; i < imported; ++i) {
+            bytes32 root = batch.importedRoots[i];
+            if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
+        }
+        TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
+        _batchWords[batchNumber] = batch.messagesRoot;
+        c.lastExecuted = batchNumber;
+        _counters = c;
+        if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
+        emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function revertBatches(uint64 newLastCommittedBatch) external override {
+        if (msg.sender != _operator) revert NotOperator(msg.sender);
+        Counters memory c = _counters;
+        if (newLastCommittedBatch < c.lastExecuted || newLastCommittedBatch >= c.lastCommitted) {
+            revert InvalidRevertTarget(newLastCommittedBatch, c.lastExecuted, c.lastCommitted);
+        }
+        c.lastCommitted = newLastCommittedBatch;
+        if (c.lastProven > newLastCommittedBatch) c.lastProven = newLastCommittedBatch;
+        c.committedPriorityOps = _priorityCount(newLastCommittedBatch);
+        _counters = c;
+        emit BatchesReverted(newLastCommittedBatch);
+    }
+
+    // ---------------------------------------------------------------- priority queue
+
+    /// @inheritdoc IChainSettlement
+    function requestL2Call(address recipient, bytes calldata payload)
+        external
+        payable
+        override
+        returns (uint256 nonce)
+    {
+        if (recipient == address(0)) revert ZeroAddress();
+        nonce = _enqueue(msg.sender, recipient, msg.value, payload, msg.sender);
+        if (msg.value != 0) SHARED_BRIDGE.creditETH{value: msg.value}(_chainId);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function enqueuePriorityMessage(
+        address sender,
+        address recipient,
+        uint256 value,
+        bytes calldata payload,
+        address refundRecipient
+    ) external override onlySharedBridge returns (uint256 nonce) {
+        nonce = _enqueue(sender, recipient, value, payload, refundRecipient);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function markPriorityRequestReclaimed(Message calldata message)
+        external
+        override
+        onlySharedBridge
+        returns (address refundRecipient)
+    {
+        (bool frozen,) = isFrozen();
+        if (!frozen) revert ChainNotFrozen();
+        uint256 nonce = message.nonce;
+        if (
+            nonce >= _priorityQueueLength || message.sourceChainId != block.chainid
+                || message.destinationChainId != _chainId
+        ) revert PriorityMessageMismatch(nonce);
+        if (nonce < _counters.committedPriorityOps) revert PriorityRequestCommitted(nonce);
+        Message memory m = message;
+        if (MessageHashing.rollPriorityHash(_rollingHashes[nonce], m.hash()) != _rollingHashes[nonce + 1]) {
+            revert PriorityMessageMismatch(nonce);
+        }
+        PriorityRequest storage request = _requests[nonce];
+        if (request.reclaimed) revert PriorityRequestAlreadyReclaimed(nonce);
+        request.reclaimed = true;
+        refundRecipient = request.refundRecipient;
+        emit PriorityRequestReclaimed(nonce, refundRecipient);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc IChainSettlement
+    function upgradeChain() external override onlyAdmin {
+        if (_hasLeft) revert ChainHasLeft(_chainId);
+        uint64 current = FACTORY.protocolVersion();
+        if (_protocolVersion == current) revert AlreadyUpToDate(current);
+        address newVerifier = FACTORY.verifier();
+        address implementation = FACTORY.settlementImplementation();
+        _protocolVersion = current;
+        _verifier = newVerifier;
+        if (implementation != ERC1967Utils.getImplementation()) {
+            ERC1967Utils.upgradeToAndCall(implementation, "");
+        }
+        emit ChainUpgraded(current, newVerifier, implementation);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function rageQuit() external override onlyAdmin {
+        uint256 chainId_ = _chainId;
+        if (_hasLeft) revert ChainHasLeft(chainId_);
+        (uint64 current, uint64 deadline) = FACTORY.versionStatus();
+        uint64 version = _protocolVersion;
+        if (version + 1 != current || block.timestamp > deadline) {
+            revert RageQuitNotAllowed(version, current, deadline);
+        }
+        _hasLeft = true;
+        Counters memory c = _counters;
+        c.lastCommitted = c.lastExecuted;
+        c.lastProven = c.lastExecuted;
+        c.committedPriorityOps = _priorityCount(c.lastExecuted);
+        _counters = c;
+        SHARED_BRIDGE.deactivateChain(chainId_);
+        emit ChainLeft(chainId_);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function setOperator(address operator_) external override onlyAdmin {
+        if (operator_ == address(0)) revert ZeroAddress();
+        _operator = operator_;
+        emit OperatorChanged(operator_);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IChainSettlement
+    function chainId() external view override returns (uint256) {
+        return _chainId;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function admin() external view override returns (address) {
+        return _admin;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function operator() external view override returns (address) {
+        return _operator;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function verifier() external view override returns (address) {
+        return _verifier;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function protocolVersion() external view override returns (uint64) {
+        return _protocolVersion;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function daValidator() external view override returns (address) {
+        return _daValidator;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function hasLeft() external view override returns (bool) {
+        return _hasLeft;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function lastCommittedBatch() external view override returns (uint64) {
+        return _counters.lastCommitted;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function lastProvenBatch() external view override returns (uint64) {
+        return _counters.lastProven;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function lastExecutedBatch() external view override returns (uint64) {
+        return _counters.lastExecuted;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function stateRoot(uint64 batchNumber) external view override returns (bytes32) {
+        if (batchNumber > _counters.lastCommitted) revert BatchNotCommitted(batchNumber);
+        return _stateRoots[batchNumber];
+    }
+
+    /// @inheritdoc IChainSettlement
+    function batchPublicInput(uint64 batchNumber) external view override returns (bytes32) {
+        Counters memory c = _counters;
+        if (batchNumber > c.lastCommitted || batchNumber <= c.lastExecuted) {
+            revert BatchNotCommitted(batchNumber);
+        }
+        return _batchWords[batchNumber];
+    }
+
+    /// @inheritdoc IChainSettlement
+    function messagesRoot(uint64 batchNumber) external view override returns (bytes32) {
+        if (batchNumber > _counters.lastExecuted) revert BatchNotExecuted(batchNumber);
+        return _batchWords[batchNumber];
+    }
+
+    /// @inheritdoc IChainSettlement
+    function priorityRequestCount() external view override returns (uint256) {
+        return _priorityQueueLength;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function priorityOpsProcessed() external view override returns (uint256) {
+        return _priorityCount(_counters.lastExecuted);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function priorityOpsCommitted() external view override returns (uint256) {
+        return _counters.committedPriorityOps;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function priorityRollingHash(uint256 count) external view override returns (bytes32) {
+        return _rollingHashes[count];
+    }
+
+    /// @inheritdoc IChainSettlement
+    function priorityRequest(uint256 nonce)
+        external
+        view
+        override
+        returns (uint64 expiresAt, address refundRecipient, bool reclaimed)
+    {
+        PriorityRequest storage request = _requests[nonce];
+        return (request.expiresAt, request.refundRecipient, request.reclaimed);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function isFrozen() public view override returns (bool frozen, uint256 nonce) {
+        nonce = _counters.committedPriorityOps;
+        frozen = nonce < _priorityQueueLength
+            && block.timestamp > uint256(_requests[nonce].expiresAt) + PRIORITY_GRACE_PERIOD;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _enqueue(
+        address sender,
+        address recipient,
+        uint256 value,
+        bytes calldata payload,
+        address refundRecipient
+    ) private returns (uint256 nonce) {
+        uint256 chainId_ = _chainId;
+        if (_hasLeft) revert ChainHasLeft(chainId_);
+        (bool frozen, uint256 oldest) = isFrozen();
+        if (frozen) revert ChainFrozen(oldest);
+        nonce = _priorityQueueLength;
+        Message memory message = Message({
+            sourceChainId: block.chainid,
+            destinationChainId: chainId_,
+            nonce: nonce,
+            sender: sender,
+            recipient: recipient,
+            value: value,
+            fee: 0,
+            payload: payload
+        });
+        _rollingHashes[nonce + 1] = MessageHashing.rollPriorityHash(_rollingHashes[nonce], message.hash());
+        uint64 expiresAt = uint64(block.timestamp) + PRIORITY_EXPIRY;
+        _requests[nonce] = PriorityRequest(expiresAt, refundRecipient, false);
+        _priorityQueueLength = uint64(nonce + 1);
+        emit PriorityMessageQueued(nonce, message, expiresAt);
+    }
+
+    /// @dev After the deadline, a chain on an older version may not commit; during the window the
+    /// previous version is still accepted.
+    function _checkProtocolVersion() private view {
+        uint64 version = _protocolVersion;
+        (uint64 current, uint64 deadline) = FACTORY.versionStatus();
+        if (version != current && (version + 1 != current || block.timestamp > deadline)) {
+            revert ProtocolVersionOutdated(version, current);
+        }
+    }
+
+    function _priorityCount(uint64 batchNumber) private view returns (uint64) {
+        return uint64(_priorityCounts[batchNumber >> 2] >> ((batchNumber & 3) * 64));
+    }
+
+    /// @dev Always written on commit, so a lane left by a reverted batch is overwritten.
+    function _setPriorityCount(uint64 batchNumber, uint64 count) private {
+        uint256 shift = (batchNumber & 3) * 64;
+        uint256 slot = batchNumber >> 2;
+        _priorityCounts[slot] =
+            (_priorityCounts[slot] & ~(uint256(type(uint64).max) << shift)) | (uint256(count) << shift);
+    }
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Merkle, MerkleProof} from "../common/libraries/Merkle.sol";
+import {Predeploys} from "../common/libraries/Predeploys.sol";
+import {TokenTransfer} from "../common/libraries/TokenTransfer.sol";
+import {AssetTransfer} from "../common/types/Batch.sol";
+import {Message, MessageHashing} from "../common/types/Message.sol";
+import {IChainSettlement} from "./interfaces/IChainSettlement.sol";
+import {ISharedBridge} from "./interfaces/ISharedBridge.sol";
+import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
+
+/// @title SharedBridge
+/// @notice Custody of every hyperchain's L1 assets (see `ISharedBridge`). ETH is `token == address(0)`.
+contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
+    using MessageHashing for Message;
+    using SafeERC20 for IERC20;
+
+    struct Chain {
+        address settlement;
+        bool left;
+    }
+
+    address private immutable _deployer;
+    address private _factory;
+    mapping(uint256 chainId => Chain) private _chains;
+    mapping(uint256 chainId => mapping(address token => uint256)) private _balances;
+    mapping(bytes32 messageHash => bool) private _finalized;
+
+    constructor() {
+        _deployer = msg.sender;
+    }
+
+    modifier onlySettlement(uint256 chainId) {
+        if (chainId == 0 || _chains[chainId].settlement != msg.sender) revert Unauthorized(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc ISharedBridge
+    function initialize(address factory) external override {
+        if (msg.sender != _deployer) revert Unauthorized(msg.sender);
+        if (_factory != address(0)) revert AlreadyInitialized();
+        if (factory == address(0)) revert ZeroAddress();
+        _factory = factory;
+        emit FactorySet(factory);
+    }
+
+    /// @inheritdoc ISharedBridge
+    function registerChain(uint256 chainId, address settlement) external override {
+        if (msg.sender != _factory) revert Unauthorized(msg.sender);
+        if (settlement == address(0)) revert ZeroAddress();
+        if (_chains[chainId].settlement != address(0)) revert Unauthorized(msg.sender);
+        _chains[chainId].settlement = settlement;
+        emit ChainRegistered(chainId, settlement);
+    }
+
+    /// @inheritdoc ISharedBridge
+    function deactivateChain(uint256 chainId) external override onlySettlement(chainId) {
+        _chains[chainId].left = true;
+        emit ChainDeactivated(chainId);
+    }
+
+    // ---------------------------------------------------------------- deposits
+
+    /// @inheritdoc ISharedBridge
+    function depositETH(uint256 chainId, address to)
+        external
+        payable
+        override
+        nonReentrant
+        returns (uint256 nonce)
+    {
+        if (msg.value == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        IChainSettlement settlement = _activeSettlement(chainId);
+        _balances[chainId][address(0)] += msg.value;
+        nonce = settlement.enqueuePriorityMessage(address(this), to, msg.value, "", msg.sender);
+        emit DepositInitiated(chainId, nonce, msg.sender, to, address(0), msg.value);
+    }
+
+    /// @inheritdoc ISharedBridge
+    function depositERC20(uint256 chainId, address token, address to, uint256 amount)
+        external
+        override
+        nonReentrant
+        returns (uint256 nonce)
+    {
+        if (token == address(0) || to == address(0)) revert ZeroAddress();
+        IChainSettlement settlement = _activeSettlement(chainId);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received == 0) revert ZeroAmount();
+        _balances[chainId][token] += received;
+        bytes memory payload = abi.encode(
+            TokenTransfer({
+                originChainId: block.chainid,
+                originToken: token,
+                to: to,
+                amount: received,
+                metadata: _metadata(token)
+            })
+        );
+        nonce =
+            settlement.enqueuePriorityMessage(address(this), Predeploys.ASSET_ROUTER, 0, payload, msg.sender);
+        emit DepositInitiated(chainId, nonce, msg.sender, to, token, received);
+    }
+
+    // ---------------------------------------------------------------- withdrawals
+
+    /// @inheritdoc ISharedBridge
+    function finalizeWithdrawal(
+        uint256 chainId,
+        uint64 batchNumber,
+        Message calldata message,
+        MerkleProof calldata proof
+    ) external override nonReentrant {
+        if (message.sourceChainId != chainId) {
+            revert WrongSourceChain(chainId, message.sourceChainId);
+        }
+        if (message.destinationChainId != block.chainid) revert WrongDestination(message.destinationChainId);
+        address settlement = _chains[chainId].settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        Message memory copy = message;
+        bytes32 messageHash = copy.hash();
+        if (_finalized[messageHash]) revert WithdrawalAlreadyFinalized(messageHash);
+        bytes32 messagesRoot = IChainSettlement(settlement).messagesRoot(batchNumber);
+        bytes32 computed = Merkle.computeRoot(messageHash, proof);
+        if (computed != messagesRoot) revert InvalidMessageProof(computed, messagesRoot);
+        _finalized[messageHash] = true;
+        emit WithdrawalFinalized(chainId, batchNumber, messageHash, msg.sender);
+
+        _debit(chainId, address(0), message.value + message.fee);
+        if (message.recipient == address(this)) {
+            (uint256 originChainId, address token, address to, uint256 amount) = _decode(message.payload);
+            if (originChainId != block.chainid) revert UnsupportedTokenOrigin(originChainId);
+            _debit(chainId, token, amount);
+            IERC20(token).safeTransfer(to, amount);
+            if (message.value != 0) _sendETH(to, message.value);
+        } else if (message.payload.length == 0) {
+            _sendETH(message.recipient, message.value);
+        } else {
+            bytes4 response = IERC7786Recipient(message.recipient).receiveMessage{value: message.value}(
+                messageHash, InteroperableAddress.formatEvmV1(chainId, message.sender), message.payload
+            );
+            if (response != IERC7786Recipient.receiveMessage.selector) {
+                revert InvalidRecipientResponse(message.recipient, response);
+            }
+        }
+        if (message.fee != 0) _sendETH(msg.sender, message.fee);
+    }
+
+    /// @inheritdoc ISharedBridge
+    function reclaimExpiredDeposit(uint256 chainId, Message calldata message) external override nonReentrant {
+        address settlement = _chains[chainId].settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        address refundRecipient = IChainSettlement(settlement).markPriorityRequestReclaimed(message);
+        if (message.sender == address(this) && message.recipient == Predeploys.ASSET_ROUTER) {
+            (, address token,, uint256 amount) = _decode(message.payload);
+            _debit(chainId, token, amount);
+            IERC20(token).safeTransfer(refundRecipient, amount);
+            emit DepositReclaimed(chainId, message.nonce, refundRecipient, token, amount);
+        } else {
+            uint256 amount = message.value + message.fee;
+            _debit(chainId, address(0), amount);
+            if (amount != 0) _sendETH(refundRecipient, amount);
+            emit DepositReclaimed(chainId, message.nonce, refundRecipient, address(0), amount);
+        }
+    }
+
+    // ---------------------------------------------------------------- settlement hooks
+
+    /// @inheritdoc ISharedBridge
+    function moveBalances(uint256 chainId, AssetTransfer[] calldata transfers)
+        external
+        override
+        onlySettlement(chainId)
+    {
+        if (_chains[chainId].left) revert ChainNotActive(chainId);
+        uint256 length = transfers.length;
+        for (uint256 i; i < length; ++i) {
+            AssetTransfer calldata transfer = transfers[i];
+            uint256 destination = transfer.destinationChainId;
+            if (destination == chainId) revert InvalidTransferDestination(destination);
+            Chain storage to = _chains[destination];
+            if (to.settlement == address(0) || to.left) revert ChainNotActive(destination);
+            _debit(chainId, transfer.token, transfer.amount);
+            _balances[destination][transfer.token] += transfer.amount;
+            emit BalanceMoved(chainId, destination, transfer.token, transfer.amount);
+        }
+    }
+
+    /// @inheritdoc ISharedBridge
+    function creditETH(uint256 chainId) external payable override onlySettlement(chainId) {
+        _balances[chainId][address(0)] += msg.value;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISharedBridge
+    function chainBalance(uint256 chainId, address token) external view override returns (uint256) {
+        return _balances[chainId][token];
+    }
+
+    /// @inheritdoc ISharedBridge
+    function withdrawalFinalized(bytes32 messageHash) external view override returns (bool) {
+        return _finalized[messageHash];
+    }
+
+    /// @inheritdoc ISharedBridge
+    function settlementOf(uint256 chainId) external view override returns (address) {
+        return _chains[chainId].settlement;
+    }
+
+    /// @inheritdoc ISharedBridge
+    function isActive(uint256 chainId) external view override returns (bool) {
+        Chain storage chain = _chains[chainId];
+        return chain.settlement != address(0) && !chain.left;
+    }
+
+    /// @inheritdoc ISharedBridge
+    function decodeTokenTransfer(bytes calldata payload)
+        external
+        pure
+        override
+        returns (uint256 originChainId, address originToken, address to, uint256 amount)
+    {
+        TokenTransfer memory transfer = abi.decode(payload, (TokenTransfer));
+        return (transfer.originChainId, transfer.originToken, transfer.to, transfer.amount);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _activeSettlement(uint256 chainId) private view returns (IChainSettlement) {
+        Chain storage chain = _chains[chainId];
+        if (chain.settlement == address(0) || chain.left) revert ChainNotActive(chainId);
+        return IChainSettlement(chain.settlement);
+    }
+
+    function _debit(uint256 chainId, address token, uint256 amount) private {
+        uint256 balance = _balances[chainId][token];
+        if (balance < amount) revert InsufficientChainBalance(chainId, token, balance, amount);
+        unchecked {
+            _balances[chainId][token] = balance - amount;
+        }
+    }
+
+    function _decode(bytes calldata payload)
+        private
+        view
+        returns (uint256 originChainId, address token, address to, uint256 amount)
+    {
+        try this.decodeTokenTransfer(payload) returns (uint256 o, address t, address r, uint256 a) {
+            if (t == address(0) || r == address(0)) revert MalformedTokenTransfer();
+            return (o, t, r, a);
+        } catch {
+            revert MalformedTokenTransfer();
+        }
+    }
+
+    function _sendETH(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert PayoutFailed(to);
+    }
+
+    /// @dev Name, symbol and decimals for the L2 bridged token; tokens without them get defaults.
+    function _metadata(address token) private view returns (bytes memory) {
+        string memory name;
+        string memory symbol;
+        uint8 decimals = 18;
+        try IERC20Metadata(token).name() returns (string memory n) {
+            name = n;
+        } catch {}
+        try IERC20Metadata(token).symbol() returns (string memory s) {
+            symbol = s;
+        } catch {}
+        try IERC20Metadata(token).decimals() returns (uint8 d) {
+            decimals = d;
+        } catch {}
+        return abi.encode(name, symbol, decimals);
+    }
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IncrementalMerkle} from "../common/libraries/Merkle.sol";
+import {BatchHashing} from "../common/types/Batch.sol";
+import {ITransactionRoot} from "./interfaces/ITransactionRoot.sol";
+
+/// @title TransactionRoot
+/// @notice The global Transaction Root (see `ITransactionRoot`). Only settlement contracts the
+/// factory registered append, each only for its own chain.
+contract TransactionRoot is ITransactionRoot {
+    using IncrementalMerkle for IncrementalMerkle.Tree;
+
+    address private immutable _deployer;
+    address private _factory;
+    IncrementalMerkle.Tree private _tree;
+    mapping(bytes32 root => RootInfo) private _roots;
+    mapping(address settlement => uint256 chainId) private _chainIdOf;
+
+    constructor() {
+        _deployer = msg.sender;
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function initialize(address factory) external override {
+        if (msg.sender != _deployer) revert Unauthorized(msg.sender);
+        if (_factory != address(0)) revert AlreadyInitialized();
+        if (factory == address(0)) revert InvalidRegistration(0, factory);
+        _factory = factory;
+        emit FactorySet(factory);
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function registerSettlement(uint256 chainId, address settlement) external override {
+        if (msg.sender != _factory) revert Unauthorized(msg.sender);
+        if (chainId == 0 || settlement == address(0) || _chainIdOf[settlement] != 0) {
+            revert InvalidRegistration(chainId, settlement);
+        }
+        _chainIdOf[settlement] = chainId;
+        emit SettlementRegistered(chainId, settlement);
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function appendBatch(uint256 chainId, uint64 batchNumber, bytes32 messagesRoot, bytes32 stateRoot)
+        external
+        override
+        returns (bytes32 newRoot)
+    {
+        if (chainId == 0 || _chainIdOf[msg.sender] != chainId) {
+            revert NotChainSettlement(msg.sender, chainId);
+        }
+        bytes32 leaf = BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot);
+        uint256 count;
+        (newRoot, count) = _tree.append(leaf);
+        // A root can repeat only if a leaf repeats, which would need the same batch twice; keep the
+        // first sighting either way.
+        if (_roots[newRoot].leafCount == 0) {
+            _roots[newRoot] = RootInfo(uint64(count), uint64(block.number), uint64(block.timestamp));
+        }
+        emit TransactionRootUpdated(newRoot, chainId, batchNumber, count - 1, leaf);
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function root() external view override returns (bytes32) {
+        return _tree.root();
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function leafCount() external view override returns (uint256) {
+        return _tree.leafCount;
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function isTransactionRoot(bytes32 root_) external view override returns (bool) {
+        return _roots[root_].leafCount != 0;
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function rootInfo(bytes32 root_) external view override returns (RootInfo memory) {
+        return _roots[root_];
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function chainIdOf(address settlement) external view override returns (uint256) {
+        return _chainIdOf[settlement];
+    }
+}

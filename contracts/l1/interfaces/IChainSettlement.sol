@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AssetTransfer, CommitBatchInfo} from "../../common/types/Batch.sol";
+import {Message} from "../../common/types/Message.sol";
+import {ChainConfig} from "./IChainFactory.sol";
+
+/// @title IChainSettlement
+/// @notice One per hyperchain: its batches (commit → prove → execute), its priority queue and its
+/// escape hatch.
+///
+/// Batches: batch 0 is genesis (`genesisStateRoot`, executed). `commitBatch` (operator) takes batch
+/// `lastCommittedBatch + 1`, whose previous state root is the stored root of the batch before it;
+/// it stores the new state root and the batch public input. `proveBatch` (anyone) proves batches in
+/// order with the chain's pinned verifier. `executeBatch` (anyone) re-supplies the batch, which must
+/// hash to the stored public input; it checks every imported root was a Transaction Root, appends
+/// the batch to the Transaction Root, records its messages root for L1 withdrawals and moves the
+/// batch's transfers in the shared bridge.
+///
+/// Priority queue and escape hatch: every deposit or forced call gets the next nonce and expires
+/// `PRIORITY_EXPIRY` seconds after it was queued. L1 stores the rolling hash after each request so a
+/// batch's cumulative (`priorityOpsCount`, `priorityOpsHash`) is checked exactly.
+/// 1. A batch must leave no expired request behind: if request `priorityOpsCount` (the oldest one
+///    the batch does not process) has expired, the commit reverts `PriorityRequestExpired(nonce)`.
+/// 2. If the oldest request not processed by any committed batch is still unprocessed
+///    `PRIORITY_GRACE_PERIOD` seconds after its expiry, the chain is frozen: `commitBatch` reverts
+///    `ChainFrozen(nonce)` forever (already committed batches can still be proven and executed).
+/// 3. On a frozen chain, every request that no committed batch processes can be reclaimed once on
+///    L1 (`SharedBridge.reclaimExpiredDeposit`): the bridge pays the depositor back from the chain's
+///    balance. Since the chain can never commit again, no batch can ever process it on L2.
+/// A chain whose operator is gone, that is outdated past its upgrade deadline, or that rage-quit
+/// reaches the same end: its pending requests expire and their depositors reclaim them.
+interface IChainSettlement {
+    /// @notice A deposit or forced call entered the priority queue.
+    event PriorityMessageQueued(uint256 indexed nonce, Message message, uint64 expiresAt);
+    /// @notice Batch `batchNumber` was committed with this public input.
+    event BatchCommitted(uint64 indexed batchNumber, bytes32 publicInput);
+    /// @notice Batch `batchNumber` was proven.
+    event BatchProven(uint64 indexed batchNumber);
+    /// @notice Batch `batchNumber` was executed.
+    event BatchExecuted(uint64 indexed batchNumber, bytes32 stateRoot, bytes32 messagesRoot);
+    /// @notice Every batch after `newLastCommittedBatch` was reverted.
+    event BatchesReverted(uint64 newLastCommittedBatch);
+    /// @notice The chain moved to protocol version `version`.
+    event ChainUpgraded(uint64 indexed version, address verifier, address implementation);
+    /// @notice The chain left the ecosystem (rage quit).
+    event ChainLeft(uint256 indexed chainId);
+    /// @notice The operator changed.
+    event OperatorChanged(address operator);
+    /// @notice Priority request `nonce` was reclaimed on L1.
+    event PriorityRequestReclaimed(uint256 indexed nonce, address refundRecipient);
+
+    /// @notice Only the operator may do this.
+    error NotOperator(address caller);
+    /// @notice Only the chain admin may do this.
+    error NotAdmin(address caller);
+    /// @notice Only the shared bridge may do this.
+    error NotSharedBridge(address caller);
+    /// @notice The batch number is not the next one.
+    error NonConsecutiveBatch(uint64 expected, uint64 actual);
+    /// @notice The batch is not committed.
+    error BatchNotCommitted(uint64 batchNumber);
+    /// @notice The batch is not proven.
+    error BatchNotProven(uint64 batchNumber);
+    /// @notice The batch is not executed (no messages root yet).
+    error BatchNotExecuted(uint64 batchNumber);
+    /// @notice The re-supplied batch does not match what was committed.
+    error BatchCommitmentMismatch(uint64 batchNumber, bytes32 committed, bytes32 supplied);
+    /// @notice An imported root was never a Transaction Root (seed step 7).
+    error UnknownTransactionRoot(bytes32 root);
+    /// @notice The cumulative priority count went backwards.
+    error PriorityOpsCountDecreased(uint64 previous, uint64 count);
+    /// @notice The cumulative priority count exceeds the queue length.
+    error PriorityOpsCountTooHigh(uint64 count, uint64 queueLength);
+    /// @notice The cumulative priority hash is not L1's rolling hash at that count.
+    error PriorityOpsHashMismatch(bytes32 expected, bytes32 actual);
+    /// @notice The batch leaves expired priority request `nonce` unprocessed.
+    error PriorityRequestExpired(uint256 nonce);
+    /// @notice The chain is frozen: request `nonce` stayed unprocessed past expiry + grace period.
+    error ChainFrozen(uint256 nonce);
+    /// @notice The chain is not frozen, so requests cannot be reclaimed.
+    error ChainNotFrozen();
+    /// @notice Request `nonce` is processed by a committed batch and cannot be reclaimed.
+    error PriorityRequestCommitted(uint256 nonce);
+    /// @notice Request `nonce` was already reclaimed.
+    error PriorityRequestAlreadyReclaimed(uint256 nonce);
+    /// @notice The supplied message is not priority request `nonce` of this chain.
+    error PriorityMessageMismatch(uint256 nonce);
+    /// @notice The revert target is not between the last executed and last committed batch.
+    error InvalidRevertTarget(uint64 target, uint64 lastExecuted, uint64 lastCommitted);
+    /// @notice The chain's protocol version is no longer accepted.
+    error ProtocolVersionOutdated(uint64 chainVersion, uint64 currentVersion);
+    /// @notice The chain is already on the current protocol version.
+    error AlreadyUpToDate(uint64 version);
+    /// @notice Rage quit is only possible during an upgrade window, for a chain on the old version.
+    error RageQuitNotAllowed(uint64 chainVersion, uint64 currentVersion, uint64 deadline);
+    /// @notice The chain left the ecosystem.
+    error ChainHasLeft(uint256 chainId);
+    /// @notice A required address is zero.
+    error ZeroAddress();
+
+    /// @notice Sets up a new chain's proxy. Called once by the factory in `createChain`.
+    function initialize(
+        ChainConfig calldata config,
+        address verifier,
+        uint64 protocolVersion,
+        address daValidator
+    ) external;
+
+    /// @notice Commits batch `lastCommittedBatch() + 1`. Operator only. Enforces continuity, the
+    /// priority queue rules above, the chain's DA mode and the protocol version deadline.
+    /// @param batch the batch; `priorityOpsCount`/`priorityOpsHash` are cumulative
+    /// @param daInput input of the chain's DA validator (rollup: the pubdata; validium: signatures)
+    function commitBatch(CommitBatchInfo calldata batch, bytes calldata daInput) external;
+
+    /// @notice Proves batch `lastProvenBatch() + 1` with the chain's pinned verifier. Anyone.
+    function proveBatch(uint64 batchNumber, bytes calldata proof) external;
+
+    /// @notice Executes batch `lastExecutedBatch() + 1`, re-supplied exactly as committed. Anyone.
+    function executeBatch(CommitBatchInfo calldata batch) external;
+
+    /// @notice Forgets every unexecuted batch after `newLastCommittedBatch`. Operator only.
+    function revertBatches(uint64 newLastCommittedBatch) external;
+
+    /// @notice Enqueues a forced L1→L2 call to `recipient` with `msg.value` (locked in the shared
+    /// bridge for this chain). Message{sender: msg.sender, value: msg.value, fee: 0}. Anyone.
+    /// @return nonce the request's index in the priority queue
+    function requestL2Call(address recipient, bytes calldata payload) external payable returns (uint256 nonce);
+
+    /// @notice Enqueues a deposit built by the shared bridge. Shared bridge only.
+    /// @param refundRecipient who gets the deposit back if it is reclaimed
+    function enqueuePriorityMessage(
+        address sender,
+        address recipient,
+        uint256 value,
+        bytes calldata payload,
+        address refundRecipient
+    ) external returns (uint256 nonce);
+
+    /// @notice Marks a request of a frozen chain as reclaimed and returns who gets the refund.
+    /// Shared bridge only (it pays).
+    function markPriorityRequestReclaimed(Message calldata message) external returns (address refundRecipient);
+
+    /// @notice Moves the chain to the factory's current protocol version (verifier and
+    /// implementation). Chain admin only; also allowed after the deadline to resume committing.
+    function upgradeChain() external;
+
+    /// @notice Leaves the ecosystem during an upgrade window: reverts unexecuted batches, stops
+    /// commits and all hyperbridge transfers to and from the chain; withdrawals of executed
+    /// batches and reclaims of expired requests stay possible. Chain admin only.
+    function rageQuit() external;
+
+    /// @notice Sets the operator. Chain admin only.
+    function setOperator(address operator) external;
+
+    /// @notice The L2 chain id.
+    function chainId() external view returns (uint256);
+    /// @notice The chain admin.
+    function admin() external view returns (address);
+    /// @notice The operator.
+    function operator() external view returns (address);
+    /// @notice The chain's pinned verifier.
+    function verifier() external view returns (address);
+    /// @notice The chain's protocol version.
+    function protocolVersion() external view returns (uint64);
+    /// @notice The chain's DA validator.
+    function daValidator() external view returns (address);
+    /// @notice Whether the chain rage-quit.
+    function hasLeft() external view returns (bool);
+    /// @notice Last committed batch number.
+    function lastCommittedBatch() external view returns (uint64);
+    /// @notice Last proven batch number.
+    function lastProvenBatch() external view returns (uint64);
+    /// @notice Last executed batch number.
+    function lastExecutedBatch() external view returns (uint64);
+    /// @notice State root of committed batch `batchNumber` (0 = genesis).
+    function stateRoot(uint64 batchNumber) external view returns (bytes32);
+    /// @notice Public input of a committed, not yet executed batch.
+    function batchPublicInput(uint64 batchNumber) external view returns (bytes32);
+    /// @notice Messages root of an executed batch; reverts `BatchNotExecuted` otherwise.
+    function messagesRoot(uint64 batchNumber) external view returns (bytes32);
+    /// @notice Number of priority requests ever queued.
+    function priorityRequestCount() external view returns (uint256);
+    /// @notice Cumulative priority requests processed by executed batches.
+    function priorityOpsProcessed() external view returns (uint256);
+    /// @notice Cumulative priority requests processed by committed batches.
+    function priorityOpsCommitted() external view returns (uint256);
+    /// @notice Rolling hash of the first `count` priority requests (0 for count 0).
+    function priorityRollingHash(uint256 count) external view returns (bytes32);
+    /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed.
+    function priorityRequest(uint256 nonce)
+        external
+        view
+        returns (uint64 expiresAt, address refundRecipient, bool reclaimed);
+    /// @notice Whether the chain is frozen (escape hatch rule 2), and the request that froze it.
+    function isFrozen() external view returns (bool frozen, uint256 nonce);
+    /// @notice Seconds a priority request may wait before batches must process it.
+    function PRIORITY_EXPIRY() external view returns (uint64);
+    /// @notice Seconds after expiry before an unprocessed request freezes the chain.
+    function PRIORITY_GRACE_PERIOD() external view returns (uint64);
+}

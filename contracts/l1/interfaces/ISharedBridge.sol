@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {MerkleProof} from "../../common/libraries/Merkle.sol";
+import {AssetTransfer} from "../../common/types/Batch.sol";
+import {Message} from "../../common/types/Message.sol";
+
+/// @title ISharedBridge
+/// @notice Holds every L1 asset of every hyperchain and keeps, per chain and asset, what that chain
+/// is backed by (`chainBalance`). Invariant: for every asset, the sum over chains of `chainBalance`
+/// equals what the bridge holds; a chain can never pay out more than it was credited.
+/// Credits: deposits, forced calls with value, transfers from other chains' executed batches.
+/// Debits: finalized withdrawals, transfers in this chain's executed batches, reclaimed deposits.
+interface ISharedBridge {
+    /// @notice ETH was deposited into `chainId` for `to` (priority request `nonce`).
+    event DepositInitiated(
+        uint256 indexed chainId,
+        uint256 indexed nonce,
+        address indexed from,
+        address to,
+        address token,
+        uint256 amount
+    );
+    /// @notice A withdrawal message was finalized on L1.
+    event WithdrawalFinalized(
+        uint256 indexed chainId, uint64 indexed batchNumber, bytes32 indexed messageHash, address finalizer
+    );
+    /// @notice An executed batch moved `amount` of `token` from one chain to another.
+    event BalanceMoved(
+        uint256 indexed fromChainId, uint256 indexed toChainId, address indexed token, uint256 amount
+    );
+    /// @notice An expired request of a frozen chain was paid back.
+    event DepositReclaimed(
+        uint256 indexed chainId, uint256 indexed nonce, address refundRecipient, address token, uint256 amount
+    );
+    /// @notice `settlement` was registered for `chainId`.
+    event ChainRegistered(uint256 indexed chainId, address indexed settlement);
+    /// @notice `chainId` left the ecosystem.
+    event ChainDeactivated(uint256 indexed chainId);
+    /// @notice The chain factory was set (once, by the deployer).
+    event FactorySet(address indexed factory);
+
+    /// @notice The caller is not allowed to do this.
+    error Unauthorized(address caller);
+    /// @notice `initialize` was already called.
+    error AlreadyInitialized();
+    /// @notice `chainId` is not registered, or left the ecosystem.
+    error ChainNotActive(uint256 chainId);
+    /// @notice `chainId` is not registered.
+    error UnknownChain(uint256 chainId);
+    /// @notice Deposit amount (after fee-on-transfer) is zero.
+    error ZeroAmount();
+    /// @notice A required address is zero.
+    error ZeroAddress();
+    /// @notice The chain does not hold enough of `token`.
+    error InsufficientChainBalance(uint256 chainId, address token, uint256 balance, uint256 required);
+    /// @notice The message was already finalized.
+    error WithdrawalAlreadyFinalized(bytes32 messageHash);
+    /// @notice The message is not addressed to this L1.
+    error WrongDestination(uint256 destinationChainId);
+    /// @notice The message did not come from `chainId`.
+    error WrongSourceChain(uint256 expected, uint256 actual);
+    /// @notice The Merkle proof does not lead to the batch's messages root.
+    error InvalidMessageProof(bytes32 computed, bytes32 messagesRoot);
+    /// @notice The payload sent to the bridge is not an ABI-encoded `TokenTransfer`.
+    error MalformedTokenTransfer();
+    /// @notice Only tokens originating on this L1 are released by the bridge.
+    error UnsupportedTokenOrigin(uint256 originChainId);
+    /// @notice Paying `recipient` failed.
+    error PayoutFailed(address recipient);
+    /// @notice The ERC-7786 recipient did not return `receiveMessage.selector`.
+    error InvalidRecipientResponse(address recipient, bytes4 response);
+    /// @notice A transfer's destination is its own source chain.
+    error InvalidTransferDestination(uint256 chainId);
+
+    /// @notice Sets the chain factory (once, deployer only).
+    function initialize(address factory) external;
+
+    /// @notice Registers `chainId`'s settlement contract. Factory only.
+    function registerChain(uint256 chainId, address settlement) external;
+
+    /// @notice Marks `chainId` as gone: no more deposits, transfers to or from it. Its settlement only.
+    function deactivateChain(uint256 chainId) external;
+
+    /// @notice Deposits `msg.value` ETH into `chainId` for `to`. Enqueues
+    /// Message{sender: this bridge, recipient: to, value: msg.value, fee: 0, payload: ""}.
+    /// @return nonce the priority request's nonce
+    function depositETH(uint256 chainId, address to) external payable returns (uint256 nonce);
+
+    /// @notice Deposits `amount` of `token` into `chainId` for `to`; credits what arrived (balance
+    /// delta, so fee-on-transfer tokens are counted right). Enqueues Message{sender: this bridge,
+    /// recipient: ASSET_ROUTER, value: 0, payload: abi.encode(TokenTransfer{L1 chain id, token, to,
+    /// received amount, abi.encode(name, symbol, decimals)})}.
+    /// @return nonce the priority request's nonce
+    function depositERC20(uint256 chainId, address token, address to, uint256 amount)
+        external
+        returns (uint256 nonce);
+
+    /// @notice Finalizes an L2→L1 message of an executed batch of `chainId`, exactly once. If the
+    /// recipient is this bridge, the payload is a `TokenTransfer` of an L1 token released to `to`
+    /// (plus `value` ETH to `to`); otherwise `value` ETH goes to `recipient` (plain call when the
+    /// payload is empty, else ERC-7786 `receiveMessage`). The message fee goes to the caller. Every
+    /// payout is debited from the chain's balance.
+    function finalizeWithdrawal(
+        uint256 chainId,
+        uint64 batchNumber,
+        Message calldata message,
+        MerkleProof calldata proof
+    ) external;
+
+    /// @notice Pays back an expired, unprocessed priority request of a frozen chain to its depositor
+    /// (see `IChainSettlement` escape hatch). Anyone may call; the refund goes to the depositor.
+    function reclaimExpiredDeposit(uint256 chainId, Message calldata message) external;
+
+    /// @notice Moves an executed batch's transfers from `chainId` to each destination. `chainId`'s
+    /// settlement only.
+    function moveBalances(uint256 chainId, AssetTransfer[] calldata transfers) external;
+
+    /// @notice Adds `msg.value` to `chainId`'s ETH balance (value of a forced call). Its settlement only.
+    function creditETH(uint256 chainId) external payable;
+
+    /// @notice What `chainId` holds of `token` (0 = ETH).
+    function chainBalance(uint256 chainId, address token) external view returns (uint256);
+
+    /// @notice Whether the message with this hash was finalized.
+    function withdrawalFinalized(bytes32 messageHash) external view returns (bool);
+
+    /// @notice The settlement registered for `chainId`.
+    function settlementOf(uint256 chainId) external view returns (address);
+
+    /// @notice Whether `chainId` is registered and did not leave.
+    function isActive(uint256 chainId) external view returns (bool);
+
+    /// @notice Decodes a `TokenTransfer` payload (external so malformed bytes revert catchably).
+    function decodeTokenTransfer(bytes calldata payload)
+        external
+        pure
+        returns (uint256 originChainId, address originToken, address to, uint256 amount);
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ITransactionRoot
+/// @notice The global append-only Merkle tree of executed batches (seed step 3). Leaf =
+/// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`, tree shape =
+/// `Merkle`/`IncrementalMerkle`. Every root the tree ever had stays recognisable, so a hyperchain may
+/// import any of them and prove messages against it (seed steps 4–7).
+interface ITransactionRoot {
+    /// @notice When a root was the current Transaction Root.
+    /// @param leafCount number of leaves in the tree with this root
+    /// @param blockNumber L1 block in which it became current
+    /// @param timestamp L1 timestamp at which it became current
+    struct RootInfo {
+        uint64 leafCount;
+        uint64 blockNumber;
+        uint64 timestamp;
+    }
+
+    /// @notice The batch `batchNumber` of `chainId` was appended as leaf `leafIndex`; `root` is the new
+    /// Transaction Root. The relayer rebuilds the tree from these events to build batch proofs.
+    event TransactionRootUpdated(
+        bytes32 indexed root, uint256 indexed chainId, uint64 batchNumber, uint256 leafIndex, bytes32 leaf
+    );
+    /// @notice `settlement` may append batches of `chainId`.
+    event SettlementRegistered(uint256 indexed chainId, address indexed settlement);
+    /// @notice The chain factory was set (once, by the deployer).
+    event FactorySet(address indexed factory);
+
+    /// @notice The caller is not the deployer (for `initialize`) or not the factory.
+    error Unauthorized(address caller);
+    /// @notice `initialize` was already called.
+    error AlreadyInitialized();
+    /// @notice The caller is not the settlement contract registered for `chainId`.
+    error NotChainSettlement(address caller, uint256 chainId);
+    /// @notice A settlement or chain id was registered twice, or is zero.
+    error InvalidRegistration(uint256 chainId, address settlement);
+
+    /// @notice Sets the chain factory, the only account that registers settlements. Deployer only, once.
+    function initialize(address factory) external;
+
+    /// @notice Allows `settlement` to append batches of `chainId`. Factory only.
+    function registerSettlement(uint256 chainId, address settlement) external;
+
+    /// @notice Appends an executed batch's leaf. Only the settlement registered for `chainId`.
+    /// @return root the new Transaction Root
+    function appendBatch(uint256 chainId, uint64 batchNumber, bytes32 messagesRoot, bytes32 stateRoot)
+        external
+        returns (bytes32 root);
+
+    /// @notice The current Transaction Root (`bytes32(0)` before the first batch).
+    function root() external view returns (bytes32);
+
+    /// @notice Number of leaves (executed batches of all chains).
+    function leafCount() external view returns (uint256);
+
+    /// @notice Whether `root` is or ever was the Transaction Root.
+    function isTransactionRoot(bytes32 root) external view returns (bool);
+
+    /// @notice When `root` was current (all zero if it never was).
+    function rootInfo(bytes32 root) external view returns (RootInfo memory);
+
+    /// @notice The chain whose batches `settlement` appends (0 if none).
+    function chainIdOf(address settlement) external view returns (uint256);
+}
