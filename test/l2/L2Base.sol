@@ -53,6 +53,13 @@ contract MockRecipient is IERC7786Recipient {
     }
 }
 
+/// @dev Accepts every message and does nothing: relay gas measured with it is the gateway's own.
+contract NoopRecipient is IERC7786Recipient {
+    function receiveMessage(bytes32, bytes calldata, bytes calldata) external payable returns (bytes4) {
+        return IERC7786Recipient.receiveMessage.selector;
+    }
+}
+
 /// @dev Burns all the gas it is given.
 contract GasBurner is IERC7786Recipient {
     function receiveMessage(bytes32, bytes calldata, bytes calldata) external payable returns (bytes4) {
