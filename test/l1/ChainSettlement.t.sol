@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {Message} from "../../contracts/common/types/Message.sol";
+import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
+import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
+import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
+import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
+import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
+import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
+import {L1Fixture} from "./utils/L1Fixture.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+
+contract ChainSettlementTest is L1Fixture {
+    // ------------------------------------------------------------ commitBatch
+
+    function test_commitBatch_firstBatch_succeeds() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        bytes32 expected = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchCommitted(1, expected);
+        _commit(chainA, batch);
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertEq(chainA.stateRoot(1), batch.newStateRoot);
+        assertEq(chainA.batchPublicInput(1), expected);
+    }
+
+    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
+        external
+        pure
+        returns (bytes32)
+    {
+        return BatchHashing.publicInput(chainId, prev, batch);
+    }
+
+    function test_commitBatch_chainsOnPreviousRoot_succeeds() public {
+        _commit(chainA, _nextBatch(chainA));
+        CommitBatchInfo memory second = _nextBatch(chainA);
+        _commit(chainA, second);
+        assertEq(chainA.batchPublicInput(2), this.publicInputOf(CHAIN_A, chainA.stateRoot(1), second));
+    }
+
+    function test_commitBatch_notOperator_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotOperator.selector, address(this)));
+        chainA.commitBatch(batch, _pubdata(1));
+    }
+
+    function testFuzz_commitBatch_wrongNumber_reverts(uint64 number) public {
+        vm.assume(number != 1);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.batchNumber = number;
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NonConsecutiveBatch.selector, 1, number));
+        vm.prank(operator);
+        chainA.commitBatch(batch, _pubdata(number));
+    }
+
+    function testFuzz_commitBatch_wrongDA_reverts(bytes memory daInput) public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.assume(keccak256(daInput) != batch.daCommitment);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDAValidator.DACommitmentMismatch.selector, batch.daCommitment, keccak256(daInput)
+            )
+        );
+        vm.prank(operator);
+        chainA.commitBatch(batch, daInput);
+    }
+
+    function test_commitBatch_validium_succeeds() public {
+        ChainSettlement chain = _createChain(999, 1);
+        CommitBatchInfo memory batch = _nextBatch(chain);
+        bytes memory sigs = _signSorted(committeeKeys, validium.digest(batch.daCommitment));
+        vm.prank(operator);
+        chain.commitBatch(batch, sigs);
+        assertEq(chain.lastCommittedBatch(), 1);
+    }
+
+    function test_commitBatch_validiumTooFewSignatures_reverts() public {
+        ChainSettlement chain = _createChain(999, 1);
+        CommitBatchInfo memory batch = _nextBatch(chain);
+        uint256[] memory one = new uint256[](1);
+        one[0] = committeeKeys[0];
+        bytes memory sigs = _signSorted(one, validium.digest(batch.daCommitment));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.InsufficientSignatures.selector, 1, 2));
+        vm.prank(operator);
+        chain.commitBatch(batch, sigs);
+    }
+
+    function test_commitBatch_priorityCountTooHigh_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.priorityOpsCount = 1;
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityOpsCountTooHigh.selector, 1, 0));
+        _commit(chainA, batch);
+    }
+
+    function test_commitBatch_priorityCountDecreased_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _commit(chainA, _nextBatch(chainA));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.priorityOpsCount = 0;
+        batch.priorityOpsHash = bytes32(0);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityOpsCountDecreased.selector, 1, 0));
+        _commit(chainA, batch);
+    }
+
+    function testFuzz_commitBatch_wrongPriorityHash_reverts(bytes32 wrong) public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.assume(wrong != batch.priorityOpsHash);
+        bytes32 expected = batch.priorityOpsHash;
+        batch.priorityOpsHash = wrong;
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.PriorityOpsHashMismatch.selector, expected, wrong)
+        );
+        _commit(chainA, batch);
+    }
+
+    /// Any count in [processed, queued] with the matching rolling hash is accepted; anything above reverts.
+    function testFuzz_commitBatch_priorityIndices_succeeds(uint8 deposits, uint8 count) public {
+        deposits = uint8(bound(deposits, 0, 12));
+        for (uint256 i; i < deposits; ++i) {
+            bridge.depositETH{value: 1 + i}(CHAIN_A, address(this));
+        }
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.priorityOpsCount = count;
+        batch.priorityOpsHash = chainA.priorityRollingHash(count);
+        if (count > deposits) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IChainSettlement.PriorityOpsCountTooHigh.selector, count, deposits)
+            );
+        }
+        _commit(chainA, batch);
+        if (count <= deposits) assertEq(chainA.priorityOpsCommitted(), count);
+    }
+
+    function test_commitBatch_leavesExpiredRequest_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        vm.warp(block.timestamp + EXPIRY + 1);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.priorityOpsCount = 0;
+        batch.priorityOpsHash = bytes32(0);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
+        _commit(chainA, batch);
+    }
+
+    function test_commitBatch_processesExpiredRequestDuringGrace_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        vm.warp(block.timestamp + EXPIRY + GRACE);
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.priorityOpsCommitted(), 1);
+    }
+
+    function test_commitBatch_frozen_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        (bool frozen, uint256 nonce) = chainA.isFrozen();
+        assertTrue(frozen);
+        assertEq(nonce, 0);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        _commit(chainA, batch);
+    }
+
+    function test_commitBatch_outdatedAfterDeadline_reverts() public {
+        _publishVersion2();
+        vm.warp(factory.upgradeDeadline() + 1);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ProtocolVersionOutdated.selector, 1, 2));
+        _commit(chainA, batch);
+    }
+
+    function test_commitBatch_oldVersionDuringWindow_succeeds() public {
+        _publishVersion2();
+        vm.warp(factory.upgradeDeadline());
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastCommittedBatch(), 1);
+    }
+
+    function test_commitBatch_afterRageQuit_reverts() public {
+        _publishVersion2();
+        vm.prank(admin);
+        chainA.rageQuit();
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
+        _commit(chainA, batch);
+    }
+
+    // ------------------------------------------------------------ proveBatch
+
+    function test_proveBatch_validAttestation_succeeds() public {
+        _commit(chainA, _nextBatch(chainA));
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchProven(1);
+        _prove(chainA, 1);
+        assertEq(chainA.lastProvenBatch(), 1);
+    }
+
+    function test_proveBatch_notCommitted_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotCommitted.selector, 1));
+        chainA.proveBatch(1, "");
+    }
+
+    function test_proveBatch_outOfOrder_reverts() public {
+        _commit(chainA, _nextBatch(chainA));
+        _commit(chainA, _nextBatch(chainA));
+        bytes memory proof = _attestation(chainA, 2);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NonConsecutiveBatch.selector, 1, 2));
+        chainA.proveBatch(2, proof);
+    }
+
+    /// An attestation of another batch (or of anything else) is rejected.
+    function testFuzz_proveBatch_wrongStatement_reverts(bytes32 statement) public {
+        _commit(chainA, _nextBatch(chainA));
+        vm.assume(statement != chainA.batchPublicInput(1));
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(statement));
+        vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
+        chainA.proveBatch(1, proof);
+    }
+
+    // ------------------------------------------------------------ executeBatch
+
+    function test_executeBatch_appendsToTransactionRoot_succeeds() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.messagesRoot = keccak256("messages");
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        bytes32 leaf = BatchHashing.transactionRootLeaf(CHAIN_A, 1, batch.messagesRoot, batch.newStateRoot);
+        vm.expectEmit(address(txRoot));
+        emit ITransactionRoot.TransactionRootUpdated(leaf, CHAIN_A, 1, 0, leaf);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchExecuted(1, batch.newStateRoot, batch.messagesRoot);
+        chainA.executeBatch(batch);
+        assertEq(chainA.lastExecutedBatch(), 1);
+        assertEq(chainA.messagesRoot(1), batch.messagesRoot);
+        assertEq(txRoot.root(), leaf);
+        assertTrue(txRoot.isTransactionRoot(leaf));
+    }
+
+    function test_executeBatch_importedKnownRoot_succeeds() public {
+        _settle(chainB, _nextBatch(chainB));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = txRoot.root();
+        _settle(chainA, batch);
+        assertEq(chainA.lastExecutedBatch(), 1);
+    }
+
+    function testFuzz_executeBatch_unknownImportedRoot_reverts(bytes32 root) public {
+        vm.assume(!txRoot.isTransactionRoot(root));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = root;
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.UnknownTransactionRoot.selector, root));
+        chainA.executeBatch(batch);
+    }
+
+    function test_executeBatch_notProven_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        _commit(chainA, batch);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotProven.selector, 1));
+        chainA.executeBatch(batch);
+    }
+
+    function test_executeBatch_outOfOrder_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.batchNumber = 2;
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NonConsecutiveBatch.selector, 1, 2));
+        chainA.executeBatch(batch);
+    }
+
+    /// Any change to the re-supplied batch breaks the commitment.
+    function testFuzz_executeBatch_tamperedBatch_reverts(uint8 field, bytes32 value) public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 0.5 ether);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        field = uint8(bound(field, 0, 6));
+        if (field == 0) batch.newStateRoot = bytes32(uint256(batch.newStateRoot) ^ (uint256(value) | 1));
+        if (field == 1) batch.messagesRoot = bytes32(uint256(batch.messagesRoot) ^ (uint256(value) | 1));
+        if (field == 2) {
+            batch.priorityOpsHash = bytes32(uint256(batch.priorityOpsHash) ^ (uint256(value) | 1));
+        }
+        if (field == 3) batch.daCommitment = bytes32(uint256(batch.daCommitment) ^ (uint256(value) | 1));
+        if (field == 4) batch.transfers[0].amount ^= uint256(value) | 1;
+        if (field == 5) batch.transfers[0].destinationChainId ^= uint256(value) | 1;
+        if (field == 6) batch.priorityOpsCount ^= uint64(uint256(value)) | 1;
+        bytes32 committed = chainA.batchPublicInput(1);
+        bytes32 supplied = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.BatchCommitmentMismatch.selector, 1, committed, supplied)
+        );
+        chainA.executeBatch(batch);
+    }
+
+    function test_executeBatch_movesBalances_succeeds() public {
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 1 ether);
+        _settle(chainA, batch);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 2 ether);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
+    }
+
+    function test_executeBatch_insufficientBalance_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 1);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISharedBridge.InsufficientChainBalance.selector, CHAIN_A, address(0), 0, 1)
+        );
+        chainA.executeBatch(batch);
+    }
+
+    function test_executeBatch_transferToLeftChain_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _publishVersion2();
+        vm.prank(admin);
+        chainB.rageQuit();
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 1);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_B));
+        chainA.executeBatch(batch);
+    }
+
+    function test_executeBatch_transferToItself_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_A, address(0), 1);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.InvalidTransferDestination.selector, CHAIN_A));
+        chainA.executeBatch(batch);
+    }
+
+    // ------------------------------------------------------------ revertBatches
+
+    function test_revertBatches_unexecuted_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _settle(chainA, _nextBatch(chainA));
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _commit(chainA, _nextBatch(chainA));
+        _prove(chainA, 2);
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.priorityOpsCommitted(), 2);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchesReverted(1);
+        vm.prank(operator);
+        chainA.revertBatches(1);
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertEq(chainA.lastProvenBatch(), 1);
+        assertEq(chainA.priorityOpsCommitted(), 1);
+        // The chain continues from batch 1's state root.
+        CommitBatchInfo memory again = _nextBatch(chainA);
+        again.newStateRoot = keccak256("another state");
+        _settle(chainA, again);
+        assertEq(chainA.stateRoot(2), again.newStateRoot);
+    }
+
+    function test_revertBatches_executedBatch_reverts() public {
+        _settle(chainA, _nextBatch(chainA));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.InvalidRevertTarget.selector, 0, 1, 1));
+        vm.prank(operator);
+        chainA.revertBatches(0);
+    }
+
+    function test_revertBatches_notOperator_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotOperator.selector, address(this)));
+        chainA.revertBatches(0);
+    }
+
+    // ------------------------------------------------------------ priority queue
+
+    function test_requestL2Call_queuesMessage_succeeds() public {
+        address target = makeAddr("target");
+        Message memory expected = Message({
+            sourceChainId: block.chainid,
+            destinationChainId: CHAIN_A,
+            nonce: 0,
+            sender: address(this),
+            recipient: target,
+            value: 2 ether,
+            fee: 0,
+            payload: hex"c0ffee"
+        });
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.PriorityMessageQueued(0, expected, uint64(block.timestamp) + EXPIRY);
+        uint256 nonce = chainA.requestL2Call{value: 2 ether}(target, hex"c0ffee");
+        assertEq(nonce, 0);
+        assertEq(chainA.priorityRequestCount(), 1);
+        assertEq(chainA.priorityRollingHash(1), keccak256(abi.encode(bytes32(0), _hash(expected))));
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 2 ether);
+        assertEq(address(bridge).balance, 2 ether);
+    }
+
+    function test_requestL2Call_zeroRecipient_reverts() public {
+        vm.expectRevert(IChainSettlement.ZeroAddress.selector);
+        chainA.requestL2Call(address(0), "");
+    }
+
+    function test_requestL2Call_frozenChain_reverts() public {
+        chainA.requestL2Call(address(1), "");
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        chainA.requestL2Call(address(1), "");
+    }
+
+    function test_enqueuePriorityMessage_notBridge_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
+        chainA.enqueuePriorityMessage(address(this), address(this), 1, "", address(this));
+    }
+
+    function test_markPriorityRequestReclaimed_notBridge_reverts() public {
+        Message memory m;
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
+        chainA.markPriorityRequestReclaimed(m);
+    }
+
+    function test_priorityOpsProcessed_afterExecution_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.priorityOpsProcessed(), 0);
+        _prove(chainA, 1);
+        chainA.executeBatch(_batchAgain(chainA, 1));
+        assertEq(chainA.priorityOpsProcessed(), 2);
+    }
+
+    /// The committed batch 1 is re-derived: same fields as `_nextBatch` made for it.
+    function _batchAgain(ChainSettlement chain, uint64 n)
+        internal
+        view
+        returns (CommitBatchInfo memory batch)
+    {
+        batch.batchNumber = n;
+        batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), n));
+        batch.priorityOpsCount = uint64(chain.priorityOpsCommitted());
+        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.daCommitment = keccak256(_pubdata(n));
+    }
+
+    // ------------------------------------------------------------ governance
+
+    function _publishVersion2() internal returns (AttestationVerifier v2, ChainSettlement impl2) {
+        address[] memory attesters = new address[](1);
+        attesters[0] = vm.addr(attesterKeys[0]);
+        v2 = new AttestationVerifier(governance, 2, attesters, 1);
+        impl2 = new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
+        vm.prank(governance);
+        factory.publishProtocolVersion(address(v2), address(impl2), 7 days);
+    }
+
+    function test_upgradeChain_toPublishedVersion_succeeds() public {
+        _commit(chainA, _nextBatch(chainA));
+        (AttestationVerifier v2, ChainSettlement impl2) = _publishVersion2();
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.ChainUpgraded(2, address(v2), address(impl2));
+        vm.prank(admin);
+        chainA.upgradeChain();
+        assertEq(chainA.protocolVersion(), 2);
+        assertEq(chainA.verifier(), address(v2));
+        bytes32 slot =
+            vm.load(address(chainA), 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc);
+        assertEq(address(uint160(uint256(slot))), address(impl2));
+        // State survives; the new verifier proves the pending batch; commits continue after the deadline.
+        vm.warp(factory.upgradeDeadline() + 1);
+        _prove(chainA, 1);
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastCommittedBatch(), 2);
+    }
+
+    function test_upgradeChain_afterDeadline_succeeds() public {
+        _publishVersion2();
+        vm.warp(factory.upgradeDeadline() + 1);
+        vm.prank(admin);
+        chainA.upgradeChain();
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastCommittedBatch(), 1);
+    }
+
+    function test_upgradeChain_upToDate_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.AlreadyUpToDate.selector, 1));
+        vm.prank(admin);
+        chainA.upgradeChain();
+    }
+
+    function test_upgradeChain_notAdmin_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
+        chainA.upgradeChain();
+    }
+
+    function test_rageQuit_duringWindow_succeeds() public {
+        bridge.depositETH{value: 2 ether}(CHAIN_A, address(this));
+        Message memory w = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.messagesRoot = _hash(w);
+        _settle(chainA, batch);
+        _commit(chainA, _nextBatch(chainA));
+        _publishVersion2();
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.ChainLeft(CHAIN_A);
+        vm.prank(admin);
+        chainA.rageQuit();
+        assertTrue(chainA.hasLeft());
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertFalse(bridge.isActive(CHAIN_A));
+        // Users still withdraw from executed batches.
+        bridge.finalizeWithdrawal(CHAIN_A, 1, w, _merkleProof(_one(_hash(w)), 0));
+        assertEq(makeAddr("alice").balance, 1 ether);
+        // No more deposits.
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_A));
+        bridge.depositETH{value: 1}(CHAIN_A, address(this));
+    }
+
+    function test_rageQuit_noWindow_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.RageQuitNotAllowed.selector, 1, 1, 0));
+        vm.prank(admin);
+        chainA.rageQuit();
+    }
+
+    function test_rageQuit_afterDeadline_reverts() public {
+        _publishVersion2();
+        uint64 deadline = factory.upgradeDeadline();
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.RageQuitNotAllowed.selector, 1, 2, deadline));
+        vm.prank(admin);
+        chainA.rageQuit();
+    }
+
+    function test_rageQuit_notAdmin_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
+        chainA.rageQuit();
+    }
+
+    function test_setOperator_byAdmin_succeeds() public {
+        address next = makeAddr("next operator");
+        vm.prank(admin);
+        chainA.setOperator(next);
+        assertEq(chainA.operator(), next);
+        operator = next;
+        _commit(chainA, _nextBatch(chainA));
+    }
+
+    function test_setOperator_zero_reverts() public {
+        vm.expectRevert(IChainSettlement.ZeroAddress.selector);
+        vm.prank(admin);
+        chainA.setOperator(address(0));
+    }
+
+    function test_setOperator_notAdmin_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
+        chainA.setOperator(address(this));
+    }
+
+    function test_initialize_twice_reverts() public {
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        vm.prank(address(factory));
+        chainA.initialize(_config(5, 0), address(verifier), 1, address(0));
+    }
+
+    // ------------------------------------------------------------ views
+
+    function test_views_genesis_succeeds() public view {
+        assertEq(chainA.chainId(), CHAIN_A);
+        assertEq(chainA.admin(), admin);
+        assertEq(chainA.operator(), operator);
+        assertEq(chainA.verifier(), address(verifier));
+        assertEq(chainA.protocolVersion(), 1);
+        assertEq(chainA.daValidator(), factory.daValidator(0));
+        assertEq(chainA.stateRoot(0), keccak256(abi.encode("genesis", CHAIN_A)));
+        assertEq(chainA.messagesRoot(0), bytes32(0));
+        assertEq(chainA.PRIORITY_EXPIRY(), EXPIRY);
+        assertEq(chainA.PRIORITY_GRACE_PERIOD(), GRACE);
+    }
+
+    function test_messagesRoot_notExecuted_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotExecuted.selector, 1));
+        chainA.messagesRoot(1);
+    }
+
+    function test_stateRoot_notCommitted_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotCommitted.selector, 1));
+        chainA.stateRoot(1);
+    }
+
+    function _one(bytes32 leaf) internal pure returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](1);
+        leaves[0] = leaf;
+    }
+}
