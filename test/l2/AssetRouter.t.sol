@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
+import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
+import {Message} from "../../contracts/common/types/Message.sol";
+import {BridgedToken} from "../../contracts/l2/BridgedToken.sol";
+import {IAssetRouter} from "../../contracts/l2/interfaces/IAssetRouter.sol";
+import {IOutbox} from "../../contracts/l2/interfaces/IOutbox.sol";
+import {L2Base, TestToken} from "./L2Base.sol";
+import {IERC165} from "@openzeppelin/contracts/interfaces/IERC165.sol";
+import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
+import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
+import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
+
+contract AssetRouterTest is L2Base {
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal l1Token = makeAddr("l1Token");
+    TestToken internal native;
+
+    function setUp() public {
+        vm.chainId(CHAIN_A);
+        _deployPredeploys();
+        native = new TestToken("Native A", "NTA", 6);
+        native.mint(alice, 1000e6);
+        vm.prank(alice);
+        native.approve(address(router), type(uint256).max);
+        vm.deal(alice, 10 ether);
+    }
+
+    function _l1Deposit(address to, uint256 amount) internal returns (address token) {
+        bytes memory payload = abi.encode(
+            TokenTransfer(L1_CHAIN_ID, l1Token, to, amount, abi.encode("Wrapped Thing", "WTH", uint8(18)))
+        );
+        vm.prank(Predeploys.OUTBOX);
+        bytes4 answer = router.receiveMessage(
+            keccak256("deposit"), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE), payload
+        );
+        assertEq(answer, IERC7786Recipient.receiveMessage.selector);
+        return router.bridgedToken(L1_CHAIN_ID, l1Token);
+    }
+
+    function test_bridgeERC20_nativeToken_locksAndSends() public {
+        vm.recordLogs();
+        vm.prank(alice);
+        bytes32 sendId = router.bridgeERC20{value: 0.01 ether}(CHAIN_B, address(native), bob, 100e6);
+        Message[] memory messages = _queuedMessages(vm.getRecordedLogs());
+        assertEq(messages.length, 1);
+        Message memory message = messages[0];
+        assertEq(message.hash(), sendId);
+        assertEq(message.sender, Predeploys.ASSET_ROUTER);
+        assertEq(message.recipient, Predeploys.ASSET_ROUTER, "to the router on the destination");
+        assertEq(message.destinationChainId, CHAIN_B);
+        assertEq(message.value, 0);
+        assertEq(message.fee, 0.01 ether, "msg.value is the relayer fee");
+        TokenTransfer memory transfer = abi.decode(message.payload, (TokenTransfer));
+        assertEq(transfer.originChainId, CHAIN_A);
+        assertEq(transfer.originToken, address(native));
+        assertEq(transfer.to, bob);
+        assertEq(transfer.amount, 100e6);
+        assertEq(transfer.metadata, abi.encode("Native A", "NTA", uint8(6)));
+        assertEq(native.balanceOf(address(router)), 100e6, "locked on its origin chain");
+        assertEq(native.balanceOf(alice), 900e6);
+    }
+
+    function test_bridgeERC20_withdrawL1Token_burnsAndSendsToSharedBridge() public {
+        address bridged = _l1Deposit(alice, 50 ether);
+        vm.recordLogs();
+        vm.prank(alice);
+        router.bridgeERC20(L1_CHAIN_ID, bridged, bob, 20 ether);
+        Message memory message = _queuedMessages(vm.getRecordedLogs())[0];
+        assertEq(message.destinationChainId, L1_CHAIN_ID);
+        assertEq(message.recipient, L1_SHARED_BRIDGE);
+        assertEq(message.fee, 0);
+        TokenTransfer memory transfer = abi.decode(message.payload, (TokenTransfer));
+        assertEq(transfer.originChainId, L1_CHAIN_ID);
+        assertEq(transfer.originToken, l1Token);
+        assertEq(transfer.amount, 20 ether);
+        assertEq(BridgedToken(bridged).balanceOf(alice), 30 ether, "burned");
+        assertEq(BridgedToken(bridged).totalSupply(), 30 ether);
+    }
+
+    function test_bridgeERC20_nativeTokenToL1_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.NotWithdrawableToL1.selector, address(native)));
+        vm.prank(alice);
+        router.bridgeERC20(L1_CHAIN_ID, address(native), bob, 1e6);
+    }
+
+    function test_bridgeERC20_zeroRecipient_reverts() public {
+        vm.expectRevert(IAssetRouter.ZeroRecipient.selector);
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), address(0), 1e6);
+    }
+
+    function test_bridgeERC20_zeroAmount_reverts() public {
+        vm.expectRevert(IAssetRouter.ZeroAmount.selector);
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), bob, 0);
+    }
+
+    function test_bridgeERC20_ownChain_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.InvalidDestination.selector, CHAIN_A));
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_A, address(native), bob, 1e6);
+    }
+
+    function test_receiveMessage_l1Deposit_deploysAndMints() public {
+        address predicted = router.bridgedToken(L1_CHAIN_ID, l1Token);
+        assertEq(predicted.code.length, 0);
+        vm.expectEmit(address(router));
+        emit IAssetRouter.BridgedTokenDeployed(L1_CHAIN_ID, l1Token, predicted);
+        address bridged = _l1Deposit(alice, 7 ether);
+        assertEq(bridged, predicted);
+        BridgedToken token = BridgedToken(bridged);
+        assertEq(token.name(), "Wrapped Thing");
+        assertEq(token.symbol(), "WTH");
+        assertEq(token.decimals(), 18);
+        assertEq(token.originChainId(), L1_CHAIN_ID);
+        assertEq(token.originToken(), l1Token);
+        assertEq(token.balanceOf(alice), 7 ether);
+        (uint256 originChainId, address originToken) = router.originOf(bridged);
+        assertEq(originChainId, L1_CHAIN_ID);
+        assertEq(originToken, l1Token);
+        // A second deposit mints into the same token.
+        _l1Deposit(bob, 1 ether);
+        assertEq(token.balanceOf(bob), 1 ether);
+        assertEq(token.totalSupply(), 8 ether);
+    }
+
+    function test_receiveMessage_fromRemoteRouter_releasesLocked() public {
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), bob, 100e6);
+        bytes memory payload = abi.encode(TokenTransfer(CHAIN_A, address(native), bob, 60e6, ""));
+        vm.prank(Predeploys.OUTBOX);
+        router.receiveMessage(
+            keccak256("back"), InteroperableAddress.formatEvmV1(CHAIN_B, Predeploys.ASSET_ROUTER), payload
+        );
+        assertEq(native.balanceOf(bob), 60e6);
+        assertEq(native.balanceOf(address(router)), 40e6);
+    }
+
+    function testFuzz_receiveMessage_notGateway_reverts(address caller) public {
+        vm.assume(caller != Predeploys.OUTBOX);
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.UnauthorizedGateway.selector, caller));
+        vm.prank(caller);
+        router.receiveMessage(bytes32(0), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE), "");
+    }
+
+    function test_receiveMessage_unauthorizedSender_reverts() public {
+        bytes memory payload = abi.encode(TokenTransfer(L1_CHAIN_ID, l1Token, alice, 1, ""));
+        bytes[] memory senders = new bytes[](4);
+        senders[0] = InteroperableAddress.formatEvmV1(L1_CHAIN_ID, Predeploys.ASSET_ROUTER); // router on L1
+        senders[1] = InteroperableAddress.formatEvmV1(CHAIN_B, L1_SHARED_BRIDGE); // bridge address on L2
+        senders[2] = InteroperableAddress.formatEvmV1(CHAIN_B, alice);
+        senders[3] = hex"0001"; // malformed
+        for (uint256 i; i < senders.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IAssetRouter.UnauthorizedSender.selector, senders[i]));
+            vm.prank(Predeploys.OUTBOX);
+            router.receiveMessage(bytes32(0), senders[i], payload);
+        }
+    }
+
+    function test_receiveMessage_withValue_reverts() public {
+        vm.deal(Predeploys.OUTBOX, 1);
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.UnexpectedValue.selector, 1));
+        vm.prank(Predeploys.OUTBOX);
+        router.receiveMessage{value: 1}(
+            bytes32(0), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE), ""
+        );
+    }
+
+    function test_receiveMessage_malformedPayload_reverts() public {
+        bytes memory sender = InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE);
+        vm.expectRevert(IAssetRouter.MalformedPayload.selector);
+        vm.prank(Predeploys.OUTBOX);
+        router.receiveMessage(bytes32(0), sender, abi.encode(l1Token, alice, 1));
+    }
+
+    function test_receiveMessage_l1DepositOfNonL1Token_reverts() public {
+        bytes memory payload = abi.encode(TokenTransfer(CHAIN_A, address(native), alice, 1, ""));
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.InvalidOrigin.selector, CHAIN_A));
+        vm.prank(Predeploys.OUTBOX);
+        router.receiveMessage(
+            bytes32(0), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE), payload
+        );
+    }
+
+    function test_bridgedToken_views_succeed() public view {
+        assertEq(
+            router.bridgedToken(CHAIN_A, address(native)), address(native), "origin chain: the token itself"
+        );
+        (uint256 originChainId, address originToken) = router.originOf(address(native));
+        assertEq(originChainId, CHAIN_A);
+        assertEq(originToken, address(native));
+        assertEq(router.l1ChainId(), L1_CHAIN_ID);
+        assertEq(router.l1SharedBridge(), L1_SHARED_BRIDGE);
+    }
+
+    /// The bridged token address depends only on (origin chain, origin token), not on the chain.
+    function testFuzz_bridgedToken_sameOnEveryChain(
+        uint256 originChainId,
+        address originToken,
+        uint64 chainId
+    ) public {
+        vm.assume(chainId != 0 && chainId != originChainId && CHAIN_A != originChainId);
+        address here = router.bridgedToken(originChainId, originToken);
+        vm.chainId(chainId);
+        assertEq(router.bridgedToken(originChainId, originToken), here);
+    }
+
+    function test_bridgedToken_onlyRouter_reverts() public {
+        BridgedToken token = BridgedToken(_l1Deposit(alice, 1 ether));
+        assertEq(token.router(), Predeploys.ASSET_ROUTER);
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        token.crosschainMint(alice, 1);
+        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        token.crosschainBurn(alice, 1);
+        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        token.initialize(1, alice, "x", "x", 1);
+        vm.stopPrank();
+        vm.expectRevert(BridgedToken.AlreadyInitialized.selector);
+        vm.prank(Predeploys.ASSET_ROUTER);
+        token.initialize(1, alice, "x", "x", 1);
+        assertTrue(token.supportsInterface(type(IERC7802).interfaceId));
+        assertTrue(token.supportsInterface(type(IERC165).interfaceId));
+        assertFalse(token.supportsInterface(0xffffffff));
+    }
+
+    function test_bridgedToken_crosschainEvents_succeed() public {
+        BridgedToken token = BridgedToken(_l1Deposit(alice, 1 ether));
+        vm.expectEmit(address(token));
+        emit IERC7802.CrosschainBurn(alice, 0.5 ether, Predeploys.ASSET_ROUTER);
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(token), bob, 0.5 ether);
+    }
+}
