@@ -3,16 +3,27 @@ pragma solidity 0.8.30;
 
 // Writes the genesis file of a hyperchain: an anvil `--init` JSON (geth genesis format) with the
 // L2 system contracts at their `Predeploys` addresses, the pre-funded ETH liquidity, the
-// deterministic CREATE2 deployer and the 10 default anvil dev accounts. Nothing is broadcast.
+// deterministic CREATE2 deployer, a funded SYSTEM_CALLER and the 10 default anvil dev accounts.
+// Nothing is broadcast.
 //
-//   L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x... GENESIS_OUT=genesis-271.json \
+//   L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x... GENESIS_OUT=out/genesis-271.json \
 //     node_modules/.bin/forge script script/GenesisL2.s.sol
-//   node_modules/.bin/anvil --init genesis-271.json --port 8546
-//   node_modules/.bin/cast block 0 --field stateRoot --rpc-url http://127.0.0.1:8546
+//   node_modules/.bin/anvil --init out/genesis-271.json --port 8546
 //
 // Optional env: GENESIS_TIMESTAMP (default 1735689600), GENESIS_DEV_ACCOUNTS (default true).
-// The output depends only on the inputs and the compiled code, so the genesis state root (the
-// one registered on L1 with `createChain`) is the same for every run with the same inputs.
+// GENESIS_OUT defaults to out/genesis-<L2_CHAIN_ID>.json and must be inside the repository
+// (foundry.toml `fs_permissions`). The output depends only on the inputs and the compiled code:
+// two runs with the same inputs write identical bytes.
+//
+// The genesis STATE ROOT (what `createChain` registers on L1): anvil 1.7.1 reports the empty-trie
+// root (0x56e8…b421) as block 0's header `stateRoot` when started with `--init`, so do not read it
+// from `eth_getBlockByNumber(0)`. The real root is the hash of the root node of any account proof
+// at block 0: keccak256(eth_getProof(<any address>, [], "0x0").accountProof[0]) — checked equal
+// for two anvils started from two runs of this script. anvil also adds its own accounts to the
+// state (its dev accounts with `--balance`, default 10000 ETH — the same as written here — and the
+// EIP-2935 history contract on prague), so the root depends on the anvil version and on starting
+// it with the default `--accounts`/`--balance`/`--hardfork`. Block 1 has a different root (block
+// processing writes system contract storage).
 //
 // The config (L1 chain id, L1 SharedBridge) is baked into the runtime code as immutables: the
 // contracts are deployed in the script's own EVM, then their runtime code is copied into `alloc`;
@@ -53,7 +64,7 @@ contract GenesisL2 is Script {
             devAccounts: vm.envOr("GENESIS_DEV_ACCOUNTS", true)
         });
         string memory out =
-            vm.envOr("GENESIS_OUT", string.concat("genesis-", vm.toString(config.l2ChainId), ".json"));
+            vm.envOr("GENESIS_OUT", string.concat("out/genesis-", vm.toString(config.l2ChainId), ".json"));
         vm.writeFile(out, genesisJson(config));
         console.log("genesis written to", out);
     }
