@@ -40,7 +40,7 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
 
     constructor() {
         for (uint256 i; i < 4; ++i) {
-            actors.push(address(uint160(0xA11CE + i)));
+            actors.push(makeAddr(string.concat("actor", vm.toString(i))));
         }
         refusing = new MockRecipient();
         refusing.setRefuse(true);
