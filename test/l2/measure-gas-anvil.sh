@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-transaction gas of Outbox.sendMessage on a real hyperchain node: generates a genesis with
+# Whole-transaction gas of Outbox.sendMessage and Inbox.relay on a real hyperchain node: generates a genesis with
 # script/GenesisL2.s.sol, starts anvil from it, sends messages from a dev account and prints each
 # receipt's gasUsed (intrinsic 21000 + calldata + execution, cold storage as in production).
 # Usage: test/l2/measure-gas-anvil.sh [port]
@@ -30,3 +30,27 @@ echo "first message (nonce slot 0 -> 1): $(send $REC $WORD '[]')"
 echo "bare, 32-byte payload:             $(send $REC $WORD '[]')"
 echo "bare, empty payload:               $(send $REC 0x '[]')"
 echo "value 0.9 ETH + fee 0.1 ETH:       $(send $REC $WORD "[$FEE]" --value 1ether)"
+
+# Relay: a message from chain 272 (fee 0.01 ETH, no value, 32-byte payload) to a recipient that
+# does nothing, proved in a 2-message batch inside a 2-leaf Transaction Root (1 + 1 siblings).
+INBOX=0x4800000000000000000000000000000000000002
+SYSTEM=0x4800000000000000000000000000000000000000
+NOOP_CODE=$(python3 -c "import json; print(json.load(open('${FOUNDRY_OUT:-out}/L2Base.sol/NoopRecipient.json'))['bytecode']['object'])")
+NOOP=$(cast send --private-key $PK --rpc-url $R --json --create "$NOOP_CODE" |
+  python3 -c "import json,sys; print(json.load(sys.stdin)['contractAddress'])")
+SENDER=0x0000000000000000000000000000000000000b0b
+MSG="(272,271,0,$SENDER,$NOOP,0,10000000000000000,$WORD)"
+MSG_HASH=$(cast keccak "$(cast abi-encode 'f((uint256,uint256,uint256,address,address,uint256,uint256,bytes))' "$MSG")")
+OTHER_MSG=$(cast keccak 0x01)
+MESSAGES_ROOT=$(cast keccak "$(cast concat-hex "$MSG_HASH" "$OTHER_MSG")")
+STATE_ROOT=$(cast keccak 0x02)
+LEAF=$(cast keccak "$(cast abi-encode 'f(uint256,uint64,bytes32,bytes32)' 272 1 "$MESSAGES_ROOT" "$STATE_ROOT")")
+OTHER_LEAF=$(cast keccak 0x03)
+ROOT=$(cast keccak "$(cast concat-hex "$LEAF" "$OTHER_LEAF")")
+cast rpc anvil_impersonateAccount $SYSTEM --rpc-url $R >/dev/null
+cast send $INBOX "importTransactionRoot(bytes32)" "$ROOT" --from $SYSTEM --unlocked --rpc-url $R >/dev/null
+PROOF="(1,$STATE_ROOT,(0,2,[$OTHER_MSG]),(0,2,[$OTHER_LEAF]))"
+RELAY_SIG="relay((uint256,uint256,uint256,address,address,uint256,uint256,bytes),(uint64,bytes32,(uint256,uint256,bytes32[]),(uint256,uint256,bytes32[])))"
+GAS=$(cast send $INBOX "$RELAY_SIG" "$MSG" "$PROOF" --private-key $PK --rpc-url $R --json |
+  python3 -c "import json,sys; r=json.load(sys.stdin); assert r['status']=='0x1', r; print(int(r['gasUsed'],16))")
+echo "relay, fee, no value, 1+1 siblings: $GAS"
