@@ -10,7 +10,14 @@ import {ConstantProductPool} from "../../contracts/l2/apps/ConstantProductPool.s
 import {RemoteSwap} from "../../contracts/l2/apps/RemoteSwap.sol";
 import {IInbox} from "../../contracts/l2/interfaces/IInbox.sol";
 import {L2Base, MockRecipient, TestToken, TransactionRootTree} from "./L2Base.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {
+    ERC7579Utils,
+    ModePayload,
+    ModeSelector
+} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
 import {CrosschainLinked} from "@openzeppelin/contracts/crosschain/CrosschainLinked.sol";
+import {CrosschainRemoteExecutor} from "@openzeppelin/contracts/crosschain/CrosschainRemoteExecutor.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Crosschain} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Crosschain.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
@@ -24,6 +31,17 @@ contract OZCrosschainToken is ERC20Crosschain {
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
+    }
+}
+
+/// @dev Something only its owner may change (the owner will be a remote executor).
+contract OwnedSetting is Ownable {
+    uint256 public value;
+
+    constructor(address owner_) Ownable(owner_) {}
+
+    function set(uint256 value_) external onlyOwner {
+        value = value_;
     }
 }
 
@@ -378,6 +396,39 @@ contract TwoChainTest is L2Base {
         vm.expectPartialRevert(bytes4(keccak256("ERC7786RecipientUnauthorizedGateway(address,bytes)")));
         inbox.relay(sent[0], proofs[0]);
         assertEq(onB.totalSupply(), 0);
+    }
+
+    /// OpenZeppelin 5.7's CrosschainRemoteExecutor, unchanged: alice on A governs a contract on B
+    /// through an executor configured with our gateway and alice's ERC-7930 address as controller.
+    function test_twoChains_openZeppelinRemoteExecutor_succeeds() public {
+        World memory world = _start();
+        _switchTo(world, CHAIN_B);
+        CrosschainRemoteExecutor executor =
+            new CrosschainRemoteExecutor(Predeploys.OUTBOX, InteroperableAddress.formatEvmV1(CHAIN_A, alice));
+        OwnedSetting setting = new OwnedSetting(address(executor));
+
+        _switchTo(world, CHAIN_A);
+        bytes memory payload = abi.encodePacked(
+            ERC7579Utils.encodeMode(
+                ERC7579Utils.CALLTYPE_SINGLE,
+                ERC7579Utils.EXECTYPE_DEFAULT,
+                ModeSelector.wrap(0),
+                ModePayload.wrap(0)
+            ),
+            abi.encodePacked(address(setting), uint256(0), abi.encodeCall(OwnedSetting.set, (42))) // ERC-7579 single
+        );
+        vm.recordLogs();
+        vm.prank(alice);
+        outbox.sendMessage(
+            InteroperableAddress.formatEvmV1(CHAIN_B, address(executor)), payload, _noAttributes()
+        );
+        Message[] memory sent = _sentMessages();
+        (bytes32 root, RelayProof[] memory proofs) = _settle(world, sent);
+
+        _switchTo(world, CHAIN_B);
+        _importRoot(root);
+        inbox.relay(sent[0], proofs[0]);
+        assertEq(setting.value(), 42);
     }
 
     function _deployOZToken(uint256 remoteChainId, address remoteToken) internal returns (OZCrosschainToken) {
