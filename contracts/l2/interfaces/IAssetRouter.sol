@@ -61,6 +61,8 @@ interface IAssetRouter is IERC7786Recipient {
     /// token it deployed, (block.chainid, token) for any other token.
     function originOf(address token) external view returns (uint256 originChainId, address originToken);
 
+    /// @notice Chain id of the L1 (withdrawal destination, source of deposits).
     function l1ChainId() external view returns (uint256);
+    /// @notice The L1 SharedBridge: recipient of withdrawals, the only accepted sender of deposits.
     function l1SharedBridge() external view returns (address);
 }

@@ -81,11 +81,15 @@ interface IInbox {
     /// failure reverts the ETH release too. Only callable by the inbox itself.
     function deliverPriorityMessage(bytes32 messageHash, Message calldata message) external;
 
+    /// @notice Whether `root` was imported (relay proofs may end at any imported root, old or new).
     function isImported(bytes32 root) external view returns (bool);
+    /// @notice Whether the message with this hash was delivered: relayed successfully, or a
+    /// priority message whose recipient call succeeded.
     function delivered(bytes32 messageHash) external view returns (bool);
     /// @notice Cumulative number of priority messages processed (next expected priority nonce).
     function priorityOpsCount() external view returns (uint64);
     /// @notice Cumulative rolling hash of processed priority messages (`MessageHashing.rollPriorityHash`).
     function priorityOpsHash() external view returns (bytes32);
+    /// @notice Chain id of the L1 this hyperchain settles on (the source of priority messages).
     function l1ChainId() external view returns (uint256);
 }
