@@ -1,1 +1,175 @@
-//! Placeholder until this crate is written.
+//! Typed alloy bindings of every Hyperchains contract, generated at build time from the forge
+//! artifacts in `out/` (never hand-copied ABIs).
+//!
+//! - Every struct that appears in any contract ABI is one Rust type at the crate root, shared by
+//!   all contracts: [`Message`], [`MerkleProof`], [`RelayProof`], [`CommitBatchInfo`],
+//!   [`AssetTransfer`], [`TokenTransfer`], `ChainConfig`, … so a `Message` decoded from an L2
+//!   `MessageQueued` log can be passed as is to `SharedBridge::finalizeWithdrawal` or
+//!   `Inbox::relay`. File-level structs of `contracts/common` are present even before a contract
+//!   uses them.
+//! - Every contract under `contracts/` with a non-empty ABI is a module named after it (e.g.
+//!   `ChainFactory`, `Inbox`) with `#[sol(rpc)]` instances (`Inbox::new(address, provider)`),
+//!   call/event/error types, and `deploy` when its bytecode needs no library linking. Contracts
+//!   whose artifacts do not exist yet are simply absent: the crate grows as contracts land.
+//! - [`predeploys`] holds the fixed L2 addresses parsed from `Predeploys.sol`.
+//!
+//! The build script runs `node_modules/.bin/forge build` first (set `HYPERCHAIN_SKIP_FORGE=1` to
+//! use `out/` as it is).
+
+#![allow(missing_docs, unreachable_pub, clippy::too_many_arguments)]
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    sol_types::SolValue,
+};
+
+mod generated {
+    #![allow(
+        missing_docs,
+        unreachable_pub,
+        non_snake_case,
+        non_camel_case_types,
+        clippy::all,
+        rust_2018_idioms
+    )]
+    include!(concat!(env!("OUT_DIR"), "/contracts.rs"));
+}
+
+pub use generated::*;
+
+/// Fixed addresses of the hyperchain system contracts (`contracts/common/libraries/Predeploys.sol`).
+pub mod predeploys {
+    include!(concat!(env!("OUT_DIR"), "/predeploys.rs"));
+}
+
+impl Message {
+    /// `message.hash()` of `MessageHashing`: `keccak256(abi.encode(message))`, the leaf of a batch's
+    /// messages tree and the input of the priority rolling hash.
+    pub fn hash(&self) -> B256 {
+        keccak256(self.abi_encode())
+    }
+}
+
+/// `MessageHashing.rollPriorityHash(previous, messageHash)` = `keccak256(abi.encode(previous,
+/// messageHash))`; the rolling hash of priority messages starts from zero.
+pub fn roll_priority_hash(previous: B256, message_hash: B256) -> B256 {
+    keccak256((previous, message_hash).abi_encode())
+}
+
+impl From<hyperchain_merkle::MerkleProof> for MerkleProof {
+    fn from(proof: hyperchain_merkle::MerkleProof) -> Self {
+        Self {
+            index: U256::from(proof.index),
+            leafCount: U256::from(proof.leaf_count),
+            siblings: proof.siblings,
+        }
+    }
+}
+
+/// A Solidity `MerkleProof` whose index or leaf count does not fit the Rust tree (`u64`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Merkle proof index {index} / leaf count {leaf_count} exceed 2^64")]
+pub struct MerkleProofTooLarge {
+    /// Index in the proof.
+    pub index: U256,
+    /// Leaf count in the proof.
+    pub leaf_count: U256,
+}
+
+impl TryFrom<MerkleProof> for hyperchain_merkle::MerkleProof {
+    type Error = MerkleProofTooLarge;
+
+    fn try_from(proof: MerkleProof) -> Result<Self, Self::Error> {
+        let err = || MerkleProofTooLarge { index: proof.index, leaf_count: proof.leafCount };
+        Ok(Self {
+            index: u64::try_from(proof.index).map_err(|_| err())?,
+            leaf_count: u64::try_from(proof.leafCount).map_err(|_| err())?,
+            siblings: proof.siblings.clone(),
+        })
+    }
+}
+
+/// ERC-7930 interoperable address (version 1, EVM chain type) of `addr` on `chain_id`, byte for
+/// byte what OpenZeppelin's `InteroperableAddress.formatEvmV1(chainid, addr)` returns: the
+/// `recipient` argument of `Outbox.sendMessage`.
+pub fn interop_address(chain_id: U256, addr: Address) -> Bytes {
+    let be = chain_id.to_be_bytes::<32>();
+    let start = be.iter().position(|b| *b != 0).unwrap_or(31);
+    let reference = &be[start..];
+    let mut out = Vec::with_capacity(6 + reference.len() + 20);
+    out.extend_from_slice(&[0x00, 0x01, 0x00, 0x00]);
+    out.push(reference.len() as u8);
+    out.extend_from_slice(reference);
+    out.push(20);
+    out.extend_from_slice(addr.as_slice());
+    out.into()
+}
+
+/// Bytes that are not a version-1 EVM ERC-7930 address with a chain reference and a 20-byte address.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not an ERC-7930 EVM interoperable address (chain id + 20-byte address)")]
+pub struct InvalidInteropAddress(pub Bytes);
+
+/// Parses an ERC-7930 EVM interoperable address into `(chain_id, address)`, as OpenZeppelin's
+/// `InteroperableAddress.parseEvmV1` does, except that the chain reference and the address are both
+/// required and trailing bytes are rejected.
+pub fn parse_interop_address(bytes: &[u8]) -> Result<(U256, Address), InvalidInteropAddress> {
+    let err = || InvalidInteropAddress(Bytes::copy_from_slice(bytes));
+    if bytes.len() < 6 || bytes[..4] != [0x00, 0x01, 0x00, 0x00] {
+        return Err(err());
+    }
+    let ref_len = bytes[4] as usize;
+    if ref_len == 0 || ref_len > 32 || bytes.len() != 6 + ref_len + 20 || bytes[5 + ref_len] != 20 {
+        return Err(err());
+    }
+    let chain_id = U256::from_be_slice(&bytes[5..5 + ref_len]);
+    let addr = Address::from_slice(&bytes[6 + ref_len..]);
+    Ok((chain_id, addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{address, hex};
+    use proptest::prelude::*;
+
+    #[test]
+    fn interop_address_matches_the_erc7930_example() {
+        // ERC-7930 example: 0xd8dA…6045 on Ethereum mainnet (chain reference 0x01).
+        let addr = address!("d8da6bf26964af9d7eed9e03e53415d37aa96045");
+        assert_eq!(
+            interop_address(U256::from(1), addr),
+            Bytes::from(hex!("00010000010114d8da6bf26964af9d7eed9e03e53415d37aa96045"))
+        );
+    }
+
+    #[test]
+    fn parse_rejects_truncated_and_trailing_bytes() {
+        let good = interop_address(U256::from(31337), Address::repeat_byte(7));
+        assert!(parse_interop_address(&good[..good.len() - 1]).is_err());
+        let mut long = good.to_vec();
+        long.push(0);
+        assert!(parse_interop_address(&long).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn interop_address_roundtrips(chain in any::<u128>(), addr in any::<[u8; 20]>()) {
+            let chain_id = U256::from(chain);
+            let addr = Address::from(addr);
+            let encoded = interop_address(chain_id, addr);
+            prop_assert_eq!(parse_interop_address(&encoded), Ok((chain_id, addr)));
+        }
+
+        #[test]
+        fn merkle_proof_converts_both_ways(index in any::<u64>(), count in any::<u64>(), n in 0usize..8) {
+            let proof = hyperchain_merkle::MerkleProof {
+                index,
+                leaf_count: count,
+                siblings: (0..n).map(|i| B256::with_last_byte(i as u8)).collect(),
+            };
+            let sol: MerkleProof = proof.clone().into();
+            prop_assert_eq!(hyperchain_merkle::MerkleProof::try_from(sol), Ok(proof));
+        }
+    }
+}
