@@ -1,1 +1,206 @@
-fn main() {}
+//! `hyperchain-relayer`: the relayer daemon and its admin commands.
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy::primitives::B256;
+use clap::{Parser, Subcommand, ValueEnum};
+use eyre::{Context, bail, eyre};
+use hyperchain_relayer::{
+    check::check_config,
+    config::Config,
+    db::{MessageRow, Store},
+    metrics::{Health, install_recorder, serve},
+    relayer::Relayer,
+    state::MessageState,
+};
+
+/// Carries hyperbridge messages between hyperchains with Merkle proofs against L1's Transaction
+/// Root, and is paid each message's fee on delivery.
+///
+/// Configuration: a TOML file (see `relayer/README.md`); any key can be overridden by an
+/// environment variable HYPERCHAIN_RELAYER__<KEY>__<PATH> (chains by name, e.g.
+/// HYPERCHAIN_RELAYER__CHAINS__ALPHA__RPC_URL).
+#[derive(Debug, Parser)]
+#[command(name = "hyperchain-relayer", version)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "HYPERCHAIN_RELAYER_CONFIG",
+        default_value = "relayer.toml"
+    )]
+    config: PathBuf,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the relayer daemon.
+    Run,
+    /// Connect to the database, L1 and every chain, and report exactly what is wrong.
+    CheckConfig {
+        /// Print the checks as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List messages and their delivery state.
+    Messages {
+        /// Only messages in this state (discovered, batch_executed, root_imported, proof_built,
+        /// simulated, submitted, confirmed, held, retrying, withdrawal).
+        #[arg(long)]
+        state: Option<MessageState>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a held or retrying message back into the delivery pipeline.
+    Retry {
+        /// The message hash.
+        message_hash: B256,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    let config = Config::load(&cli.config).map_err(|e| eyre!("{e}"))?;
+    match cli.command {
+        Command::Run => run(config).await,
+        Command::CheckConfig { json } => {
+            let checks = check_config(&config).await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&checks)?);
+            } else {
+                for c in &checks {
+                    println!(
+                        "{} {:<28} {}",
+                        if c.ok { "ok   " } else { "ERROR" },
+                        c.subject,
+                        c.detail
+                    );
+                }
+            }
+            let failed = checks.iter().filter(|c| !c.ok).count();
+            if failed > 0 {
+                bail!("{failed} check(s) failed");
+            }
+            Ok(())
+        }
+        Command::Messages { state, limit, json } => {
+            let store = Store::connect(&config.database_url).await?;
+            let rows = store.list_messages(state, limit).await?;
+            print_messages(&rows, json)
+        }
+        Command::Retry { message_hash } => {
+            let store = Store::connect(&config.database_url).await?;
+            match store.retry(message_hash).await? {
+                None => bail!("no message {message_hash} in the database"),
+                Some(state) => {
+                    println!("{message_hash}: {state}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn run(config: Config) -> eyre::Result<()> {
+    let health = Health::new(Duration::from_millis((config.poll.interval_ms * 20).max(30_000)));
+    if let Some(addr) = config.metrics_addr {
+        let handle = install_recorder().map_err(|e| eyre!("metrics: {e}"))?;
+        let listener_health = health.clone();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .wrap_err_with(|| format!("cannot listen on metrics_addr {addr}"))?;
+        drop(listener);
+        tokio::spawn(async move {
+            if let Err(e) = serve(addr, handle, listener_health).await {
+                tracing::error!(error = %e, "metrics server stopped");
+            }
+        });
+        tracing::info!(%addr, "serving /metrics and /healthz");
+    }
+    let store = Store::connect(&config.database_url).await?;
+    let relayer = Relayer::new(config, store, health).await.map_err(|e| eyre!("{e}"))?;
+    tokio::select! {
+        r = relayer.run() => r.map_err(|e| eyre!("{e}")),
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("interrupted; state is persisted, exiting");
+            Ok(())
+        }
+    }
+}
+
+fn print_messages(rows: &[MessageRow], json: bool) -> eyre::Result<()> {
+    if json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "hash": m.hash,
+                    "state": m.state.as_str(),
+                    "reason": m.reason,
+                    "sourceChainId": m.message.sourceChainId,
+                    "destinationChainId": m.message.destinationChainId,
+                    "nonce": m.message.nonce,
+                    "sender": m.message.sender,
+                    "recipient": m.message.recipient,
+                    "value": m.message.value.to_string(),
+                    "fee": m.message.fee.to_string(),
+                    "batchNumber": m.batch_number,
+                    "transactionRoot": m.root,
+                    "txHash": m.tx_hash,
+                    "attempts": m.attempts,
+                    "feeEarned": m.fee_earned.map(|f| f.to_string()),
+                    "discoveredAt": m.discovered_at,
+                    "confirmedAt": m.confirmed_at,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no messages");
+        return Ok(());
+    }
+    println!("{:<66} {:>8} {:>8} {:>6} {:<15} reason", "hash", "source", "dest", "nonce", "state");
+    for m in rows {
+        println!(
+            "{:<66} {:>8} {:>8} {:>6} {:<15} {}",
+            m.hash.to_string(),
+            m.message.sourceChainId.to_string(),
+            m.message.destinationChainId.to_string(),
+            m.message.nonce.to_string(),
+            m.state.as_str(),
+            m.reason.clone().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
