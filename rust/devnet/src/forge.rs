@@ -65,8 +65,7 @@ impl ForgeScript {
     /// (tests, several devnets) never share `broadcast/` files.
     pub async fn run(&self, toolchain: &Toolchain) -> Result<ScriptOutput, DevnetError> {
         let started = Instant::now();
-        let scratch = tempfile::tempdir()
-            .map_err(|source| DevnetError::Io { path: std::env::temp_dir(), source })?;
+        let scratch = toolchain.scratch_dir()?;
         let mut cmd = Command::new(&toolchain.forge);
         cmd.current_dir(&toolchain.root).arg("script").arg(&self.script);
         if let Some(url) = &self.rpc_url {
@@ -137,8 +136,7 @@ pub async fn deploy_l1(
     deployer_key: B256,
     options: &DeployL1Options,
 ) -> Result<(L1Deployment, ScriptOutput), DevnetError> {
-    let dir = tempfile::tempdir()
-        .map_err(|source| DevnetError::Io { path: std::env::temp_dir(), source })?;
+    let dir = toolchain.scratch_dir()?;
     let out_path = dir.path().join("l1.json");
     let mut script = ForgeScript::new("script/DeployL1.s.sol")
         .broadcast_to(rpc_url, deployer_key)
@@ -161,7 +159,8 @@ pub struct GenesisRequest {
     pub l2_chain_id: u64,
     /// L1 `SharedBridge`.
     pub l1_shared_bridge: Address,
-    /// Where to write the genesis JSON.
+    /// Where to write the genesis JSON (anywhere: the script writes inside the repository and the
+    /// file is copied).
     pub out: PathBuf,
     /// Additional environment.
     pub env: Vec<(String, String)>,
@@ -172,19 +171,27 @@ pub async fn generate_genesis(
     toolchain: &Toolchain,
     request: &GenesisRequest,
 ) -> Result<ScriptOutput, DevnetError> {
+    let dir = toolchain.scratch_dir()?;
+    let written = dir.path().join("genesis.json");
     let mut script = ForgeScript::new("script/GenesisL2.s.sol")
         .env("L1_CHAIN_ID", request.l1_chain_id)
         .env("L2_CHAIN_ID", request.l2_chain_id)
         .env("L1_SHARED_BRIDGE", request.l1_shared_bridge)
-        .env("GENESIS_OUT", request.out.display());
+        .env("GENESIS_OUT", written.display());
     script.env.extend(request.env.iter().cloned());
     let output = script.run(toolchain).await?;
-    if !request.out.is_file() {
+    if !written.is_file() {
         return Err(DevnetError::Output {
-            path: request.out.clone(),
+            path: written,
             reason: "GenesisL2.s.sol did not write the genesis file".into(),
         });
     }
+    if let Some(parent) = request.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|source| DevnetError::Io { path: parent.to_path_buf(), source })?;
+    }
+    std::fs::copy(&written, &request.out)
+        .map_err(|source| DevnetError::Io { path: request.out.clone(), source })?;
     Ok(output)
 }
 

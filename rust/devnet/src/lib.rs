@@ -7,11 +7,16 @@
 //! block timestamps (no time warps), so chains agree on time.
 
 mod anvil;
+mod ecosystem;
 mod error;
 mod forge;
 mod toolchain;
 
 pub use anvil::{AnvilConfig, AnvilInstance, DevAccount, wait_ready};
+pub use ecosystem::{
+    ChainSpec, Ecosystem, EcosystemConfig, HyperchainNode, Timings, genesis_state_root,
+    register_chain, roles,
+};
 pub use error::DevnetError;
 pub use forge::{
     DeployL1Options, ForgeScript, GenesisRequest, L1Deployment, ScriptOutput, deploy_l1,

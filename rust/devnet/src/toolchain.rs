@@ -40,6 +40,18 @@ impl Toolchain {
         let forge = tool(&root, "forge")?;
         Ok(Self { root, anvil, forge })
     }
+
+    /// A fresh folder under `<root>/.hyperchain/tmp/` (git-ignored), removed on drop. Forge
+    /// scripts may only write inside the repository (`fs_permissions`), so their outputs go here.
+    pub fn scratch_dir(&self) -> Result<tempfile::TempDir, DevnetError> {
+        let parent = self.root.join(".hyperchain/tmp");
+        std::fs::create_dir_all(&parent)
+            .map_err(|source| DevnetError::Io { path: parent.clone(), source })?;
+        tempfile::Builder::new()
+            .prefix("run-")
+            .tempdir_in(&parent)
+            .map_err(|source| DevnetError::Io { path: parent, source })
+    }
 }
 
 fn is_root(dir: &Path) -> bool {

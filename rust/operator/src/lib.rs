@@ -1,1 +1,27 @@
-//! Placeholder until this crate is written.
+//! The operator of one hyperchain (one per chain, a library: the `hyperchain` CLI runs it
+//! in-process).
+//!
+//! Each [`Operator::tick`]:
+//! 1. delivers the L1 priority messages (deposits, forced calls) its L2 inbox has not executed,
+//!    in nonce order, as SYSTEM_CALLER transactions (`Inbox.executePriorityMessage`);
+//! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`);
+//! 3. seals the pending L2 blocks into a batch per [`SealPolicy`], fixing its CommitBatchInfo and
+//!    DA input in the database before anything is sent;
+//! 4. moves every unexecuted batch through `commitBatch` → `proveBatch` (attestation) →
+//!    `executeBatch`, recording each mined transaction.
+//!
+//! Progress lives in SQLite ([`Store`]); on start [`Operator::new`] reconciles it with L1's
+//! counters, so a `kill -9` at any point neither commits a batch twice nor skips one, and a lost
+//! database is rebuilt from L1's `commitBatch` calldata. Errors name the step and the decoded L1
+//! custom error, e.g. `batch 3 rejected by L1 at executeBatch: UnknownTransactionRoot(0x…)`.
+//!
+//! Batch proofs are attestations (k-of-n signatures over the batch public input), not ZK proofs.
+
+pub mod batch;
+mod error;
+mod operator;
+mod store;
+
+pub use error::{OperatorError, decode_revert, decode_revert_data};
+pub use operator::{DaMode, L1Counters, Operator, OperatorConfig, SealPolicy, TickReport};
+pub use store::{BatchRecord, BatchState, Store};

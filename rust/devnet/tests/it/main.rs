@@ -78,3 +78,17 @@ async fn anvil_bad_argument_reports_its_output() {
     let err = AnvilInstance::spawn(&toolchain, &config).await.unwrap_err().to_string();
     assert!(err.contains("no-such-flag"), "{err}");
 }
+
+#[tokio::test]
+async fn ecosystem_launches_l1_and_two_registered_hyperchains() {
+    use hyperchain_devnet::{Ecosystem, EcosystemConfig};
+    let eco = Ecosystem::launch(&EcosystemConfig::local(2)).await.unwrap();
+    assert_eq!(eco.l1.chain_id(), 900);
+    assert_eq!(eco.chains.len(), 2);
+    assert_eq!(eco.chains[0].anvil.chain_id(), 901);
+    assert_eq!(eco.chains[1].anvil.chain_id(), 902);
+    assert_ne!(eco.chains[0].settlement, eco.chains[1].settlement);
+    assert_ne!(eco.chains[0].genesis_state_root, alloy::primitives::B256::ZERO);
+    eprintln!("ecosystem timings: {:?}", eco.timings);
+    eco.shutdown().await;
+}

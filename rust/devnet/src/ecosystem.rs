@@ -1,0 +1,330 @@
+//! A whole local ecosystem: one L1 anvil with the L1 contracts, N hyperchain anvils with their
+//! genesis, each registered through the factory. No operators (the `hyperchain` CLI and tests run
+//! those on top).
+
+use crate::{
+    AnvilConfig, AnvilInstance, DeployL1Options, DevAccount, DevnetError, GenesisRequest,
+    L1Deployment, Toolchain, deploy_l1, generate_genesis,
+};
+use alloy::{
+    eips::BlockId,
+    network::EthereumWallet,
+    primitives::{Address, B256, U256, keccak256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use hyperchain_bindings::{ChainConfig, ChainFactory, predeploys};
+use serde::Serialize;
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// One hyperchain to create.
+#[derive(Clone, Debug)]
+pub struct ChainSpec {
+    /// Its chain id.
+    pub chain_id: u64,
+    /// 0 = rollup, 1 = validium.
+    pub da_mode: u8,
+}
+
+/// What to launch.
+#[derive(Clone, Debug)]
+pub struct EcosystemConfig {
+    /// L1 chain id (ignored with a fork: the fork keeps its chain id).
+    pub l1_chain_id: u64,
+    /// Run L1 as a fork of this RPC.
+    pub l1_fork_url: Option<String>,
+    /// L1 interval mining (`None`: a block per transaction, the fastest settlement).
+    pub l1_block_time: Option<Duration>,
+    /// The hyperchains.
+    pub chains: Vec<ChainSpec>,
+    /// L2 block time (`None`: a block per transaction).
+    pub l2_block_time: Option<Duration>,
+    /// Where genesis files go (default: a folder removed with the ecosystem).
+    pub genesis_dir: Option<PathBuf>,
+}
+
+impl EcosystemConfig {
+    /// L1 900 and `n` hyperchains 901.., rollup mode, 250 ms L2 blocks.
+    pub fn local(n: usize) -> Self {
+        Self {
+            l1_chain_id: 900,
+            l1_fork_url: None,
+            l1_block_time: None,
+            chains: (0..n as u64).map(|i| ChainSpec { chain_id: 901 + i, da_mode: 0 }).collect(),
+            l2_block_time: Some(Duration::from_millis(250)),
+            genesis_dir: None,
+        }
+    }
+}
+
+/// Dev account roles (anvil's test mnemonic; index into the 10 funded accounts).
+pub mod roles {
+    /// Deploys L1, governs it, admin of every chain.
+    pub const DEPLOYER: usize = 0;
+    /// Operator of hyperchain `i` is account `FIRST_OPERATOR + i` (distinct keys: no nonce clashes).
+    pub const FIRST_OPERATOR: usize = 1;
+    /// The relayer.
+    pub const RELAYER: usize = 8;
+    /// The attester (DeployL1's default prover set and validium committee).
+    pub const ATTESTER: usize = 9;
+}
+
+/// A running hyperchain node registered on L1.
+#[derive(Debug)]
+pub struct HyperchainNode {
+    /// The anvil process.
+    pub anvil: AnvilInstance,
+    /// Chain id.
+    pub chain_id: u64,
+    /// `ChainSettlement` on L1.
+    pub settlement: Address,
+    /// The state root of its genesis (registered on L1).
+    pub genesis_state_root: B256,
+    /// 0 rollup, 1 validium.
+    pub da_mode: u8,
+    /// Operator account.
+    pub operator: DevAccount,
+    /// The genesis file.
+    pub genesis_path: PathBuf,
+}
+
+/// How long each phase took.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// L1 anvil spawn → RPC ready.
+    pub l1_ready_ms: u128,
+    /// `DeployL1.s.sol`.
+    pub deploy_l1_ms: u128,
+    /// Genesis generation + L2 anvils + createChain, all chains.
+    pub chains_ms: u128,
+    /// Everything.
+    pub total_ms: u128,
+}
+
+/// L1 + hyperchains; every process dies when this is dropped.
+#[derive(Debug)]
+pub struct Ecosystem {
+    /// The toolchain used.
+    pub toolchain: Toolchain,
+    /// L1 node.
+    pub l1: AnvilInstance,
+    /// L1 addresses.
+    pub deployment: L1Deployment,
+    /// Hyperchains, in config order.
+    pub chains: Vec<HyperchainNode>,
+    /// Phase timings.
+    pub timings: Timings,
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl Ecosystem {
+    /// Starts L1, deploys it, generates every genesis, starts the hyperchains and registers them.
+    pub async fn launch(config: &EcosystemConfig) -> Result<Self, DevnetError> {
+        let started = Instant::now();
+        let toolchain = Toolchain::locate()?;
+        let l1 = AnvilInstance::spawn(
+            &toolchain,
+            &AnvilConfig {
+                chain_id: config.l1_fork_url.is_none().then_some(config.l1_chain_id),
+                fork_url: config.l1_fork_url.clone(),
+                block_time: config.l1_block_time,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut timings =
+            Timings { l1_ready_ms: started.elapsed().as_millis(), ..Default::default() };
+        let accounts = l1.accounts().to_vec();
+        let deployer = account(&accounts, roles::DEPLOYER)?;
+        tracing::info!(url = %l1.rpc_url(), chain = l1.chain_id(), "L1 ready");
+
+        let t = Instant::now();
+        let (deployment, _) =
+            deploy_l1(&toolchain, &l1.rpc_url(), deployer.private_key, &DeployL1Options::default())
+                .await?;
+        timings.deploy_l1_ms = t.elapsed().as_millis();
+        tracing::info!(factory = %deployment.chain_factory, "L1 deployed");
+
+        let t = Instant::now();
+        let (scratch, genesis_dir) = match &config.genesis_dir {
+            Some(dir) => (None, dir.clone()),
+            None => {
+                let s = toolchain.scratch_dir()?;
+                let p = s.path().to_path_buf();
+                (Some(s), p)
+            }
+        };
+        let l1_chain_id = l1.chain_id();
+        let nodes = futures::future::try_join_all(config.chains.iter().map(|spec| {
+            start_hyperchain(&toolchain, &deployment, l1_chain_id, spec, config, &genesis_dir)
+        }))
+        .await?;
+
+        let l1_provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer(&deployer)?))
+            .connect_http(url(&l1.rpc_url())?)
+            .erased();
+        let factory = ChainFactory::new(deployment.chain_factory, l1_provider);
+        let mut chains = Vec::new();
+        for (i, (anvil, genesis_state_root, genesis_path)) in nodes.into_iter().enumerate() {
+            let spec = &config.chains[i];
+            let operator = account(&accounts, roles::FIRST_OPERATOR + i % 7)?;
+            let settlement = register_chain(
+                &factory,
+                spec,
+                deployer.address,
+                operator.address,
+                genesis_state_root,
+            )
+            .await?;
+            tracing::info!(chain = spec.chain_id, %settlement, url = %anvil.rpc_url(), "hyperchain registered");
+            chains.push(HyperchainNode {
+                anvil,
+                chain_id: spec.chain_id,
+                settlement,
+                genesis_state_root,
+                da_mode: spec.da_mode,
+                operator,
+                genesis_path,
+            });
+        }
+        timings.chains_ms = t.elapsed().as_millis();
+        timings.total_ms = started.elapsed().as_millis();
+        Ok(Self { toolchain, l1, deployment, chains, timings, _scratch: scratch })
+    }
+
+    /// Funded dev accounts (the same keys on L1 and every hyperchain).
+    pub fn accounts(&self) -> &[DevAccount] {
+        self.l1.accounts()
+    }
+
+    /// The attester key (the default prover set and validium committee of `DeployL1.s.sol`).
+    pub fn attester(&self) -> Result<DevAccount, DevnetError> {
+        account(self.l1.accounts(), roles::ATTESTER)
+    }
+
+    /// Stops every node, hyperchains first.
+    pub async fn shutdown(self) {
+        for chain in self.chains {
+            chain.anvil.shutdown().await;
+        }
+        self.l1.shutdown().await;
+    }
+}
+
+fn account(accounts: &[DevAccount], i: usize) -> Result<DevAccount, DevnetError> {
+    accounts.get(i).cloned().ok_or_else(|| DevnetError::Contract {
+        step: "dev accounts".into(),
+        reason: format!("anvil has fewer than {} accounts", i + 1),
+    })
+}
+
+fn signer(account: &DevAccount) -> Result<PrivateKeySigner, DevnetError> {
+    PrivateKeySigner::from_bytes(&account.private_key)
+        .map_err(|e| DevnetError::Contract { step: "dev key".into(), reason: e.to_string() })
+}
+
+fn url(s: &str) -> Result<alloy::transports::http::reqwest::Url, DevnetError> {
+    s.parse().map_err(|e| DevnetError::Rpc { url: s.to_string(), reason: format!("bad URL: {e}") })
+}
+
+async fn start_hyperchain(
+    toolchain: &Toolchain,
+    deployment: &L1Deployment,
+    l1_chain_id: u64,
+    spec: &ChainSpec,
+    config: &EcosystemConfig,
+    genesis_dir: &std::path::Path,
+) -> Result<(AnvilInstance, B256, PathBuf), DevnetError> {
+    let genesis_path = genesis_dir.join(format!("genesis-{}.json", spec.chain_id));
+    // Genesis timestamp = now: L2 block times follow the wall clock like L1's.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    generate_genesis(
+        toolchain,
+        &GenesisRequest {
+            l1_chain_id,
+            l2_chain_id: spec.chain_id,
+            l1_shared_bridge: deployment.shared_bridge,
+            out: genesis_path.clone(),
+            env: vec![("GENESIS_TIMESTAMP".into(), now.to_string())],
+        },
+    )
+    .await?;
+    let anvil = AnvilInstance::spawn(
+        toolchain,
+        &AnvilConfig {
+            chain_id: Some(spec.chain_id),
+            genesis: Some(genesis_path.clone()),
+            block_time: config.l2_block_time,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let root = genesis_state_root(&anvil.rpc_url()).await?;
+    Ok((anvil, root, genesis_path))
+}
+
+/// The state root of block 0: keccak256 of the root node of an `eth_getProof` answer (anvil puts
+/// the empty-trie root in the header of an `--init` genesis block, so the header is not used).
+pub async fn genesis_state_root(rpc_url: &str) -> Result<B256, DevnetError> {
+    let provider = ProviderBuilder::new().connect_http(url(rpc_url)?);
+    let proof = provider
+        .get_proof(predeploys::INBOX, vec![])
+        .block_id(BlockId::number(0))
+        .await
+        .map_err(|e| DevnetError::Rpc { url: rpc_url.to_string(), reason: e.to_string() })?;
+    let node = proof.account_proof.first().ok_or_else(|| DevnetError::Rpc {
+        url: rpc_url.to_string(),
+        reason: "eth_getProof returned no account proof".into(),
+    })?;
+    Ok(keccak256(node))
+}
+
+/// `ChainFactory.createChain` (permissionless), returning the new settlement address.
+pub async fn register_chain(
+    factory: &ChainFactory::ChainFactoryInstance<DynProvider>,
+    spec: &ChainSpec,
+    admin: Address,
+    operator: Address,
+    genesis_state_root: B256,
+) -> Result<Address, DevnetError> {
+    let step = format!("createChain({})", spec.chain_id);
+    let config = ChainConfig {
+        chainId: U256::from(spec.chain_id),
+        admin,
+        operator,
+        daMode: spec.da_mode,
+        genesisStateRoot: genesis_state_root,
+    };
+    let receipt = factory
+        .createChain(config)
+        .send()
+        .await
+        .map_err(|e| DevnetError::Contract { step: step.clone(), reason: contract_reason(&e) })?
+        .get_receipt()
+        .await
+        .map_err(|e| DevnetError::Contract { step: step.clone(), reason: e.to_string() })?;
+    if !receipt.status() {
+        return Err(DevnetError::Contract { step, reason: "transaction reverted".into() });
+    }
+    factory
+        .settlementOf(U256::from(spec.chain_id))
+        .call()
+        .await
+        .map_err(|e| DevnetError::Contract { step, reason: e.to_string() })
+}
+
+fn contract_reason(err: &alloy::contract::Error) -> String {
+    use alloy::sol_types::SolInterface;
+    if let Some(data) = err.as_revert_data() {
+        if let Ok(e) = ChainFactory::ChainFactoryErrors::abi_decode(&data) {
+            return format!("{e:?}");
+        }
+    }
+    err.to_string()
+}

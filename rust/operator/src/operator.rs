@@ -1,0 +1,773 @@
+//! The operator of one hyperchain: priority delivery, Transaction Root import, sealing, settlement.
+
+use crate::{
+    BatchRecord, BatchState, OperatorError, Store,
+    batch::{self, state_root_at},
+    error::classify,
+};
+use alloy::{
+    eips::BlockId,
+    network::EthereumWallet,
+    primitives::{Address, B256, Bytes, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+    signers::{SignerSync, local::PrivateKeySigner},
+    sol_types::{SolCall, SolEvent},
+};
+use hyperchain_bindings::{
+    AttestationVerifier, ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message,
+    ValidiumDAValidator, predeploys,
+};
+use serde::Serialize;
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// When to seal a batch.
+#[derive(Clone, Debug)]
+pub struct SealPolicy {
+    /// Seal as soon as this many L2 blocks are pending.
+    pub max_blocks: u64,
+    /// Seal pending blocks that contain transactions at least this often.
+    pub interval: Duration,
+    /// Seal even blocks without transactions after this long (keeps the settled state fresh).
+    pub idle_interval: Duration,
+}
+
+impl Default for SealPolicy {
+    fn default() -> Self {
+        Self {
+            max_blocks: 100,
+            interval: Duration::from_millis(300),
+            idle_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The chain's DA mode (`ChainConfig.daMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DaMode {
+    /// 0: pubdata in calldata, `daCommitment = keccak256(pubdata)`.
+    Rollup,
+    /// 1: pubdata kept off chain; the DA committee signs its hash.
+    Validium,
+}
+
+/// Everything one operator needs.
+#[derive(Clone, Debug)]
+pub struct OperatorConfig {
+    /// L1 JSON-RPC.
+    pub l1_rpc: String,
+    /// The hyperchain's JSON-RPC (anvil; SYSTEM_CALLER is impersonated on it).
+    pub l2_rpc: String,
+    /// The chain's `ChainSettlement` on L1.
+    pub settlement: Address,
+    /// Key of the chain's operator (sends commitBatch; pays L1 gas for prove/execute).
+    pub operator_key: B256,
+    /// Prover set keys: each signs the attestation (must be the verifier's signers).
+    pub attester_keys: Vec<B256>,
+    /// Validium DA committee keys (ignored in rollup mode).
+    pub da_committee_keys: Vec<B256>,
+    /// SQLite file; `None` keeps progress in memory.
+    pub db_path: Option<PathBuf>,
+    /// Batch sealing.
+    pub seal: SealPolicy,
+    /// How often to poll L1 and L2.
+    pub poll_interval: Duration,
+}
+
+/// What one iteration did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TickReport {
+    /// Priority messages delivered to L2.
+    pub delivered: Vec<u64>,
+    /// Transaction Roots imported into L2.
+    pub imported: Vec<B256>,
+    /// Batch sealed.
+    pub sealed: Option<u64>,
+    /// Batches committed / proven / executed on L1.
+    pub committed: Vec<u64>,
+    /// Proven batches.
+    pub proven: Vec<u64>,
+    /// Executed batches.
+    pub executed: Vec<u64>,
+}
+
+impl TickReport {
+    fn is_idle(&self) -> bool {
+        self.delivered.is_empty()
+            && self.imported.is_empty()
+            && self.sealed.is_none()
+            && self.committed.is_empty()
+            && self.proven.is_empty()
+            && self.executed.is_empty()
+    }
+}
+
+/// L1 view of the chain.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct L1Counters {
+    /// `lastCommittedBatch()`.
+    pub committed: u64,
+    /// `lastProvenBatch()`.
+    pub proven: u64,
+    /// `lastExecutedBatch()`.
+    pub executed: u64,
+    /// `priorityRequestCount()`.
+    pub priority_requests: u64,
+    /// `priorityOpsProcessed()` (executed batches).
+    pub priority_processed: u64,
+}
+
+/// One hyperchain operator.
+pub struct Operator {
+    config: OperatorConfig,
+    store: Store,
+    l1: DynProvider,
+    l2: DynProvider,
+    settlement: ChainSettlement::ChainSettlementInstance<DynProvider>,
+    inbox: IInbox::IInboxInstance<DynProvider>,
+    transaction_root: ITransactionRoot::ITransactionRootInstance<DynProvider>,
+    chain_id: u64,
+    l1_chain_id: u64,
+    da_mode: DaMode,
+    verifier: Address,
+    da_validator: Address,
+    last_seal: Instant,
+}
+
+fn rpc_err(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
+    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+}
+
+fn call_err(step: &str) -> impl Fn(alloy::contract::Error) -> OperatorError + '_ {
+    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+}
+
+fn parse_url(url: &str) -> Result<reqwest_url::Url, OperatorError> {
+    url.parse().map_err(|e| OperatorError::Inconsistent(format!("invalid RPC URL {url:?}: {e}")))
+}
+
+mod reqwest_url {
+    pub(crate) use alloy::transports::http::reqwest::Url;
+}
+
+impl Operator {
+    /// Connects to L1 and L2, checks the settlement contract, opens the database and reconciles it
+    /// with L1 (re-syncing from L1 when the database is new or lost).
+    pub async fn new(config: OperatorConfig) -> Result<Self, OperatorError> {
+        let signer = PrivateKeySigner::from_bytes(&config.operator_key)
+            .map_err(|e| OperatorError::Inconsistent(format!("invalid operator key: {e}")))?;
+        let l1 = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(parse_url(&config.l1_rpc)?)
+            .erased();
+        let l2 = ProviderBuilder::new().connect_http(parse_url(&config.l2_rpc)?).erased();
+        let l1_chain_id = l1.get_chain_id().await.map_err(rpc_err("L1 eth_chainId"))?;
+        let chain_id_l2 = l2.get_chain_id().await.map_err(rpc_err("L2 eth_chainId"))?;
+
+        let settlement = ChainSettlement::new(config.settlement, l1.clone());
+        let chain_id: u64 = settlement
+            .chainId()
+            .call()
+            .await
+            .map_err(|e| {
+                OperatorError::Inconsistent(format!(
+                    "no ChainSettlement at {} on L1 ({e})",
+                    config.settlement
+                ))
+            })?
+            .try_into()
+            .map_err(|_| OperatorError::Inconsistent("chain id exceeds u64".into()))?;
+        if chain_id != chain_id_l2 {
+            return Err(OperatorError::Inconsistent(format!(
+                "settlement {} is for chain {chain_id} but the L2 RPC serves chain {chain_id_l2}",
+                config.settlement
+            )));
+        }
+        let verifier = settlement.verifier().call().await.map_err(call_err("verifier()"))?;
+        let da_validator =
+            settlement.daValidator().call().await.map_err(call_err("daValidator()"))?;
+        let tr =
+            settlement.TRANSACTION_ROOT().call().await.map_err(call_err("TRANSACTION_ROOT()"))?;
+        // The validium validator has a committee; the rollup one does not.
+        let da_mode =
+            match ValidiumDAValidator::new(da_validator, l1.clone()).threshold().call().await {
+                Ok(_) => DaMode::Validium,
+                Err(_) => DaMode::Rollup,
+            };
+
+        l2.raw_request::<_, ()>("anvil_impersonateAccount".into(), (predeploys::SYSTEM_CALLER,))
+            .await
+            .map_err(rpc_err("anvil_impersonateAccount(SYSTEM_CALLER)"))?;
+
+        let store = match &config.db_path {
+            Some(path) => Store::open(path).await?,
+            None => Store::in_memory().await?,
+        };
+        let mut operator = Self {
+            inbox: IInbox::new(predeploys::INBOX, l2.clone()),
+            transaction_root: ITransactionRoot::new(tr, l1.clone()),
+            settlement,
+            l1,
+            l2,
+            store,
+            chain_id,
+            l1_chain_id,
+            da_mode,
+            verifier,
+            da_validator,
+            last_seal: Instant::now(),
+            config,
+        };
+        operator.reconcile().await?;
+        Ok(operator)
+    }
+
+    /// The hyperchain's chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The DA mode read from the chain's DA validator.
+    pub fn da_mode(&self) -> DaMode {
+        self.da_mode
+    }
+
+    /// The operator's database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The L1 counters of this chain.
+    pub async fn l1_counters(&self) -> Result<L1Counters, OperatorError> {
+        let s = &self.settlement;
+        Ok(L1Counters {
+            committed: s
+                .lastCommittedBatch()
+                .call()
+                .await
+                .map_err(call_err("lastCommittedBatch"))?,
+            proven: s.lastProvenBatch().call().await.map_err(call_err("lastProvenBatch"))?,
+            executed: s.lastExecutedBatch().call().await.map_err(call_err("lastExecutedBatch"))?,
+            priority_requests: s
+                .priorityRequestCount()
+                .call()
+                .await
+                .map_err(call_err("priorityRequestCount"))?
+                .saturating_to(),
+            priority_processed: s
+                .priorityOpsProcessed()
+                .call()
+                .await
+                .map_err(call_err("priorityOpsProcessed"))?
+                .saturating_to(),
+        })
+    }
+
+    /// Brings the database in line with L1: batches L1 already has move forward (our transaction
+    /// was mined before a crash), sealed batches L1 reverted are dropped, and batches L1 knows
+    /// but the database does not (lost database) are re-read from the `commitBatch` calldata.
+    pub async fn reconcile(&mut self) -> Result<(), OperatorError> {
+        let l1 = self.l1_counters().await?;
+        for record in self.store.unexecuted_batches().await? {
+            let on_l1 = if record.number <= l1.executed {
+                BatchState::Executed
+            } else if record.number <= l1.proven {
+                BatchState::Proven
+            } else if record.number <= l1.committed {
+                BatchState::Committed
+            } else {
+                BatchState::Sealed
+            };
+            if on_l1 > record.state {
+                tracing::info!(chain = self.chain_id, batch = record.number, state = ?on_l1, "reconciled with L1");
+                self.store.advance(record.number, on_l1, None).await?;
+            }
+        }
+        let last_in_db = self.store.last_batch().await?.map_or(0, |b| b.number);
+        if last_in_db < l1.committed {
+            self.resync_from_l1(last_in_db, &l1).await?;
+        }
+        Ok(())
+    }
+
+    /// Re-reads batches `after+1..=committed` from L1 `commitBatch` calldata and finds their L2
+    /// block ranges by state root.
+    async fn resync_from_l1(&mut self, after: u64, l1: &L1Counters) -> Result<(), OperatorError> {
+        tracing::warn!(
+            chain = self.chain_id,
+            from = after + 1,
+            to = l1.committed,
+            "re-syncing batches from L1"
+        );
+        let filter = Filter::new()
+            .address(self.config.settlement)
+            .event_signature(ChainSettlement::BatchCommitted::SIGNATURE_HASH)
+            .from_block(0u64);
+        let logs =
+            self.l1.get_logs(&filter).await.map_err(rpc_err("eth_getLogs(BatchCommitted)"))?;
+        let mut infos: std::collections::BTreeMap<u64, (CommitBatchInfo, Bytes, B256)> =
+            Default::default();
+        for log in logs {
+            let Some(tx_hash) = log.transaction_hash else { continue };
+            let tx = self
+                .l1
+                .get_transaction_by_hash(tx_hash)
+                .await
+                .map_err(rpc_err("eth_getTransactionByHash"))?
+                .ok_or_else(|| OperatorError::Inconsistent(format!("L1 tx {tx_hash} missing")))?;
+            use alloy::consensus::Transaction as _;
+            // Later commits of the same number (after a revert) replace earlier ones.
+            if let Ok(call) = ChainSettlement::commitBatchCall::abi_decode(tx.input()) {
+                let n = call.batch.batchNumber;
+                if n > after && n <= l1.committed {
+                    infos.insert(n, (call.batch, call.daInput, tx_hash));
+                }
+            }
+        }
+        let mut first_block = match self.store.batch(after).await? {
+            Some(b) => b.last_block + 1,
+            None => 1,
+        };
+        let head = self.l2.get_block_number().await.map_err(rpc_err("L2 eth_blockNumber"))?;
+        for n in after + 1..=l1.committed {
+            let (info, da_input, tx) = infos.remove(&n).ok_or_else(|| {
+                OperatorError::Inconsistent(format!(
+                    "batch {n} is committed on L1 but its commitBatch call was not found"
+                ))
+            })?;
+            let mut last_block = None;
+            for block in first_block..=head {
+                if state_root_at(&self.l2, block).await? == info.newStateRoot {
+                    last_block = Some(block);
+                    break;
+                }
+            }
+            let last_block = last_block.ok_or_else(|| {
+                OperatorError::Inconsistent(format!(
+                    "batch {n}'s state root {} is not the state of any L2 block from {first_block}: the L2 does not match L1",
+                    info.newStateRoot
+                ))
+            })?;
+            let state = if n <= l1.executed {
+                BatchState::Executed
+            } else if n <= l1.proven {
+                BatchState::Proven
+            } else {
+                BatchState::Committed
+            };
+            self.store
+                .upsert_synced_batch(&BatchRecord {
+                    number: n,
+                    first_block,
+                    last_block,
+                    state,
+                    info,
+                    da_input,
+                    commit_tx: Some(tx),
+                    prove_tx: None,
+                    execute_tx: None,
+                    error: None,
+                })
+                .await?;
+            first_block = last_block + 1;
+        }
+        Ok(())
+    }
+
+    /// Runs until `shutdown` resolves. Transport errors are retried with capped exponential
+    /// backoff; an L1 rejection is recorded on the batch and retried at the capped interval.
+    pub async fn run(
+        &mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), OperatorError> {
+        tokio::pin!(shutdown);
+        let mut backoff = Duration::ZERO;
+        loop {
+            let wait = if backoff.is_zero() { self.config.poll_interval } else { backoff };
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+            match self.tick().await {
+                Ok(report) => {
+                    backoff = Duration::ZERO;
+                    if !report.is_idle() {
+                        tracing::info!(chain = self.chain_id, ?report, "operator progress");
+                    }
+                }
+                Err(err) => {
+                    backoff =
+                        (backoff * 2).clamp(Duration::from_millis(200), Duration::from_secs(5));
+                    tracing::warn!(chain = self.chain_id, error = %err, retry_in = ?backoff, "operator step failed");
+                }
+            }
+        }
+    }
+
+    /// One iteration: deliver priority messages, import the newest Transaction Root, seal a batch
+    /// if the policy says so, then move every unexecuted batch as far as it can go on L1.
+    pub async fn tick(&mut self) -> Result<TickReport, OperatorError> {
+        let mut report = TickReport::default();
+        report.delivered = self.deliver_priority_messages().await?;
+        if let Some(root) = self.import_latest_root().await? {
+            report.imported.push(root);
+        }
+        report.sealed = self.maybe_seal(false).await?;
+        self.settle(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Delivers every queued priority message the L2 inbox has not executed yet, in nonce order.
+    pub async fn deliver_priority_messages(&mut self) -> Result<Vec<u64>, OperatorError> {
+        let queued: u64 = self
+            .settlement
+            .priorityRequestCount()
+            .call()
+            .await
+            .map_err(call_err("priorityRequestCount"))?
+            .saturating_to();
+        let done = self
+            .inbox
+            .priorityOpsCount()
+            .call()
+            .await
+            .map_err(call_err("Inbox.priorityOpsCount"))?;
+        if done >= queued {
+            return Ok(Vec::new());
+        }
+        let from_block: u64 = self
+            .store
+            .progress("priority_scan_l1_block")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let filter = Filter::new()
+            .address(self.config.settlement)
+            .event_signature(ChainSettlement::PriorityMessageQueued::SIGNATURE_HASH)
+            .from_block(from_block);
+        let logs = self
+            .l1
+            .get_logs(&filter)
+            .await
+            .map_err(rpc_err("eth_getLogs(PriorityMessageQueued)"))?;
+        let mut pending: Vec<(Message, u64)> = Vec::new();
+        for log in logs {
+            let block = log.block_number.unwrap_or(from_block);
+            let event =
+                ChainSettlement::PriorityMessageQueued::decode_log(&log.inner).map_err(|e| {
+                    OperatorError::Inconsistent(format!("bad PriorityMessageQueued log: {e}"))
+                })?;
+            let nonce: u64 = event.data.nonce.saturating_to();
+            if nonce >= done {
+                pending.push((event.data.message, block));
+            }
+        }
+        pending.sort_by_key(|(m, _)| m.nonce);
+        let mut delivered = Vec::new();
+        let mut last_tx = None;
+        for (expected, (message, block)) in (done..).zip(pending) {
+            let nonce: u64 = message.nonce.saturating_to();
+            if nonce != expected {
+                break; // a gap: the log is not visible yet
+            }
+            if delivered.is_empty() {
+                self.store.set_progress("priority_scan_l1_block", &block.to_string()).await?;
+            }
+            let hash = message.hash();
+            let pending_tx = self
+                .inbox
+                .executePriorityMessage(message)
+                .from(predeploys::SYSTEM_CALLER)
+                .send()
+                .await
+                .map_err(|e| {
+                    classify("executePriorityMessage", e, |reason| OperatorError::L2Rejected {
+                        step: format!("executePriorityMessage({nonce})"),
+                        reason,
+                    })
+                })?;
+            let tx = *pending_tx.tx_hash();
+            self.store.record_priority_delivery(nonce, hash, tx).await?;
+            last_tx = Some(pending_tx);
+            delivered.push(nonce);
+        }
+        if let Some(tx) = last_tx {
+            // Same sender, increasing nonces: the last mined means all mined.
+            tx.get_receipt().await.map_err(|e| OperatorError::Rpc {
+                step: "executePriorityMessage receipt".into(),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(delivered)
+    }
+
+    /// Imports L1's current Transaction Root into the L2 inbox unless it is already imported.
+    pub async fn import_latest_root(&mut self) -> Result<Option<B256>, OperatorError> {
+        let root =
+            self.transaction_root.root().call().await.map_err(call_err("TransactionRoot.root"))?;
+        if root.is_zero() {
+            return Ok(None);
+        }
+        let imported =
+            self.inbox.isImported(root).call().await.map_err(call_err("Inbox.isImported"))?;
+        if imported {
+            return Ok(None);
+        }
+        self.import_transaction_root(root).await?;
+        Ok(Some(root))
+    }
+
+    /// Sends `Inbox.importTransactionRoot(root)` as SYSTEM_CALLER and waits for it. No check that
+    /// `root` is real: L1 refuses to execute a batch that imported a root it never had (step 7).
+    pub async fn import_transaction_root(&mut self, root: B256) -> Result<B256, OperatorError> {
+        let receipt = self
+            .inbox
+            .importTransactionRoot(root)
+            .from(predeploys::SYSTEM_CALLER)
+            .send()
+            .await
+            .map_err(|e| {
+                classify("importTransactionRoot", e, |reason| OperatorError::L2Rejected {
+                    step: format!("importTransactionRoot({root})"),
+                    reason,
+                })
+            })?
+            .get_receipt()
+            .await
+            .map_err(|e| OperatorError::Rpc {
+                step: "importTransactionRoot receipt".into(),
+                reason: e.to_string(),
+            })?;
+        self.store
+            .record_import(root, receipt.transaction_hash, receipt.block_number.unwrap_or_default())
+            .await?;
+        self.store.set_progress("last_imported_root", &root.to_string()).await?;
+        Ok(receipt.transaction_hash)
+    }
+
+    /// Seals the pending L2 blocks into the next batch when the policy says so (or `force`).
+    pub async fn maybe_seal(&mut self, force: bool) -> Result<Option<u64>, OperatorError> {
+        let last = self.store.last_batch().await?;
+        let (number, first) = match &last {
+            Some(b) => (b.number + 1, b.last_block + 1),
+            None => (1, 1),
+        };
+        let head = self.l2.get_block_number().await.map_err(rpc_err("L2 eth_blockNumber"))?;
+        if head < first {
+            return Ok(None);
+        }
+        let elapsed = self.last_seal.elapsed();
+        let policy = &self.config.seal;
+        let due = force
+            || head - first + 1 >= policy.max_blocks
+            || elapsed >= policy.idle_interval
+            || (elapsed >= policy.interval && self.has_transactions(first, head).await?);
+        if !due {
+            return Ok(None);
+        }
+        let (info, pubdata) =
+            batch::build_commit_info(&self.l2, self.l1_chain_id, number, first, head).await?;
+        let da_input = match self.da_mode {
+            DaMode::Rollup => pubdata,
+            DaMode::Validium => self.committee_signatures(info.daCommitment, number).await?,
+        };
+        self.store.insert_batch(number, first, head, &info, &da_input).await?;
+        self.last_seal = Instant::now();
+        tracing::debug!(chain = self.chain_id, batch = number, first, last = head, "sealed");
+        Ok(Some(number))
+    }
+
+    async fn has_transactions(&self, first: u64, last: u64) -> Result<bool, OperatorError> {
+        for n in (first..=last).rev() {
+            let count = self
+                .l2
+                .get_block_transaction_count_by_number(n.into())
+                .await
+                .map_err(rpc_err("eth_getBlockTransactionCountByNumber"))?;
+            if count.unwrap_or(0) > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Moves every unexecuted batch forward: commit, prove, execute, in order.
+    async fn settle(&mut self, report: &mut TickReport) -> Result<(), OperatorError> {
+        for record in self.store.unexecuted_batches().await? {
+            let n = record.number;
+            let result = self.settle_batch(&record, report).await;
+            if let Err(err) = result {
+                self.store.set_error(n, &err.to_string()).await?;
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    async fn settle_batch(
+        &mut self,
+        record: &BatchRecord,
+        report: &mut TickReport,
+    ) -> Result<(), OperatorError> {
+        let n = record.number;
+        let mut state = record.state;
+        if state == BatchState::Sealed {
+            let tx = self
+                .send_l1(
+                    n,
+                    "commitBatch",
+                    self.settlement.commitBatch(record.info.clone(), record.da_input.clone()),
+                )
+                .await?;
+            self.store.advance(n, BatchState::Committed, Some(tx)).await?;
+            report.committed.push(n);
+            state = BatchState::Committed;
+        }
+        if state == BatchState::Committed {
+            let proof = self.attestation(n).await?;
+            let tx = self.send_l1(n, "proveBatch", self.settlement.proveBatch(n, proof)).await?;
+            self.store.advance(n, BatchState::Proven, Some(tx)).await?;
+            report.proven.push(n);
+            state = BatchState::Proven;
+        }
+        if state == BatchState::Proven {
+            let tx = self
+                .send_l1(n, "executeBatch", self.settlement.executeBatch(record.info.clone()))
+                .await?;
+            self.store.advance(n, BatchState::Executed, Some(tx)).await?;
+            report.executed.push(n);
+        }
+        Ok(())
+    }
+
+    /// Sends one L1 transaction from the operator key (alloy's nonce/gas fillers are the single
+    /// place managing them) and waits for its receipt. Reverts become `BatchRejected`.
+    async fn send_l1<C: SolCall>(
+        &self,
+        batch: u64,
+        step: &'static str,
+        call: alloy::contract::SolCallBuilder<&DynProvider, C>,
+    ) -> Result<B256, OperatorError> {
+        let pending = call.send().await.map_err(|e| {
+            classify(step, e, |reason| OperatorError::BatchRejected { batch, step, reason })
+        })?;
+        let receipt = pending.get_receipt().await.map_err(|e| OperatorError::Rpc {
+            step: format!("{step}({batch}) receipt"),
+            reason: e.to_string(),
+        })?;
+        if !receipt.status() {
+            return Err(OperatorError::BatchRejected {
+                batch,
+                step,
+                reason: format!("transaction {} reverted", receipt.transaction_hash),
+            });
+        }
+        Ok(receipt.transaction_hash)
+    }
+
+    /// The attestation L1's verifier accepts for committed batch `n`: every attester signs
+    /// `verifier.digest(publicInput)` (raw secp256k1, 65 bytes), concatenated by ascending address.
+    async fn attestation(&self, n: u64) -> Result<Bytes, OperatorError> {
+        let public_input = self
+            .settlement
+            .batchPublicInput(n)
+            .call()
+            .await
+            .map_err(call_err("batchPublicInput"))?;
+        let digest = AttestationVerifier::new(self.verifier, &self.l1)
+            .digest(public_input)
+            .call()
+            .await
+            .map_err(call_err("AttestationVerifier.digest"))?;
+        sign_sorted(&self.config.attester_keys, digest, n)
+    }
+
+    /// Validium: the committee's signatures over `ValidiumDAValidator.digest(daCommitment)`.
+    async fn committee_signatures(&self, commitment: B256, n: u64) -> Result<Bytes, OperatorError> {
+        let digest = ValidiumDAValidator::new(self.da_validator, &self.l1)
+            .digest(commitment)
+            .call()
+            .await
+            .map_err(call_err("ValidiumDAValidator.digest"))?;
+        sign_sorted(&self.config.da_committee_keys, digest, n)
+    }
+
+    /// Test and admin hook: seal now regardless of the policy.
+    pub async fn seal_now(&mut self) -> Result<Option<u64>, OperatorError> {
+        self.maybe_seal(true).await
+    }
+
+    /// Moves unexecuted batches forward once (commit, prove, execute).
+    pub async fn settle_once(&mut self) -> Result<TickReport, OperatorError> {
+        let mut report = TickReport::default();
+        self.settle(&mut report).await?;
+        Ok(report)
+    }
+
+    /// The L2 state root at `block` (for checks against L1).
+    pub async fn l2_state_root(&self, block: u64) -> Result<B256, OperatorError> {
+        state_root_at(&self.l2, block).await
+    }
+
+    /// The L1 chain id.
+    pub fn l1_chain_id(&self) -> u64 {
+        self.l1_chain_id
+    }
+
+    /// Sends only the commit of the next sealed batch (tests: crash between steps).
+    pub async fn commit_next(&mut self) -> Result<Option<u64>, OperatorError> {
+        let Some(record) = self
+            .store
+            .unexecuted_batches()
+            .await?
+            .into_iter()
+            .find(|b| b.state == BatchState::Sealed)
+        else {
+            return Ok(None);
+        };
+        let tx = self
+            .send_l1(
+                record.number,
+                "commitBatch",
+                self.settlement.commitBatch(record.info.clone(), record.da_input.clone()),
+            )
+            .await?;
+        self.store.advance(record.number, BatchState::Committed, Some(tx)).await?;
+        Ok(Some(record.number))
+    }
+
+    /// Current L2 block number.
+    pub async fn l2_head(&self) -> Result<u64, OperatorError> {
+        self.l2.get_block_number().await.map_err(rpc_err("L2 eth_blockNumber"))
+    }
+
+    /// Balance of `who` on L2.
+    pub async fn l2_balance(&self, who: Address) -> Result<U256, OperatorError> {
+        self.l2
+            .get_balance(who)
+            .block_id(BlockId::latest())
+            .await
+            .map_err(rpc_err("L2 eth_getBalance"))
+    }
+}
+
+fn sign_sorted(keys: &[B256], digest: B256, batch: u64) -> Result<Bytes, OperatorError> {
+    let mut signers = keys
+        .iter()
+        .map(|k| PrivateKeySigner::from_bytes(k))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| OperatorError::Build { batch, reason: format!("invalid signer key: {e}") })?;
+    signers.sort_by_key(|s| s.address());
+    let mut out = Vec::with_capacity(65 * signers.len());
+    for signer in signers {
+        let sig = signer
+            .sign_hash_sync(&digest)
+            .map_err(|e| OperatorError::Build { batch, reason: format!("signing failed: {e}") })?;
+        out.extend_from_slice(&sig.as_bytes());
+    }
+    Ok(out.into())
+}
