@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
+import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
+import {AssetTransfer, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {Message} from "../../contracts/common/types/Message.sol";
+import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
+import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
+import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
+import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
+import {ChainConfig} from "../../contracts/l1/interfaces/IChainFactory.sol";
+import {L1Fixture, L1Helpers} from "./utils/L1Fixture.sol";
+import {FeeOnTransferToken, MockToken} from "./utils/Mocks.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {console} from "forge-std/console.sol";
+
+/// @dev Drives the L1 like a set of (possibly adversarial) operators and users would: deposits,
+/// forced calls, chain registrations, batches moving value between chains and withdrawing to L1
+/// (some over-drawing), reverts of unexecuted batches, withdrawals (and replays of them), time
+/// passing, reclaims of expired deposits. Ghost variables track what the bridge must hold.
+contract L1Handler is L1Helpers {
+    struct Withdrawal {
+        uint256 chainId;
+        uint64 batchNumber;
+        Message message;
+        bytes32[] leaves;
+        uint256 index;
+    }
+
+    ChainFactory internal factory;
+    SharedBridge internal bridge;
+    uint256 internal attesterKey;
+    IERC20[] internal tokens;
+
+    ChainSettlement[] public chains;
+    uint256[] public chainIds;
+    Withdrawal[] internal withdrawals;
+    mapping(uint256 chainId => Message[]) internal queued;
+    mapping(bytes32 messageHash => bool) internal finalizedGhost;
+    mapping(uint256 chainId => mapping(uint256 nonce => bool)) internal reclaimedGhost;
+
+    /// asset => credited - paid out, by our own accounting
+    mapping(address asset => uint256) public ghostHeld;
+    uint256 public doubleWithdrawals;
+    uint256 public doubleReclaims;
+    uint256 public executedBatches;
+    uint256 public failedExecutions;
+    uint256 public finalized;
+    uint256 public reclaimed;
+    mapping(uint256 chainId => uint64) public ghostExecuted;
+    mapping(bytes4 action => uint256) public calls;
+
+    constructor(ChainFactory factory_, uint256 attesterKey_, IERC20 token, IERC20 feeToken) {
+        factory = factory_;
+        bridge = SharedBridge(payable(factory_.sharedBridge()));
+        attesterKey = attesterKey_;
+        tokens.push(token);
+        tokens.push(feeToken);
+        MockToken(address(token)).mint(address(this), type(uint128).max);
+        FeeOnTransferToken(address(feeToken)).mint(address(this), type(uint128).max);
+        token.approve(address(bridge), type(uint256).max);
+        feeToken.approve(address(bridge), type(uint256).max);
+        _create(1001);
+        _create(1002);
+    }
+
+    receive() external payable {}
+
+    function chainCount() external view returns (uint256) {
+        return chains.length;
+    }
+
+    function _create(uint256 chainId) internal {
+        ChainConfig memory config = ChainConfig({
+            chainId: chainId,
+            admin: address(this),
+            operator: address(this),
+            daMode: 0,
+            genesisStateRoot: keccak256(abi.encode("genesis", chainId))
+        });
+        chains.push(ChainSettlement(factory.createChain(config)));
+        chainIds.push(chainId);
+    }
+
+    function _pick(uint256 seed) internal view returns (uint256 i, ChainSettlement chain, uint256 chainId) {
+        i = seed % chains.length;
+        return (i, chains[i], chainIds[i]);
+    }
+
+    // ------------------------------------------------------------ actions
+
+    function createChain(uint8 seed) external {
+        calls[this.createChain.selector]++;
+        if (chains.length >= 6 || factory.settlementOf(2000 + uint256(seed)) != address(0)) return;
+        _create(2000 + uint256(seed));
+    }
+
+    function depositETH(uint256 chainSeed, uint96 amount) external {
+        calls[this.depositETH.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        amount = uint96(bound(amount, 1, 100 ether));
+        vm.deal(address(this), address(this).balance + amount);
+        try bridge.depositETH{value: amount}(chainId, address(this)) returns (uint256 nonce) {
+            ghostHeld[address(0)] += amount;
+            queued[chainId].push(
+                Message(block.chainid, chainId, nonce, address(bridge), address(this), amount, 0, "")
+            );
+        } catch {
+            (bool frozen,) = chain.isFrozen();
+            require(frozen || chain.hasLeft(), "deposit failed on a live chain");
+        }
+    }
+
+    function depositERC20(uint256 chainSeed, uint96 amount, bool feeOnTransfer) external {
+        calls[this.depositERC20.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        IERC20 token = tokens[feeOnTransfer ? 1 : 0];
+        amount = uint96(bound(amount, 100, 1000 ether));
+        uint256 before = token.balanceOf(address(bridge));
+        try bridge.depositERC20(chainId, address(token), address(this), amount) returns (uint256 nonce) {
+            uint256 received = token.balanceOf(address(bridge)) - before;
+            ghostHeld[address(token)] += received;
+            bytes memory metadata = feeOnTransfer
+                ? abi.encode("Fee Token", "FEE", uint8(18))
+                : abi.encode("Token", "TKN", uint8(18));
+            queued[chainId].push(
+                Message(
+                    block.chainid,
+                    chainId,
+                    nonce,
+                    address(bridge),
+                    Predeploys.ASSET_ROUTER,
+                    0,
+                    0,
+                    abi.encode(
+                        TokenTransfer(block.chainid, address(token), address(this), received, metadata)
+                    )
+                )
+            );
+        } catch {
+            (bool frozen,) = chain.isFrozen();
+            require(frozen || chain.hasLeft(), "deposit failed on a live chain");
+        }
+    }
+
+    function requestL2Call(uint256 chainSeed, uint96 amount) external {
+        calls[this.requestL2Call.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        amount = uint96(bound(amount, 0, 10 ether));
+        vm.deal(address(this), address(this).balance + amount);
+        try chain.requestL2Call{value: amount}(address(0xCA11), hex"1234") returns (uint256 nonce) {
+            ghostHeld[address(0)] += amount;
+            queued[chainId].push(
+                Message(block.chainid, chainId, nonce, address(this), address(0xCA11), amount, 0, hex"1234")
+            );
+        } catch {}
+    }
+
+    struct BatchPlan {
+        uint256 chainId;
+        uint256 destination;
+        address token;
+        uint256 ethOut;
+        uint256 tokenOut;
+        uint256 ethWithdrawal;
+        uint256 tokenWithdrawal;
+    }
+
+    /// Commit, prove and execute one batch: processes the queue, moves value to another chain and
+    /// withdraws ETH and tokens to L1. Amounts may exceed what the chain holds; then execution must
+    /// fail and the batch is reverted.
+    /// @param amounts ETH moved out, tokens moved out, ETH withdrawn, tokens withdrawn (scaled below)
+    function settleBatch(uint256 chainSeed, uint256 destinationSeed, uint96[4] calldata amounts, uint8 mode)
+        external
+    {
+        calls[this.settleBatch.selector]++;
+        (ChainSettlement chain, BatchPlan memory plan) = _makePlan(chainSeed, destinationSeed, amounts);
+        uint256 chainId = plan.chainId;
+        bool commitOnly = mode % 8 == 0;
+        (CommitBatchInfo memory batch, Message[] memory out, bytes32[] memory leaves) = _plan(chain, plan);
+        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {}
+        catch {
+            return; // frozen, left or outdated: nothing settles
+        }
+        if (commitOnly) return;
+        if (chain.lastProvenBatch() + 1 != batch.batchNumber) {
+            chain.revertBatches(chain.lastExecutedBatch());
+            return;
+        }
+        _prove(chain, batch.batchNumber);
+        try chain.executeBatch(batch) {
+            executedBatches++;
+            ghostExecuted[chainId]++;
+            withdrawals.push(Withdrawal(chainId, batch.batchNumber, out[0], leaves, 0));
+            withdrawals.push(Withdrawal(chainId, batch.batchNumber, out[1], leaves, 1));
+        } catch {
+            failedExecutions++;
+            chain.revertBatches(chain.lastExecutedBatch());
+        }
+    }
+
+    function _makePlan(uint256 chainSeed, uint256 destinationSeed, uint96[4] calldata amounts)
+        internal
+        view
+        returns (ChainSettlement chain, BatchPlan memory plan)
+    {
+        uint256 i;
+        (i, chain, plan.chainId) = _pick(chainSeed);
+        plan.destination = chainIds[(i + 1 + destinationSeed % (chains.length - 1)) % chains.length];
+        plan.token = address(tokens[destinationSeed % 2]);
+        // Up to 1/8 more than the chain holds, so over-drawing batches happen too.
+        uint256 ethCap = bridge.chainBalance(plan.chainId, address(0)) * 9 / 16 + 1;
+        uint256 tokenCap = bridge.chainBalance(plan.chainId, plan.token) * 9 / 16 + 1;
+        plan.ethOut = bound(amounts[0], 0, ethCap);
+        plan.tokenOut = bound(amounts[1], 0, tokenCap);
+        plan.ethWithdrawal = bound(amounts[2], 0, ethCap);
+        plan.tokenWithdrawal = bound(amounts[3], 0, tokenCap);
+    }
+
+    function _prove(ChainSettlement chain, uint64 batchNumber) internal {
+        bytes32 digest = AttestationVerifier(chain.verifier()).digest(chain.batchPublicInput(batchNumber));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(attesterKey, digest);
+        chain.proveBatch(batchNumber, abi.encodePacked(r, s, v));
+    }
+
+    function _plan(ChainSettlement chain, BatchPlan memory plan)
+        internal
+        view
+        returns (CommitBatchInfo memory batch, Message[] memory out, bytes32[] memory leaves)
+    {
+        batch.batchNumber = chain.lastCommittedBatch() + 1;
+        batch.newStateRoot =
+            keccak256(abi.encode(plan.chainId, batch.batchNumber, plan.ethOut, block.timestamp));
+        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
+        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
+        uint256 transferCount = (plan.ethOut != 0 ? 1 : 0) + (plan.tokenOut != 0 ? 1 : 0);
+        batch.transfers = new AssetTransfer[](transferCount);
+        if (plan.ethOut != 0) batch.transfers[0] = AssetTransfer(plan.destination, address(0), plan.ethOut);
+        if (plan.tokenOut != 0) {
+            batch.transfers[transferCount - 1] = AssetTransfer(plan.destination, plan.token, plan.tokenOut);
+        }
+        uint256 nonce = 2 * uint256(batch.batchNumber);
+        out = new Message[](2);
+        out[0] = Message(
+            plan.chainId,
+            block.chainid,
+            nonce,
+            address(0xB0B),
+            address(0xA11CE),
+            plan.ethWithdrawal,
+            plan.ethWithdrawal / 100,
+            ""
+        );
+        out[1] = Message(
+            plan.chainId,
+            block.chainid,
+            nonce + 1,
+            Predeploys.ASSET_ROUTER,
+            address(bridge),
+            0,
+            0,
+            abi.encode(TokenTransfer(block.chainid, plan.token, address(0xA11CE), plan.tokenWithdrawal, ""))
+        );
+        leaves = new bytes32[](2);
+        leaves[0] = _hash(out[0]);
+        leaves[1] = _hash(out[1]);
+        batch.messagesRoot = _merkleRoot(leaves);
+    }
+
+    function revertUnexecuted(uint256 chainSeed) external {
+        calls[this.revertUnexecuted.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        if (chain.lastCommittedBatch() > chain.lastExecutedBatch()) {
+            chain.revertBatches(chain.lastExecutedBatch());
+        }
+    }
+
+    function finalizeWithdrawal(uint256 index) external {
+        calls[this.finalizeWithdrawal.selector]++;
+        if (withdrawals.length == 0) return;
+        Withdrawal storage w = withdrawals[index % withdrawals.length];
+        Message memory m = w.message;
+        bytes32 messageHash = _hash(m);
+        address asset = address(0);
+        uint256 amount = m.value + m.fee;
+        if (m.recipient == address(bridge)) {
+            TokenTransfer memory t = abi.decode(m.payload, (TokenTransfer));
+            asset = t.originToken;
+            amount = t.amount;
+        }
+        uint256 before = IERC20(asset == address(0) ? address(0) : asset) == IERC20(address(0))
+            ? address(bridge).balance
+            : IERC20(asset).balanceOf(address(bridge));
+        try bridge.finalizeWithdrawal(w.chainId, w.batchNumber, m, _merkleProof(w.leaves, w.index)) {
+            if (finalizedGhost[messageHash]) doubleWithdrawals++;
+            finalizedGhost[messageHash] = true;
+            finalized++;
+            uint256 afterBalance =
+                asset == address(0) ? address(bridge).balance : IERC20(asset).balanceOf(address(bridge));
+            // Fee-on-transfer tokens burn on the way out too: the bridge loses exactly `amount`.
+            require(before - afterBalance == amount, "bridge paid a different amount");
+            ghostHeld[asset] -= amount;
+        } catch {}
+    }
+
+    function warp(uint32 seconds_) external {
+        calls[this.warp.selector]++;
+        vm.warp(block.timestamp + bound(seconds_, 0, 3 hours));
+    }
+
+    bool internal abandoned;
+
+    /// Once per run: the operators stop and time passes beyond expiry + grace, so every chain with
+    /// a pending request freezes and its depositors can reclaim.
+    function abandonChains() external {
+        calls[this.abandonChains.selector]++;
+        if (abandoned) return;
+        abandoned = true;
+        vm.warp(block.timestamp + 2 days + 1);
+    }
+
+    function reclaim(uint256 chainSeed, uint256 nonceSeed) external {
+        calls[this.reclaim.selector]++;
+        (,, uint256 chainId) = _pick(chainSeed);
+        Message[] storage list = queued[chainId];
+        if (list.length == 0) return;
+        Message memory m = list[nonceSeed % list.length];
+        address asset = address(0);
+        uint256 amount = m.value + m.fee;
+        if (m.recipient == Predeploys.ASSET_ROUTER) {
+            TokenTransfer memory t = abi.decode(m.payload, (TokenTransfer));
+            asset = t.originToken;
+            amount = t.amount;
+        }
+        try bridge.reclaimExpiredDeposit(chainId, m) {
+            if (reclaimedGhost[chainId][m.nonce]) doubleReclaims++;
+            reclaimedGhost[chainId][m.nonce] = true;
+            reclaimed++;
+            ghostHeld[asset] -= amount;
+        } catch {}
+    }
+}
+
+contract L1InvariantsTest is L1Fixture {
+    L1Handler internal handler;
+    MockToken internal token;
+    FeeOnTransferToken internal feeToken;
+
+    function setUp() public override {
+        super.setUp();
+        token = new MockToken("Token", "TKN");
+        feeToken = new FeeOnTransferToken();
+        handler = new L1Handler(factory, attesterKeys[0], IERC20(address(token)), IERC20(address(feeToken)));
+        targetContract(address(handler));
+    }
+
+    function _sum(address asset) internal view returns (uint256 total) {
+        uint256 n = factory.chainCount();
+        for (uint256 i; i < n; ++i) {
+            total += bridge.chainBalance(factory.chainIdAt(i), asset);
+        }
+    }
+
+    /// For every asset, the chains' balances add up to exactly what the bridge holds, and to what
+    /// was credited minus what was paid out.
+    function invariant_chainBalancesEqualHoldings() public view {
+        assertEq(_sum(address(0)), address(bridge).balance, "ETH");
+        assertEq(_sum(address(token)), token.balanceOf(address(bridge)), "token");
+        assertEq(_sum(address(feeToken)), feeToken.balanceOf(address(bridge)), "fee-on-transfer token");
+        assertEq(_sum(address(0)), handler.ghostHeld(address(0)), "ETH ghost");
+        assertEq(_sum(address(token)), handler.ghostHeld(address(token)), "token ghost");
+        assertEq(_sum(address(feeToken)), handler.ghostHeld(address(feeToken)), "fee token ghost");
+    }
+
+    function invariant_noDoubleWithdrawalOrReclaim() public view {
+        assertEq(handler.doubleWithdrawals(), 0);
+        assertEq(handler.doubleReclaims(), 0);
+    }
+
+    /// Batches stay ordered, and the Transaction Root holds exactly one leaf per executed batch.
+    function invariant_batchContinuity() public view {
+        uint256 n = handler.chainCount();
+        uint256 executed;
+        for (uint256 i; i < n; ++i) {
+            ChainSettlement chain = handler.chains(i);
+            assertLe(chain.lastExecutedBatch(), chain.lastProvenBatch());
+            assertLe(chain.lastProvenBatch(), chain.lastCommittedBatch());
+            assertLe(chain.priorityOpsProcessed(), chain.priorityOpsCommitted());
+            assertLe(chain.priorityOpsCommitted(), chain.priorityRequestCount());
+            assertEq(chain.lastExecutedBatch(), handler.ghostExecuted(handler.chainIds(i)));
+            executed += chain.lastExecutedBatch();
+        }
+        assertEq(executed, handler.executedBatches());
+        assertEq(txRoot.leafCount(), executed);
+    }
+
+    /// The run did exercise the paths the invariants are about (visible with -vv).
+    function afterInvariant() external view {
+        console.log(
+            "executed batches", handler.executedBatches(), "failed executions", handler.failedExecutions()
+        );
+        console.log("withdrawals finalized", handler.finalized(), "deposits reclaimed", handler.reclaimed());
+        console.log("chains", handler.chainCount());
+    }
+}
+
+contract L1HandlerSmokeTest is L1InvariantsTest {
+    function test_handler_settles_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.settleBatch(0, 0, [uint96(1 ether), 0, 1 ether, 0], 1);
+        assertEq(handler.executedBatches(), 1);
+    }
+}
