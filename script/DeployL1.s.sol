@@ -23,7 +23,8 @@ pragma solidity 0.8.30;
 //   DEPLOY_OUT             where the addresses are written as JSON (default
 //                          deployments/l1-<chainid>.json); keys: chainFactory, sharedBridge,
 //                          transactionRoot, verifier, rollupDAValidator, validiumDAValidator,
-//                          settlementImplementation, governance, l1ChainId, deployBlock.
+//                          settlementImplementation, governance, l1ChainId, deployBlock (the
+//                          L1 block the script started at: scan events from there).
 //
 // Idempotent: if DEPLOY_OUT exists and its chainFactory has code on this chain, the script prints
 // "already deployed" with the addresses and broadcasts nothing. (A DEPLOY_OUT left over from an
@@ -76,7 +77,7 @@ contract DeployL1 is Script {
                 address factory = vm.parseJsonAddress(json, ".chainFactory");
                 if (factory.code.length != 0) {
                     deployment = _parse(json);
-                    console.log("already deployed: ChainFactory at", factory, "(from", out);
+                    console.log("already deployed: ChainFactory at", factory, "per", out);
                     console.log("  remove the file or use another DEPLOY_OUT to deploy again");
                     return deployment;
                 }

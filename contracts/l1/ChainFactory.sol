@@ -102,6 +102,8 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     ) external override onlyOwner {
         if (verifier_ == address(0)) revert ZeroAddress("verifier");
         if (settlementImplementation_ == address(0)) revert ZeroAddress("settlementImplementation");
+        // Windows are at least a day long: validator timestamp drift does not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp <= _deadline) revert UpgradeWindowOpen(_deadline);
         if (upgradeWindow < MIN_UPGRADE_WINDOW) {
             revert UpgradeWindowTooShort(upgradeWindow, MIN_UPGRADE_WINDOW);

@@ -125,6 +125,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint64 queueLength = _priorityQueueLength;
         uint64 previousCount = c.committedPriorityOps;
         if (previousCount < queueLength) {
+            // Expiries are hours to days long: validator timestamp drift does not matter.
+            // forge-lint: disable-next-line(block-timestamp)
             if (block.timestamp > uint256(_requests[previousCount].expiresAt) + PRIORITY_GRACE_PERIOD) {
                 revert ChainFrozen(previousCount);
             }
@@ -136,6 +138,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (batch.priorityOpsHash != expectedHash) {
             revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
         }
+        // forge-lint: disable-next-line(block-timestamp)
         if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
             revert PriorityRequestExpired(count);
         }
@@ -275,6 +278,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (_hasLeft) revert ChainHasLeft(chainId_);
         (uint64 current, uint64 deadline) = FACTORY.versionStatus();
         uint64 version = _protocolVersion;
+        // forge-lint: disable-next-line(block-timestamp)
         if (version + 1 != current || block.timestamp > deadline) {
             revert RageQuitNotAllowed(version, current, deadline);
         }
@@ -403,6 +407,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     function isFrozen() public view override returns (bool frozen, uint256 nonce) {
         nonce = _counters.committedPriorityOps;
         frozen = nonce < _priorityQueueLength
+            // forge-lint: disable-next-line(block-timestamp)
             && block.timestamp > uint256(_requests[nonce].expiresAt) + PRIORITY_GRACE_PERIOD;
     }
 
@@ -433,6 +438,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         _rollingHashes[nonce + 1] = MessageHashing.rollPriorityHash(_rollingHashes[nonce], message.hash());
         uint64 expiresAt = uint64(block.timestamp) + PRIORITY_EXPIRY;
         _requests[nonce] = PriorityRequest(expiresAt, refundRecipient, false);
+        // A queue never reaches 2^64 requests (each costs a transaction).
+        // forge-lint: disable-next-line(unsafe-typecast)
         _priorityQueueLength = uint64(nonce + 1);
         emit PriorityMessageQueued(nonce, message, expiresAt);
     }
@@ -442,6 +449,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     function _checkProtocolVersion() private view {
         uint64 version = _protocolVersion;
         (uint64 current, uint64 deadline) = FACTORY.versionStatus();
+        // forge-lint: disable-next-line(block-timestamp)
         if (version != current && (version + 1 != current || block.timestamp > deadline)) {
             revert ProtocolVersionOutdated(version, current);
         }

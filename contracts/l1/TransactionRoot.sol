@@ -55,6 +55,8 @@ contract TransactionRoot is ITransactionRoot {
         // A root can repeat only if a leaf repeats, which would need the same batch twice; keep the
         // first sighting either way.
         if (_roots[newRoot].leafCount == 0) {
+            // Leaf counts, block numbers and timestamps stay far below 2^64.
+            // forge-lint: disable-next-line(unsafe-typecast)
             _roots[newRoot] = RootInfo(uint64(count), uint64(block.number), uint64(block.timestamp));
         }
         emit TransactionRootUpdated(newRoot, chainId, batchNumber, count - 1, leaf);

@@ -392,7 +392,7 @@ contract SharedBridgeTest is L1Fixture {
         vm.deal(alice, 5 ether);
         vm.prank(alice);
         bridge.depositETH{value: 2 ether}(CHAIN_A, alice);
-        token.transfer(alice, 3 ether);
+        assertTrue(token.transfer(alice, 3 ether));
         vm.startPrank(alice);
         token.approve(address(bridge), 3 ether);
         bridge.depositERC20(CHAIN_A, address(token), alice, 3 ether);

@@ -61,14 +61,17 @@ contract TransactionRootTest is L1Helpers {
         bytes32[] memory roots = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             bytes32 messagesRoot = keccak256(abi.encode(seed, i));
+            // forge-lint: disable-next-line(unsafe-typecast)
             leaves[i] = BatchHashing.transactionRootLeaf(7, uint64(i + 1), messagesRoot, seed);
             bytes32[] memory prefix = new bytes32[](i + 1);
             for (uint256 k; k <= i; ++k) {
                 prefix[k] = leaves[k];
             }
             vm.expectEmit(address(txRoot));
+            // forge-lint: disable-next-line(unsafe-typecast)
             emit ITransactionRoot.TransactionRootUpdated(_merkleRoot(prefix), 7, uint64(i + 1), i, leaves[i]);
             vm.prank(settlement);
+            // forge-lint: disable-next-line(unsafe-typecast)
             roots[i] = txRoot.appendBatch(7, uint64(i + 1), messagesRoot, seed);
             assertEq(roots[i], _merkleRoot(prefix));
             vm.roll(block.number + 1);

@@ -52,6 +52,8 @@ library SignerSet {
         if (threshold == 0 || threshold > set.count) {
             revert ISignerSet.InvalidThreshold(threshold, set.count);
         }
+        // threshold <= count, a uint128.
+        // forge-lint: disable-next-line(unsafe-typecast)
         set.threshold = uint128(threshold);
         emit ISignerSet.ThresholdChanged(threshold);
     }
