@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {Message} from "../../contracts/common/types/Message.sol";
+import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
+import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
+import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
+import {L1Fixture} from "./utils/L1Fixture.sol";
+import {MockToken} from "./utils/Mocks.sol";
+
+/// @dev A next settlement implementation, to show that upgrades run new code on old storage.
+contract ChainSettlementV2 is ChainSettlement {
+    constructor(address factory, address transactionRoot, address sharedBridge, uint64 expiry, uint64 grace)
+        ChainSettlement(factory, transactionRoot, sharedBridge, expiry, grace)
+    {}
+
+    function isV2() external pure returns (bool) {
+        return true;
+    }
+}
+
+/// @dev The censorship escape hatch end to end (rules 1–3 of `IChainSettlement`), and upgrades.
+contract EscapeHatchTest is L1Fixture {
+    address internal alice = makeAddr("alice");
+
+    function _ethDeposit(uint256 chainId, uint256 nonce, address to, uint256 value)
+        internal
+        view
+        returns (Message memory)
+    {
+        return Message(block.chainid, chainId, nonce, address(bridge), to, value, 0, "");
+    }
+
+    /// An operator that ignores a deposit: first its batches are refused, then the chain freezes
+    /// and the depositor takes the deposit back on L1.
+    function test_escapeHatch_censoredDeposit_succeeds() public {
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        uint64 expiresAt = uint64(block.timestamp) + EXPIRY;
+        (uint64 storedExpiry, address refund,) = chainA.priorityRequest(0);
+        assertEq(storedExpiry, expiresAt);
+        assertEq(refund, alice);
+
+        // Before expiry the operator may leave it for later.
+        CommitBatchInfo memory skipping = _nextBatch(chainA);
+        skipping.priorityOpsCount = 0;
+        skipping.priorityOpsHash = bytes32(0);
+        _settle(chainA, skipping);
+
+        // After expiry a batch that leaves it out is refused (rule 1).
+        vm.warp(expiresAt + 1);
+        skipping = _nextBatch(chainA);
+        skipping.priorityOpsCount = 0;
+        skipping.priorityOpsHash = bytes32(0);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
+        _commit(chainA, skipping);
+        vm.expectRevert(IChainSettlement.ChainNotFrozen.selector);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+
+        // After the grace period the chain is frozen (rule 2) and alice is paid back (rule 3).
+        vm.warp(uint256(expiresAt) + GRACE + 1);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        assertEq(alice.balance, 1 ether);
+        CommitBatchInfo memory late = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        _commit(chainA, late);
+        // Deposits into the frozen chain are refused too.
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        bridge.depositETH{value: 1}(CHAIN_A, alice);
+        // The other chain is unaffected.
+        _settle(chainB, _nextBatch(chainB));
+    }
+
+    /// Requests that were only in reverted batches become reclaimable once the chain is frozen;
+    /// requests in batches still committed are not (they can still execute).
+    function test_escapeHatch_revertedBatchRequests_succeeds() public {
+        vm.deal(alice, 3 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice); // nonce 0
+        _commit(chainA, _nextBatch(chainA)); // batch 1 processes nonce 0
+        vm.prank(alice);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice); // nonce 1
+        _commit(chainA, _nextBatch(chainA)); // batch 2 processes nonce 1
+        vm.prank(operator);
+        chainA.revertBatches(1);
+        assertEq(chainA.priorityOpsCommitted(), 1);
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        (bool frozen, uint256 nonce) = chainA.isFrozen();
+        assertTrue(frozen);
+        assertEq(nonce, 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestCommitted.selector, 0));
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        vm.prank(address(0xdead));
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 1, alice, 2 ether));
+        assertEq(alice.balance, 2 ether, "refund goes to the depositor, whoever calls");
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+    }
+
+    /// A forced L1→L2 call with value that is never processed is refunded to its sender.
+    function test_escapeHatch_forcedCallRefund_succeeds() public {
+        vm.deal(alice, 3 ether);
+        vm.prank(alice);
+        chainA.requestL2Call{value: 3 ether}(makeAddr("l2 contract"), hex"beef");
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        Message memory call =
+            Message(block.chainid, CHAIN_A, 0, alice, makeAddr("l2 contract"), 3 ether, 0, hex"beef");
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.PriorityRequestReclaimed(0, alice);
+        bridge.reclaimExpiredDeposit(CHAIN_A, call);
+        assertEq(alice.balance, 3 ether);
+    }
+
+    /// A chain that rage-quit keeps its users' exits: pending deposits are reclaimable after expiry.
+    function test_escapeHatch_afterRageQuit_succeeds() public {
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        _publish();
+        vm.prank(admin);
+        chainA.rageQuit();
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
+        chainA.requestL2Call(alice, "");
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
+        vm.prank(admin);
+        chainA.upgradeChain();
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        assertEq(alice.balance, 1 ether);
+    }
+
+    /// A chain outdated past its deadline cannot commit; its pending deposits follow the same exit.
+    function test_escapeHatch_outdatedChain_succeeds() public {
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        _publish();
+        vm.warp(factory.upgradeDeadline() + EXPIRY + GRACE);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ProtocolVersionOutdated.selector, 1, 2));
+        _commit(chainA, batch);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        assertEq(alice.balance, 1 ether);
+    }
+
+    function _publish() internal returns (ChainSettlementV2 impl2) {
+        address[] memory attesters = new address[](1);
+        attesters[0] = vm.addr(attesterKeys[0]);
+        AttestationVerifier v2 = new AttestationVerifier(governance, 2, attesters, 1);
+        impl2 = new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
+        vm.prank(governance);
+        factory.publishProtocolVersion(address(v2), address(impl2), 3 days);
+    }
+
+    /// The upgrade runs the new implementation on the chain's existing storage; attestations of
+    /// the old version are no longer accepted after it.
+    function test_upgradeChain_newCodeOldState_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 0.25 ether);
+        _commit(chainA, batch);
+        bytes memory oldAttestation = _attestation(chainA, 1);
+        _publish();
+        vm.prank(admin);
+        chainA.upgradeChain();
+        assertTrue(ChainSettlementV2(address(chainA)).isV2());
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertEq(chainA.priorityRequestCount(), 1);
+        vm.expectRevert();
+        chainA.proveBatch(1, oldAttestation);
+        _prove(chainA, 1);
+        chainA.executeBatch(batch);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 0.25 ether);
+    }
+
+    /// A validium chain settles with committee signatures instead of pubdata.
+    function test_validiumChain_fullSettlement_succeeds() public {
+        ChainSettlement chain = _createChain(3000, 1);
+        CommitBatchInfo memory batch = _nextBatch(chain);
+        batch.daCommitment = keccak256("off-chain data");
+        bytes memory signatures = _signSorted(committeeKeys, validium.digest(batch.daCommitment));
+        vm.prank(operator);
+        chain.commitBatch(batch, signatures);
+        _prove(chain, 1);
+        chain.executeBatch(batch);
+        assertEq(chain.lastExecutedBatch(), 1);
+    }
+
+    /// Token value moves between chains with the batch, like ETH.
+    function test_executeBatch_tokenTransfer_succeeds() public {
+        address token = address(new MockTokenForTransfer());
+        MockTokenForTransfer(token).mint(address(this), 10 ether);
+        MockTokenForTransfer(token).approve(address(bridge), 10 ether);
+        bridge.depositERC20(CHAIN_A, token, alice, 10 ether);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, token, 4 ether);
+        _settle(chainA, batch);
+        assertEq(bridge.chainBalance(CHAIN_A, token), 6 ether);
+        assertEq(bridge.chainBalance(CHAIN_B, token), 4 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISharedBridge.InsufficientChainBalance.selector, CHAIN_B, token, 4 ether, 5 ether
+            )
+        );
+        vm.prank(address(chainB));
+        bridge.moveBalances(CHAIN_B, _transfer(CHAIN_A, token, 5 ether));
+    }
+}
+
+contract MockTokenForTransfer is MockToken {
+    constructor() MockToken("T", "T") {}
+}
