@@ -37,8 +37,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
         bool reclaimed;
     }
 
+    /// @notice The chain factory: initializes proxies, publishes protocol versions.
     IChainFactory public immutable FACTORY;
+    /// @notice The global Transaction Root executed batches are appended to.
     ITransactionRoot public immutable TRANSACTION_ROOT;
+    /// @notice The shared bridge holding the chain's assets.
     ISharedBridge public immutable SHARED_BRIDGE;
     /// @inheritdoc IChainSettlement
     uint64 public immutable override PRIORITY_EXPIRY;
@@ -100,7 +103,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint64 protocolVersion_,
         address daValidator_
     ) external override initializer {
-        if (msg.sender != address(FACTORY)) revert NotAdmin(msg.sender);
+        if (msg.sender != address(FACTORY)) revert NotFactory(msg.sender);
         _chainId = uint64(config.chainId);
         _admin = config.admin;
         _operator = config.operator;

@@ -11,6 +11,7 @@ import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 
 contract ChainSettlementTest is L1Fixture {
@@ -564,6 +565,22 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         vm.prank(address(factory));
         chainA.initialize(_config(5, 0), address(verifier), 1, address(0));
+    }
+
+    function test_initialize_implementationDirectly_reverts() public {
+        ChainSettlement impl = ChainSettlement(factory.settlementImplementation());
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        vm.prank(address(factory));
+        impl.initialize(_config(5, 0), address(verifier), 1, address(0));
+    }
+
+    /// Only the factory can set up a settlement proxy: a look-alike deployed by anyone else fails.
+    function test_initialize_notFactory_reverts() public {
+        address impl = factory.settlementImplementation();
+        bytes memory init =
+            abi.encodeCall(ChainSettlement.initialize, (_config(5, 0), address(verifier), 1, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotFactory.selector, address(this)));
+        new ERC1967Proxy(impl, init);
     }
 
     // ------------------------------------------------------------ views

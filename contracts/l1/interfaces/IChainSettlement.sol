@@ -54,6 +54,8 @@ interface IChainSettlement {
     error NotOperator(address caller);
     /// @notice Only the chain admin may do this.
     error NotAdmin(address caller);
+    /// @notice Only the chain factory may do this.
+    error NotFactory(address caller);
     /// @notice Only the shared bridge may do this.
     error NotSharedBridge(address caller);
     /// @notice The batch number is not the next one.
