@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {MerkleProof} from "../../contracts/common/libraries/Merkle.sol";
 import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
+import {MockToken} from "./utils/Mocks.sol";
 
 /// @dev Gas of settling one batch of a chain already in steady state (earlier batches executed,
 /// Transaction Root already holding leaves): the batch processes 1 deposit, sends 1 withdrawal to L1
@@ -69,6 +71,33 @@ contract L1GasTest is L1Fixture {
 
         assertEq(chainA.lastExecutedBatch(), batch.batchNumber);
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 3.01 ether);
+    }
+
+    /// forge-config: default.isolate = true
+    /// forge-config: ci.isolate = true
+    function test_gas_userOperations_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"));
+        vm.snapshotGasLastCall("l1", "depositETH");
+        MockToken token = new MockToken("Token", "TKN");
+        token.mint(address(this), 10 ether);
+        token.approve(address(bridge), 10 ether);
+        bridge.depositERC20(CHAIN_A, address(token), makeAddr("alice"), 1 ether);
+        vm.snapshotGasLastCall("l1", "depositERC20");
+
+        Message memory withdrawal = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0.01 ether);
+        bytes32[] memory leaves = new bytes32[](2);
+        leaves[0] = _hash(withdrawal);
+        leaves[1] = keccak256("another message");
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.messagesRoot = _merkleRoot(leaves);
+        _settle(chainA, batch);
+        MerkleProof memory proof = _merkleProof(leaves, 0);
+        vm.prank(makeAddr("relayer"));
+        bridge.finalizeWithdrawal(CHAIN_A, batch.batchNumber, withdrawal, proof);
+        vm.snapshotGasLastCall("l1", "finalizeWithdrawal");
+
+        factory.createChain(_config(9999, 0));
+        vm.snapshotGasLastCall("l1", "createChain");
     }
 
     /// @dev Transaction overhead before execution (Cancun): 21000 + 16 per non-zero and 4 per zero calldata byte.
