@@ -48,14 +48,16 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     uint64 public immutable override PRIORITY_GRACE_PERIOD;
 
+    // Packed so that a commit reads four slots of chain state: counters; operator, chain id and
+    // version; DA validator, queue length and exit flag; and nothing else.
     Counters private _counters;
     address private _operator;
-    uint64 private _protocolVersion;
-    bool private _hasLeft;
-    address private _verifier;
     uint64 private _chainId;
+    uint32 private _protocolVersion;
     address private _daValidator;
     uint64 private _priorityQueueLength;
+    bool private _hasLeft;
+    address private _verifier;
     address private _admin;
     mapping(uint64 batchNumber => bytes32) private _stateRoots;
     /// public input while committed, messages root once executed
@@ -104,11 +106,15 @@ contract ChainSettlement is IChainSettlement, Initializable {
         address daValidator_
     ) external override initializer {
         if (msg.sender != address(FACTORY)) revert NotFactory(msg.sender);
+        // The factory only registers chain ids that fit in 64 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         _chainId = uint64(config.chainId);
         _admin = config.admin;
         _operator = config.operator;
         _verifier = verifier_;
-        _protocolVersion = protocolVersion_;
+        // Versions count upgrades from 1: far below 2^32.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _protocolVersion = uint32(protocolVersion_);
         _daValidator = daValidator_;
         _stateRoots[0] = config.genesisStateRoot;
     }
@@ -267,7 +273,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (_protocolVersion == current) revert AlreadyUpToDate(current);
         address newVerifier = FACTORY.verifier();
         address implementation = FACTORY.settlementImplementation();
-        _protocolVersion = current;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _protocolVersion = uint32(current);
         _verifier = newVerifier;
         if (implementation != ERC1967Utils.getImplementation()) {
             ERC1967Utils.upgradeToAndCall(implementation, "");
