@@ -64,6 +64,11 @@ pub fn anvil() -> AnvilInstance {
     Anvil::new().path(repo_root().join("node_modules/.bin/anvil")).spawn()
 }
 
+/// A fresh anvil with the given chain id.
+pub fn anvil_with_chain_id(chain_id: u64) -> AnvilInstance {
+    Anvil::new().path(repo_root().join("node_modules/.bin/anvil")).chain_id(chain_id).spawn()
+}
+
 /// A provider signing with anvil's first key.
 pub fn provider(anvil: &AnvilInstance) -> DynProvider {
     let signer: alloy::signers::local::PrivateKeySigner = anvil.keys()[0].clone().into();

@@ -1,0 +1,6 @@
+//! The zkevm crate against the real contracts on anvil.
+
+#[path = "../../../bindings/tests/it/harness.rs"]
+mod harness;
+
+mod commitment;
