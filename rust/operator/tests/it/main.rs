@@ -1,0 +1,178 @@
+//! Operator against real anvils, deployed with the real forge scripts.
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+    signers::local::PrivateKeySigner,
+    sol_types::SolEvent,
+};
+use hyperchain_bindings::{ChainSettlement, SharedBridge};
+use hyperchain_devnet::{Ecosystem, EcosystemConfig};
+use hyperchain_operator::{BatchState, Operator, OperatorConfig, OperatorError, SealPolicy};
+use std::{path::PathBuf, time::Duration};
+
+fn config(eco: &Ecosystem, chain: usize, db: Option<PathBuf>) -> OperatorConfig {
+    let node = &eco.chains[chain];
+    let attester = eco.attester().unwrap().private_key;
+    OperatorConfig {
+        l1_rpc: eco.l1.rpc_url(),
+        l2_rpc: node.anvil.rpc_url(),
+        settlement: node.settlement,
+        operator_key: node.operator.private_key,
+        attester_keys: vec![attester],
+        da_committee_keys: vec![attester],
+        db_path: db,
+        seal: SealPolicy {
+            max_blocks: 1000,
+            interval: Duration::from_millis(100),
+            idle_interval: Duration::from_secs(3600),
+        },
+        poll_interval: Duration::from_millis(50),
+    }
+}
+
+fn l1_as(eco: &Ecosystem, account: usize) -> DynProvider {
+    let signer = PrivateKeySigner::from_bytes(&eco.accounts()[account].private_key).unwrap();
+    ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(eco.l1.rpc_url().parse().unwrap())
+        .erased()
+}
+
+async fn deposit(eco: &Ecosystem, chain: usize, to: Address, amount: U256) {
+    let bridge = SharedBridge::new(eco.deployment.shared_bridge, l1_as(eco, 5));
+    let receipt = bridge
+        .depositETH(U256::from(eco.chains[chain].chain_id), to)
+        .value(amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+}
+
+/// Ticks until `done` or 30 s.
+async fn drive<F: AsyncFnMut(&mut Operator) -> bool>(op: &mut Operator, mut done: F) {
+    for _ in 0..600 {
+        op.tick().await.unwrap();
+        if done(op).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("operator did not get there in 30 s");
+}
+
+/// Seals the pending blocks, waiting for the next L2 block if none is pending.
+async fn seal(op: &mut Operator) -> u64 {
+    for _ in 0..100 {
+        if let Some(n) = op.seal_now().await.unwrap() {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no L2 block to seal in 5 s");
+}
+
+async fn commit_counts(eco: &Ecosystem, chain: usize) -> Vec<u64> {
+    let filter = Filter::new()
+        .address(eco.chains[chain].settlement)
+        .event_signature(ChainSettlement::BatchCommitted::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = l1_as(eco, 0).get_logs(&filter).await.unwrap();
+    logs.iter()
+        .map(|l| ChainSettlement::BatchCommitted::decode_log(&l.inner).unwrap().data.batchNumber)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
+    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
+    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let recipient = Address::repeat_byte(0x42);
+    let amount = U256::from(1_234_567_890_u64);
+    deposit(&eco, 0, recipient, amount).await;
+
+    drive(&mut op, async |op| op.l2_balance(recipient).await.unwrap() == amount).await;
+    // The batch holding the deposit settles: L1 records its state root and the priority op.
+    let settlement = ChainSettlement::new(eco.chains[0].settlement, l1_as(&eco, 0));
+    drive(&mut op, async |op| op.l1_counters().await.unwrap().priority_processed == 1).await;
+    let counters = op.l1_counters().await.unwrap();
+    assert!(counters.executed >= 1);
+    assert_eq!(counters.executed, counters.committed);
+    let last = op.store().batch(counters.executed).await.unwrap().unwrap();
+    assert_eq!(last.state, BatchState::Executed);
+    let settled = settlement.stateRoot(counters.executed).call().await.unwrap();
+    assert_eq!(settled, op.l2_state_root(last.last_block).await.unwrap());
+    // Batches cover consecutive L2 blocks.
+    let batches = op.store().batches().await.unwrap();
+    for pair in batches.windows(2) {
+        assert_eq!(pair[1].first_block, pair[0].last_block + 1);
+    }
+    eco.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
+    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("op.db");
+    {
+        let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+        deposit(&eco, 0, Address::repeat_byte(1), U256::from(5)).await;
+        op.deliver_priority_messages().await.unwrap();
+        seal(&mut op).await;
+        assert_eq!(op.commit_next().await.unwrap(), Some(1));
+        // Crash: the operator goes away after commitBatch, before proveBatch.
+    }
+    {
+        // Restart on the same database: proves and executes batch 1, goes on with batch 2.
+        let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+        seal(&mut op).await;
+        assert_eq!(op.commit_next().await.unwrap(), Some(2));
+        op.settle_once().await.unwrap();
+        assert_eq!(op.l1_counters().await.unwrap().executed, 2);
+        seal(&mut op).await;
+        assert_eq!(op.commit_next().await.unwrap(), Some(3));
+    }
+    // Database lost while batch 3 is committed but not proven: re-synced from L1.
+    std::fs::remove_file(&db).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("op.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("op.db-shm"));
+    let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+    let resynced = op.store().batch(3).await.unwrap().unwrap();
+    assert_eq!(resynced.state, BatchState::Committed);
+    deposit(&eco, 0, Address::repeat_byte(2), U256::from(7)).await;
+    drive(&mut op, async |op| op.l1_counters().await.unwrap().priority_processed == 2).await;
+    let commits = commit_counts(&eco, 0).await;
+    let expected: Vec<u64> = (1..=commits.len() as u64).collect();
+    assert_eq!(commits, expected, "every batch committed exactly once, in order");
+    eco.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
+    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
+    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let bogus = B256::repeat_byte(0xbb);
+    op.import_transaction_root(bogus).await.unwrap();
+    let n = seal(&mut op).await;
+    let err = op.settle_once().await.unwrap_err();
+    match &err {
+        OperatorError::BatchRejected { batch, step, reason } => {
+            assert_eq!(*batch, n);
+            assert_eq!(*step, "executeBatch");
+            assert_eq!(reason, &format!("UnknownTransactionRoot({bogus})"));
+        }
+        other => panic!("expected an L1 rejection, got {other}"),
+    }
+    assert!(err.to_string().contains(&format!("batch {n} rejected by L1")), "{err}");
+    let record = op.store().batch(n).await.unwrap().unwrap();
+    assert_eq!(record.state, BatchState::Proven);
+    assert!(record.error.unwrap().contains("UnknownTransactionRoot"));
+    eco.shutdown().await;
+}
