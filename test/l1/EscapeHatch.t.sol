@@ -8,7 +8,7 @@ import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
-import {MockToken} from "./utils/Mocks.sol";
+import {L1TestToken} from "./utils/Mocks.sol";
 
 /// @dev A next settlement implementation, to show that upgrades run new code on old storage.
 contract ChainSettlementV2 is ChainSettlement {
@@ -190,9 +190,9 @@ contract EscapeHatchTest is L1Fixture {
 
     /// Token value moves between chains with the batch, like ETH.
     function test_executeBatch_tokenTransfer_succeeds() public {
-        address token = address(new MockTokenForTransfer());
-        MockTokenForTransfer(token).mint(address(this), 10 ether);
-        MockTokenForTransfer(token).approve(address(bridge), 10 ether);
+        address token = address(new L1TestTokenForTransfer());
+        L1TestTokenForTransfer(token).mint(address(this), 10 ether);
+        L1TestTokenForTransfer(token).approve(address(bridge), 10 ether);
         bridge.depositERC20(CHAIN_A, token, alice, 10 ether);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, token, 4 ether);
@@ -209,6 +209,6 @@ contract EscapeHatchTest is L1Fixture {
     }
 }
 
-contract MockTokenForTransfer is MockToken {
-    constructor() MockToken("T", "T") {}
+contract L1TestTokenForTransfer is L1TestToken {
+    constructor() L1TestToken("T", "T") {}
 }

@@ -5,7 +5,7 @@ import {MerkleProof} from "../../contracts/common/libraries/Merkle.sol";
 import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
-import {MockToken} from "./utils/Mocks.sol";
+import {L1TestToken} from "./utils/Mocks.sol";
 
 /// @dev Gas of settling one batch of a chain already in steady state (earlier batches executed,
 /// Transaction Root already holding leaves): the batch processes 1 deposit, sends 1 withdrawal to L1
@@ -78,7 +78,7 @@ contract L1GasTest is L1Fixture {
     function test_gas_userOperations_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"));
         vm.snapshotGasLastCall("l1", "depositETH");
-        MockToken token = new MockToken("Token", "TKN");
+        L1TestToken token = new L1TestToken("Token", "TKN");
         token.mint(address(this), 10 ether);
         token.approve(address(bridge), 10 ether);
         bridge.depositERC20(CHAIN_A, address(token), makeAddr("alice"), 1 ether);

@@ -12,7 +12,7 @@ import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
 import {ChainConfig} from "../../contracts/l1/interfaces/IChainFactory.sol";
 import {L1Fixture, L1Helpers} from "./utils/L1Fixture.sol";
-import {FeeOnTransferToken, MockToken} from "./utils/Mocks.sol";
+import {L1FeeOnTransferToken, L1TestToken} from "./utils/Mocks.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {console} from "forge-std/console.sol";
 
@@ -58,8 +58,8 @@ contract L1Handler is L1Helpers {
         attesterKey = attesterKey_;
         tokens.push(token);
         tokens.push(feeToken);
-        MockToken(address(token)).mint(address(this), type(uint128).max);
-        FeeOnTransferToken(address(feeToken)).mint(address(this), type(uint128).max);
+        L1TestToken(address(token)).mint(address(this), type(uint128).max);
+        L1FeeOnTransferToken(address(feeToken)).mint(address(this), type(uint128).max);
         token.approve(address(bridge), type(uint256).max);
         feeToken.approve(address(bridge), type(uint256).max);
         _create(1001);
@@ -346,13 +346,13 @@ contract L1Handler is L1Helpers {
 
 abstract contract L1InvariantSetup is L1Fixture {
     L1Handler internal handler;
-    MockToken internal token;
-    FeeOnTransferToken internal feeToken;
+    L1TestToken internal token;
+    L1FeeOnTransferToken internal feeToken;
 
     function setUp() public override {
         super.setUp();
-        token = new MockToken("Token", "TKN");
-        feeToken = new FeeOnTransferToken();
+        token = new L1TestToken("Token", "TKN");
+        feeToken = new L1FeeOnTransferToken();
         handler = new L1Handler(factory, attesterKeys[0], IERC20(address(token)), IERC20(address(feeToken)));
         targetContract(address(handler));
     }

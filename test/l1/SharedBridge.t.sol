@@ -10,11 +10,11 @@ import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
-import {FeeOnTransferToken, MockRecipient, MockToken, Rejecter} from "./utils/Mocks.sol";
+import {L1FeeOnTransferToken, L1Rejecter, L1TestRecipient, L1TestToken} from "./utils/Mocks.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
 contract SharedBridgeTest is L1Fixture {
-    MockToken internal token;
+    L1TestToken internal token;
     address internal alice = makeAddr("alice");
     address internal relayer = makeAddr("relayer");
 
@@ -22,7 +22,7 @@ contract SharedBridgeTest is L1Fixture {
 
     function setUp() public override {
         super.setUp();
-        token = new MockToken("Token", "TKN");
+        token = new L1TestToken("Token", "TKN");
         token.mint(address(this), 1000 ether);
         token.approve(address(bridge), type(uint256).max);
     }
@@ -121,7 +121,7 @@ contract SharedBridgeTest is L1Fixture {
 
     function testFuzz_depositERC20_feeOnTransferCountsReceived_succeeds(uint96 amount) public {
         vm.assume(amount >= 100);
-        FeeOnTransferToken fee = new FeeOnTransferToken();
+        L1FeeOnTransferToken fee = new L1FeeOnTransferToken();
         fee.mint(address(this), amount);
         fee.approve(address(bridge), amount);
         bridge.depositERC20(CHAIN_A, address(fee), alice, amount);
@@ -237,7 +237,7 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_finalizeWithdrawal_erc7786Recipient_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
-        MockRecipient recipient = new MockRecipient();
+        L1TestRecipient recipient = new L1TestRecipient();
         Message memory m = _withdrawal(CHAIN_A, 0, address(recipient), 0.3 ether, 0);
         m.payload = hex"abcdef";
         uint64 n = _settleMessages(chainA, _single(m));
@@ -249,7 +249,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_recipientWrongResponse_reverts() public {
-        MockRecipient recipient = new MockRecipient();
+        L1TestRecipient recipient = new L1TestRecipient();
         recipient.setResponse(0xdeadbeef);
         Message memory m = _withdrawal(CHAIN_A, 0, address(recipient), 0, 0);
         m.payload = hex"01";
@@ -265,7 +265,7 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_finalizeWithdrawal_payoutFails_reverts() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
-        address rejecter = address(new Rejecter());
+        address rejecter = address(new L1Rejecter());
         Message memory m = _withdrawal(CHAIN_A, 0, rejecter, 1, 0);
         uint64 n = _settleMessages(chainA, _single(m));
         MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-contract MockToken is ERC20 {
+contract L1TestToken is ERC20 {
     constructor(string memory name, string memory symbol) ERC20(name, symbol) {}
 
     function mint(address to, uint256 amount) external {
@@ -13,7 +13,7 @@ contract MockToken is ERC20 {
 }
 
 /// @dev Burns 1% of every transfer (fee-on-transfer token).
-contract FeeOnTransferToken is ERC20 {
+contract L1FeeOnTransferToken is ERC20 {
     constructor() ERC20("Fee Token", "FEE") {}
 
     function mint(address to, uint256 amount) external {
@@ -30,7 +30,7 @@ contract FeeOnTransferToken is ERC20 {
     }
 }
 
-contract MockRecipient is IERC7786Recipient {
+contract L1TestRecipient is IERC7786Recipient {
     bytes32 public lastReceiveId;
     bytes public lastSender;
     bytes public lastPayload;
@@ -55,4 +55,4 @@ contract MockRecipient is IERC7786Recipient {
 }
 
 /// @dev Rejects ETH.
-contract Rejecter {}
+contract L1Rejecter {}
