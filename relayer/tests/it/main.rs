@@ -1,0 +1,539 @@
+//! The relayer binary against real anvils and the real contracts: L1 + hyperchains launched by
+//! `hyperchain-devnet` (the forge deploy scripts), settled by `hyperchain-operator`, relayed by
+//! the `hyperchain-relayer` process itself (so it can be `kill -9`ed).
+
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::{Filter, TransactionRequest},
+    signers::local::PrivateKeySigner,
+    sol_types::{SolCall, SolEvent, SolValue},
+};
+use hyperchain_bindings::{IInbox, IOutbox, interop_address, predeploys};
+use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
+use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
+use hyperchain_relayer::{db::Store, state::MessageState};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hyperchain-relayer");
+
+/// A recipient that counts `receiveMessage` calls in slot 0 and returns the ERC-7786 selector.
+fn counter_recipient_code() -> Bytes {
+    let selector = &keccak256("receiveMessage(bytes32,bytes,bytes)")[..4];
+    let mut code = alloy::hex::decode("600054600101600055").unwrap_or_default(); // slot0 += 1
+    code.push(0x63); // PUSH4 selector
+    code.extend_from_slice(selector);
+    code.extend_from_slice(&alloy::hex::decode("60e01b60005260206000f3").unwrap_or_default());
+    code.into()
+}
+
+fn wallet_provider(url: &str, key: B256) -> DynProvider {
+    let signer = PrivateKeySigner::from_bytes(&key).unwrap();
+    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url.parse().unwrap()).erased()
+}
+
+struct Env {
+    eco: Ecosystem,
+    operators: Vec<tokio::task::JoinHandle<()>>,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn launch(chains: usize) -> Self {
+        let mut config = EcosystemConfig::local(chains);
+        config.l2_block_time = None;
+        let eco = Ecosystem::launch(&config).await.expect("ecosystem launch");
+        let attester = eco.attester().unwrap().private_key;
+        let mut operators = Vec::new();
+        for node in &eco.chains {
+            let mut op = Operator::new(OperatorConfig {
+                l1_rpc: eco.l1.rpc_url(),
+                l2_rpc: node.anvil.rpc_url(),
+                settlement: node.settlement,
+                operator_key: node.operator.private_key,
+                attester_keys: vec![attester],
+                da_committee_keys: vec![attester],
+                db_path: None,
+                seal: SealPolicy {
+                    max_blocks: 200,
+                    interval: Duration::from_millis(200),
+                    idle_interval: Duration::from_secs(2),
+                },
+                poll_interval: Duration::from_millis(100),
+            })
+            .await
+            .expect("operator");
+            operators.push(tokio::spawn(async move {
+                let _ = op.run(std::future::pending()).await;
+            }));
+        }
+        Self { eco, operators, dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn l2(&self, i: usize) -> DynProvider {
+        ProviderBuilder::new().connect_http(self.eco.chains[i].anvil.rpc_url().parse().unwrap()).erased()
+    }
+
+    fn key(&self, account: usize) -> B256 {
+        self.eco.accounts()[account].private_key
+    }
+
+    /// Writes a relayer config; returns its path.
+    fn write_config(&self, name: &str, database_url: &str, extra: &str) -> PathBuf {
+        let mut chains = String::new();
+        for (i, node) in self.eco.chains.iter().enumerate() {
+            chains.push_str(&format!(
+                "[[chains]]\nname = \"chain{i}\"\nchain_id = {}\nrpc_url = \"{}\"\n\n",
+                node.chain_id,
+                node.anvil.rpc_url()
+            ));
+        }
+        let text = format!(
+            "database_url = \"{database_url}\"\n{extra}\n\n[signer]\nkey_env = \"IT_RELAYER_KEY\"\n\n\
+             [l1]\nrpc_url = \"{}\"\ntransaction_root = \"{}\"\nchain_factory = \"{}\"\n\n{chains}\
+             [fee]\npolicy = \"min-fee\"\nmin_fee = \"0\"\n\n[poll]\ninterval_ms = 100\nmax_batch = 100\n\
+             lease_ms = 5000\nresubmit_after_ms = 3000\n",
+            self.eco.l1.rpc_url(),
+            self.eco.deployment.transaction_root,
+            self.eco.deployment.chain_factory,
+        );
+        let path = self.dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn sqlite_url(&self, name: &str) -> String {
+        format!("sqlite://{}", self.dir.path().join(format!("{name}.db")).display())
+    }
+
+    async fn shutdown(self) {
+        for op in self.operators {
+            op.abort();
+        }
+        self.eco.shutdown().await;
+    }
+}
+
+fn spawn_relayer(config: &Path, key: B256, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    Command::new(BIN)
+        .args(["--config", config.to_str().unwrap(), "run"])
+        .env("IT_RELAYER_KEY", key.to_string())
+        .env("RUST_LOG", "info,hyperchain_relayer=debug")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn relayer")
+}
+
+/// Sends `n` messages from chain `from` to `recipient` on chain `to`, each with `value` and
+/// `fee`; returns their hashes (from `MessageQueued`).
+async fn send_messages(
+    env: &Env,
+    from: usize,
+    to: usize,
+    recipient: Address,
+    payload: &[u8],
+    value: U256,
+    fee: U256,
+    n: usize,
+    sender_account: usize,
+) -> Vec<B256> {
+    let url = env.eco.chains[from].anvil.rpc_url();
+    let provider = wallet_provider(&url, env.key(sender_account));
+    let dest = U256::from(env.eco.chains[to].chain_id);
+    let fee_attr: Bytes = [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into();
+    let call = IOutbox::sendMessageCall {
+        recipient: interop_address(dest, recipient),
+        payload: payload.to_vec().into(),
+        attributes: vec![fee_attr],
+    };
+    let from_addr = env.eco.accounts()[sender_account].address;
+    let mut nonce = provider.get_transaction_count(from_addr).await.unwrap();
+    let mut pending = Vec::new();
+    for _ in 0..n {
+        let tx = TransactionRequest::default()
+            .with_to(predeploys::OUTBOX)
+            .with_input(call.abi_encode())
+            .with_value(value + fee)
+            .with_nonce(nonce)
+            .with_gas_limit(400_000)
+            .with_max_fee_per_gas(20_000_000_000)
+            .with_max_priority_fee_per_gas(1_000_000);
+        nonce += 1;
+        pending.push(*provider.send_transaction(tx).await.unwrap().tx_hash());
+    }
+    let mut hashes = Vec::new();
+    for tx in pending {
+        let receipt = loop {
+            if let Some(r) = provider.get_transaction_receipt(tx).await.unwrap() {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(receipt.status(), "sendMessage reverted");
+        for log in receipt.inner.logs() {
+            if let Ok(ev) = log.log_decode::<IOutbox::MessageQueued>() {
+                hashes.push(ev.inner.data.messageHash);
+            }
+        }
+    }
+    assert_eq!(hashes.len(), n);
+    hashes
+}
+
+/// Every `MessageRelayed` on chain `i`: (message hash, relayer, fee).
+async fn relayed(env: &Env, i: usize) -> Vec<(B256, Address, U256)> {
+    let filter = Filter::new()
+        .address(predeploys::INBOX)
+        .event_signature(IInbox::MessageRelayed::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = env.l2(i).get_logs(&filter).await.unwrap();
+    logs.iter()
+        .map(|l| {
+            let ev = IInbox::MessageRelayed::decode_log(&l.inner).unwrap().data;
+            (ev.messageHash, ev.relayer, ev.fee)
+        })
+        .collect()
+}
+
+async fn confirmed_count(db_url: &str) -> usize {
+    match Store::connect(db_url).await {
+        Ok(store) => store
+            .counts()
+            .await
+            .map(|c| c.iter().filter(|(_, s, _)| *s == MessageState::Confirmed).map(|(_, _, n)| *n as usize).sum())
+            .unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// Waits until every hash is delivered on chain `i` (or panics after `timeout`).
+async fn wait_delivered(env: &Env, i: usize, hashes: &[B256], timeout: Duration, log: &Path) {
+    let inbox = IInbox::new(predeploys::INBOX, env.l2(i));
+    let started = Instant::now();
+    let mut remaining: Vec<B256> = hashes.to_vec();
+    while !remaining.is_empty() {
+        if started.elapsed() > timeout {
+            let tail = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: String = tail.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            panic!("{} of {} messages not delivered after {timeout:?}; relayer log tail:\n{tail}", remaining.len(), hashes.len());
+        }
+        let mut still = Vec::new();
+        for h in remaining {
+            if !inbox.delivered(h).call().await.unwrap() {
+                still.push(h);
+            }
+        }
+        remaining = still;
+        if !remaining.is_empty() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+async fn set_counter_recipient(env: &Env, i: usize, at: Address) {
+    let _: () = env
+        .l2(i)
+        .raw_request("anvil_setCode".into(), (at, counter_recipient_code()))
+        .await
+        .unwrap();
+}
+
+async fn counter(env: &Env, i: usize, at: Address) -> U256 {
+    env.l2(i).get_storage_at(at, U256::ZERO).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_and_asset_delivered_and_relayer_paid() {
+    let env = Env::launch(2).await;
+    let recipient = Address::repeat_byte(0xc0);
+    set_counter_recipient(&env, 1, recipient).await;
+    let user = Address::repeat_byte(0x77);
+    let fee = U256::from(1_000_000_000_000u64);
+    // A call with a payload to a contract, and an ETH transfer to an account.
+    let msg = send_messages(&env, 0, 1, recipient, b"hello", U256::ZERO, fee, 1, 2).await;
+    let asset = send_messages(&env, 0, 1, user, b"", U256::from(5_000_000u64), fee, 1, 2).await;
+
+    let db = env.sqlite_url("paid");
+    let config = env.write_config("paid", &db, "instance_id = \"paid\"");
+    let log = env.dir.path().join("paid.log");
+    let relayer_key = env.key(roles::RELAYER);
+    let relayer_addr = env.eco.accounts()[roles::RELAYER].address;
+    let mut child = spawn_relayer(&config, relayer_key, &log);
+    let all: Vec<B256> = msg.iter().chain(&asset).copied().collect();
+    wait_delivered(&env, 1, &all, Duration::from_secs(120), &log).await;
+    // The relayer reaches `confirmed` after the chain does.
+    let started = Instant::now();
+    while confirmed_count(&db).await < 2 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    assert_eq!(counter(&env, 1, recipient).await, U256::from(1), "recipient called once");
+    assert_eq!(env.l2(1).get_balance(user).await.unwrap(), U256::from(5_000_000u64));
+    let events = relayed(&env, 1).await;
+    assert_eq!(events.len(), 2);
+    for (hash, by, paid) in &events {
+        assert!(all.contains(hash));
+        assert_eq!(*by, relayer_addr, "paid to the relayer's signer");
+        assert_eq!(*paid, fee);
+    }
+    let store = Store::connect(&db).await.unwrap();
+    for h in &all {
+        let row = store.message(*h).await.unwrap().unwrap();
+        assert_eq!(row.state, MessageState::Confirmed);
+        assert_eq!(row.fee_earned, Some(fee), "fee recorded as earned");
+    }
+    // The admin listing shows them.
+    let out = Command::new(BIN)
+        .args(["--config", config.to_str().unwrap(), "messages", "--state", "confirmed", "--json"])
+        .env("IT_RELAYER_KEY", relayer_key.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().map(|a| a.len()), Some(2));
+    env.shutdown().await;
+}
+
+/// N messages, the relayer `kill -9`ed twice mid-run and restarted: exactly N deliveries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_nine_twice_delivers_each_message_exactly_once() {
+    let n: usize = std::env::var("RELAYER_IT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let env = Env::launch(2).await;
+    let recipient = Address::repeat_byte(0xc1);
+    set_counter_recipient(&env, 1, recipient).await;
+    let db = env.sqlite_url("kill");
+    let config = env.write_config("kill", &db, "instance_id = \"kill\"");
+    let log = env.dir.path().join("kill.log");
+    let key = env.key(roles::RELAYER);
+
+    let mut child = spawn_relayer(&config, key, &log);
+    let hashes = send_messages(&env, 0, 1, recipient, b"x", U256::ZERO, U256::from(1000), n, 2).await;
+    for (round, threshold) in [(1, n / 4), (2, n / 2)] {
+        let started = Instant::now();
+        while confirmed_count(&db).await < threshold.max(1) {
+            assert!(started.elapsed() < Duration::from_secs(300), "no progress before kill {round}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        eprintln!("kill -9 #{round} at {} confirmed", confirmed_count(&db).await);
+        child = spawn_relayer(&config, key, &log);
+    }
+    wait_delivered(&env, 1, &hashes, Duration::from_secs(300), &log).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let events = relayed(&env, 1).await;
+    let unique: HashSet<B256> = events.iter().map(|e| e.0).collect();
+    assert_eq!(events.len(), n, "exactly N MessageRelayed events");
+    assert_eq!(unique.len(), n, "no duplicates");
+    assert!(hashes.iter().all(|h| unique.contains(h)), "none lost");
+    assert_eq!(counter(&env, 1, recipient).await, U256::from(n), "recipient executed N times");
+    env.shutdown().await;
+}
+
+/// Two relayer instances (different keys) on one PostgreSQL: each message delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgres_split_the_work() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/postgres.sh");
+    let out = Command::new("bash").arg(&script).output().unwrap();
+    if !out.status.success() {
+        eprintln!(
+            "SKIPPED: PostgreSQL could not be installed or started: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {key}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .unwrap()
+    };
+    let (db, pg_dir) = (get("DATABASE_URL"), get("PG_DIR"));
+    let n = 300;
+    let env = Env::launch(2).await;
+    let recipient = Address::repeat_byte(0xc2);
+    set_counter_recipient(&env, 1, recipient).await;
+    let hashes = send_messages(&env, 0, 1, recipient, b"pg", U256::ZERO, U256::from(7), n, 2).await;
+    let mut children = Vec::new();
+    let mut signers = Vec::new();
+    for (i, account) in [roles::RELAYER, 7].into_iter().enumerate() {
+        let config = env.write_config(&format!("pg{i}"), &db, &format!("instance_id = \"pg{i}\""));
+        let log = env.dir.path().join(format!("pg{i}.log"));
+        children.push(spawn_relayer(&config, env.key(account), &log));
+        signers.push(env.eco.accounts()[account].address);
+    }
+    let log = env.dir.path().join("pg0.log");
+    wait_delivered(&env, 1, &hashes, Duration::from_secs(300), &log).await;
+    for mut c in children {
+        c.kill().unwrap();
+        let _ = c.wait();
+    }
+    let events = relayed(&env, 1).await;
+    let unique: HashSet<B256> = events.iter().map(|e| e.0).collect();
+    assert_eq!(events.len(), n);
+    assert_eq!(unique.len(), n);
+    assert_eq!(counter(&env, 1, recipient).await, U256::from(n));
+    let by: Vec<usize> = signers.iter().map(|s| events.iter().filter(|e| e.1 == *s).count()).collect();
+    eprintln!("deliveries per instance: {by:?}");
+    // Each instance submitted only messages it had claimed: no message was in two delivery txs.
+    let store = Store::connect(&db).await.unwrap();
+    let subs: i64 = sqlx::query_scalar::<_, i64>("SELECT COALESCE(SUM(message_count), 0) FROM submissions WHERE status = 'confirmed'")
+        .fetch_one(&sqlx::AnyPool::connect(&db).await.unwrap())
+        .await
+        .unwrap_or(-1);
+    drop(store);
+    assert_eq!(subs, n as i64, "confirmed submissions carried each message once");
+    env.shutdown().await;
+    let _ = Command::new("bash").arg(&script).args(["--stop", &pg_dir]).status();
+}
+
+#[tokio::test]
+async fn malformed_config_and_dead_rpc_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[l1]\nrpc_url = \"http://127.0.0.1:1\"\ntransaction_root = 5\n").unwrap();
+    let out = Command::new(BIN).args(["--config", bad.to_str().unwrap(), "check-config"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3") && err.contains("transaction_root"), "{err}");
+
+    // A dead RPC (nothing listens on the port).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dead = dir.path().join("dead.toml");
+    std::fs::write(
+        &dead,
+        format!(
+            "database_url = \"sqlite://{}\"\n[signer]\nkey_env = \"IT_KEY\"\n[l1]\nrpc_url = \"http://127.0.0.1:{port}\"\n\
+             transaction_root = \"0x0000000000000000000000000000000000000001\"\n\
+             chain_factory = \"0x0000000000000000000000000000000000000002\"\n\
+             [[chains]]\nname = \"a\"\nchain_id = 901\nrpc_url = \"http://127.0.0.1:{port}\"\n",
+            dir.path().join("d.db").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--config", dead.to_str().unwrap(), "check-config"])
+        .env("IT_KEY", format!("0x{}", "11".repeat(32)))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("RPC http://127.0.0.1:{port} is unreachable")), "{stdout}");
+    assert!(stdout.contains("ERROR l1"), "{stdout}");
+    assert!(stdout.contains("ERROR chain a (901)"), "{stdout}");
+    assert!(stdout.contains("ok    database"), "{stdout}");
+}
+
+#[tokio::test]
+async fn unknown_chain_id_is_reported() {
+    let anvil = alloy::node_bindings::Anvil::new()
+        .path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/anvil"))
+        .chain_id(777)
+        .spawn();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "database_url = \"sqlite://{}\"\n[signer]\nkey_env = \"IT_KEY\"\n[l1]\nrpc_url = \"{url}\"\n\
+             transaction_root = \"0x0000000000000000000000000000000000000001\"\n\
+             chain_factory = \"0x0000000000000000000000000000000000000002\"\n\
+             [[chains]]\nname = \"a\"\nchain_id = 901\nrpc_url = \"{url}\"\n",
+            dir.path().join("d.db").display(),
+            url = anvil.endpoint()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--config", path.to_str().unwrap(), "check-config"])
+        .env("IT_KEY", format!("0x{}", "11".repeat(32)))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stdout.contains("has chain id 777, config says 901"), "{stdout}");
+    assert!(stdout.contains("no contract at 0x0000000000000000000000000000000000000001"), "{stdout}");
+}
+
+/// Throughput: N messages already settled and covered by imported roots, then one relayer
+/// starts from an empty database; prints `{"relayer_msgs_per_s": …}`. Run with
+/// `cargo test --release -p hyperchain-relayer --test it bench -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run explicitly"]
+async fn bench_relayer_throughput() {
+    let n: usize = std::env::var("RELAYER_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let env = Env::launch(3).await;
+    let recipient = Address::repeat_byte(0xc3);
+    set_counter_recipient(&env, 1, recipient).await;
+    set_counter_recipient(&env, 2, recipient).await;
+    // Chains 0 → 1 and 0 → 2 (two destinations pipelined), half each.
+    let a = send_messages(&env, 0, 1, recipient, b"b", U256::ZERO, U256::from(1), n / 2, 2).await;
+    let b = send_messages(&env, 0, 2, recipient, b"b", U256::ZERO, U256::from(1), n / 2, 3).await;
+    // Wait until the source batches are executed and both destinations imported a covering root:
+    // a probe relayer with its own database reports when every message is `root_imported`.
+    let probe_db = env.sqlite_url("probe");
+    let probe_cfg = env.write_config("probe", &probe_db, "instance_id = \"probe\"");
+    let probe_log = env.dir.path().join("probe.log");
+    // The probe has no funds on purpose: it can index and prove but never deliver.
+    let mut probe = spawn_relayer(&probe_cfg, B256::repeat_byte(0x55), &probe_log);
+    let started = Instant::now();
+    loop {
+        let store = Store::connect(&probe_db).await.unwrap();
+        let ready: u64 = store
+            .counts()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|(_, s, _)| !matches!(s, MessageState::Discovered | MessageState::BatchExecuted))
+            .map(|(_, _, c)| *c)
+            .sum();
+        if ready as usize >= n {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "settlement too slow");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    probe.kill().unwrap();
+    let _ = probe.wait();
+    let db = env.sqlite_url("bench");
+    let config = env.write_config("bench", &db, "instance_id = \"bench\"");
+    let log = env.dir.path().join("bench.log");
+    let t0 = Instant::now();
+    let mut child = spawn_relayer(&config, env.key(roles::RELAYER), &log);
+    let waits = async {
+        tokio::join!(
+            wait_delivered(&env, 1, &a, Duration::from_secs(600), &log),
+            wait_delivered(&env, 2, &b, Duration::from_secs(600), &log)
+        )
+    };
+    waits.await;
+    let secs = t0.elapsed().as_secs_f64();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let rate = n as f64 / secs;
+    println!("{}", serde_json::json!({"relayer_msgs_per_s": (rate * 10.0).round() / 10.0, "messages": n, "seconds": (secs * 1000.0).round() / 1000.0, "destinations": 2}));
+    assert_eq!(relayed(&env, 1).await.len() + relayed(&env, 2).await.len(), n);
+    env.shutdown().await;
+}
+
+#[allow(dead_code)]
+fn _uses(_: (U256, Bytes)) -> Vec<u8> {
+    (U256::ZERO,).abi_encode()
+}
