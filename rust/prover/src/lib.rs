@@ -1,1 +1,169 @@
-//! Placeholder until this crate is written.
+//! Batch attestations: what the L1 `AttestationVerifier` (the ecosystem's `IBatchVerifier`)
+//! accepts for a batch.
+//!
+//! This is an **attestation**, not a zero-knowledge proof: each member of the registered prover
+//! set re-runs the validity program (`hyperchain-zkevm`) and signs the batch public input. The L1
+//! verifier accepts the batch when at least `threshold` registered members signed. It guarantees
+//! that `threshold` key holders claimed the batch is valid; it does not prove it. A zkVM proof of
+//! the same program replaces this crate and the verifier contract behind the same
+//! `IBatchVerifier.verify(publicInput, proof)` interface.
+//!
+//! Format (`contracts/common/libraries/Attestation.sol`): the digest is
+//! `keccak256(abi.encode(keccak256("Hyperchains.BatchAttestation.v1"), l1ChainId, verifier,
+//! protocolVersion, publicInput))`; the proof is the concatenation of 65-byte raw secp256k1
+//! signatures `r ‖ s ‖ v` (v = 27/28, no EIP-191 prefix) over it, signers strictly ascending by
+//! address.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    signers::{SignerSync, local::PrivateKeySigner},
+    sol_types::SolValue,
+};
+
+/// The domain tag of `Attestation.DOMAIN_TAG`.
+pub fn domain_tag() -> B256 {
+    keccak256("Hyperchains.BatchAttestation.v1")
+}
+
+/// `Attestation.digest(l1ChainId, verifier, protocolVersion, publicInput)`.
+pub fn attestation_digest(
+    l1_chain_id: U256,
+    verifier: Address,
+    protocol_version: U256,
+    public_input: B256,
+) -> B256 {
+    keccak256((domain_tag(), l1_chain_id, verifier, protocol_version, public_input).abi_encode())
+}
+
+/// Why an attester could not be built or could not sign.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// No key was given.
+    #[error("an attester needs at least one signing key")]
+    NoKeys,
+    /// The same key (address) was given twice: the verifier requires distinct signers.
+    #[error("signing key for {0} was given twice")]
+    DuplicateSigner(Address),
+    /// A key that is not a valid secp256k1 private key.
+    #[error("invalid attester private key #{index}: {reason}")]
+    InvalidKey {
+        /// Position in the list of keys.
+        index: usize,
+        /// Parser message (the key itself is never printed).
+        reason: String,
+    },
+    /// The environment variable with the keys is missing.
+    #[error("environment variable {0} with the attester keys is not set")]
+    MissingEnv(String),
+    /// Signing failed.
+    #[error("signing the attestation failed: {0}")]
+    Signing(#[from] alloy::signers::Error),
+}
+
+/// Holds the local secp256k1 keys of one or more prover-set members and signs batch public
+/// inputs with all of them.
+#[derive(Clone, Debug)]
+pub struct Attester {
+    /// Sorted ascending by address, distinct.
+    signers: Vec<PrivateKeySigner>,
+}
+
+impl Attester {
+    /// An attester signing with every key in `signers`.
+    pub fn new(mut signers: Vec<PrivateKeySigner>) -> Result<Self, ProverError> {
+        if signers.is_empty() {
+            return Err(ProverError::NoKeys);
+        }
+        signers.sort_by_key(|s| s.address());
+        if let Some(pair) = signers.windows(2).find(|w| w[0].address() == w[1].address()) {
+            return Err(ProverError::DuplicateSigner(pair[0].address()));
+        }
+        Ok(Self { signers })
+    }
+
+    /// An attester from hex private keys (`0x…` or bare hex).
+    pub fn from_hex_keys<S: AsRef<str>>(keys: &[S]) -> Result<Self, ProverError> {
+        let signers = keys
+            .iter()
+            .enumerate()
+            .map(|(index, key)| {
+                key.as_ref()
+                    .trim()
+                    .parse::<PrivateKeySigner>()
+                    .map_err(|e| ProverError::InvalidKey { index, reason: e.to_string() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(signers)
+    }
+
+    /// An attester from the comma-separated hex private keys in environment variable `var`
+    /// (e.g. `HYPERCHAIN_ATTESTER_KEYS`).
+    pub fn from_env(var: &str) -> Result<Self, ProverError> {
+        let value = std::env::var(var).map_err(|_| ProverError::MissingEnv(var.to_string()))?;
+        let keys: Vec<&str> = value.split(',').filter(|k| !k.trim().is_empty()).collect();
+        Self::from_hex_keys(&keys)
+    }
+
+    /// The signer addresses, ascending (what the verifier's signer set must contain).
+    pub fn addresses(&self) -> Vec<Address> {
+        self.signers.iter().map(|s| s.address()).collect()
+    }
+
+    /// The attestation of `public_input` for the verifier at `verifier` on L1 `l1_chain_id` with
+    /// protocol version `protocol_version`: the `proof` argument of `ChainSettlement.proveBatch`.
+    pub fn attest(
+        &self,
+        l1_chain_id: U256,
+        verifier: Address,
+        protocol_version: U256,
+        public_input: B256,
+    ) -> Result<Bytes, ProverError> {
+        let digest = attestation_digest(l1_chain_id, verifier, protocol_version, public_input);
+        let mut proof = Vec::with_capacity(65 * self.signers.len());
+        for signer in &self.signers {
+            let signature = signer.sign_hash_sync(&digest)?;
+            proof.extend_from_slice(&signature.as_bytes());
+        }
+        Ok(proof.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::Signature;
+
+    #[test]
+    fn signatures_recover_to_sorted_signers_with_v_27_28() {
+        let keys: Vec<PrivateKeySigner> = (0..5).map(|_| PrivateKeySigner::random()).collect();
+        let attester = Attester::new(keys).unwrap();
+        let (chain, verifier, version, input) =
+            (U256::from(1), Address::repeat_byte(9), U256::from(1), B256::repeat_byte(7));
+        let proof = attester.attest(chain, verifier, version, input).unwrap();
+        assert_eq!(proof.len(), 5 * 65);
+        let digest = attestation_digest(chain, verifier, version, input);
+        let recovered: Vec<Address> = proof
+            .chunks(65)
+            .map(|sig| {
+                assert!(sig[64] == 27 || sig[64] == 28);
+                Signature::from_raw(sig).unwrap().recover_address_from_prehash(&digest).unwrap()
+            })
+            .collect();
+        assert_eq!(recovered, attester.addresses());
+        assert!(recovered.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn duplicate_and_missing_keys_are_refused() {
+        let key = PrivateKeySigner::random();
+        assert!(matches!(
+            Attester::new(vec![key.clone(), key]),
+            Err(ProverError::DuplicateSigner(_))
+        ));
+        assert!(matches!(Attester::new(vec![]), Err(ProverError::NoKeys)));
+        assert!(matches!(
+            Attester::from_hex_keys(&["0x1234"]),
+            Err(ProverError::InvalidKey { index: 0, .. })
+        ));
+    }
+}

@@ -1,0 +1,74 @@
+//! Attestations accepted (and rejected) by the real L1 `AttestationVerifier` on anvil.
+
+#[path = "../../../bindings/tests/it/harness.rs"]
+mod harness;
+
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    signers::local::PrivateKeySigner,
+    sol_types::SolValue,
+};
+use hyperchain_bindings::AttestationVerifier;
+use hyperchain_prover::{Attester, attestation_digest};
+
+#[tokio::test]
+async fn attestation_verifier_accepts_k_of_n_and_rejects_tampering() {
+    let anvil = harness::anvil();
+    let provider = harness::provider(&anvil);
+    let members: Vec<PrivateKeySigner> = (0..3).map(|_| PrivateKeySigner::random()).collect();
+    let all = Attester::new(members.clone()).unwrap();
+    let version = U256::from(1);
+    let verifier = AttestationVerifier::deploy(
+        &provider,
+        anvil.addresses()[0],
+        version,
+        all.addresses(),
+        U256::from(2),
+    )
+    .await
+    .unwrap();
+    let l1 = U256::from(anvil.chain_id());
+    let input = keccak256("batch public input");
+
+    // Same digest as the contract and as the shared library.
+    let digest = attestation_digest(l1, *verifier.address(), version, input);
+    assert_eq!(verifier.digest(input).call().await.unwrap(), digest);
+    let harness_addr = harness::deploy_harness(&provider).await;
+    let ret = harness::call(
+        &provider,
+        harness_addr,
+        "attestationDigest(uint256,address,uint256,bytes32)",
+        (l1, *verifier.address(), version, input).abi_encode_params(),
+    )
+    .await;
+    assert_eq!(B256::abi_decode(&ret).unwrap(), digest);
+
+    // 3 of 3 and 2 of 3 are accepted.
+    let proof = all.attest(l1, *verifier.address(), version, input).unwrap();
+    verifier.verify(input, proof.clone()).call().await.unwrap();
+    let two = Attester::new(members[..2].to_vec()).unwrap();
+    verifier
+        .verify(input, two.attest(l1, *verifier.address(), version, input).unwrap())
+        .call()
+        .await
+        .unwrap();
+
+    // 1 of 3, another public input, another verifier address, an outsider, reversed order: rejected.
+    let one = Attester::new(members[..1].to_vec()).unwrap();
+    let p = one.attest(l1, *verifier.address(), version, input).unwrap();
+    assert!(verifier.verify(input, p).call().await.is_err(), "below threshold");
+    assert!(
+        verifier.verify(keccak256("other"), proof.clone()).call().await.is_err(),
+        "other input"
+    );
+    let p = all.attest(l1, Address::repeat_byte(1), version, input).unwrap();
+    assert!(verifier.verify(input, p).call().await.is_err(), "other verifier");
+    let outsiders = Attester::new(vec![members[0].clone(), PrivateKeySigner::random()]).unwrap();
+    let p = outsiders.attest(l1, *verifier.address(), version, input).unwrap();
+    assert!(verifier.verify(input, p).call().await.is_err(), "outsider");
+    let mut reversed = Vec::new();
+    for sig in proof.chunks(65).rev() {
+        reversed.extend_from_slice(sig);
+    }
+    assert!(verifier.verify(input, reversed.into()).call().await.is_err(), "unsorted");
+}
