@@ -1,0 +1,9 @@
+//! One file per subcommand, each an `XxxArgs` with `run()`.
+
+pub(crate) mod create_chain;
+pub(crate) mod deploy;
+pub(crate) mod deposit;
+pub(crate) mod send;
+pub(crate) mod status;
+pub(crate) mod up;
+pub(crate) mod withdraw;

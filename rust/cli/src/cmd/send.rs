@@ -1,0 +1,192 @@
+//! `hyperchain send`: a message, ETH or an ERC-20 to another hyperchain.
+
+use crate::{
+    common::{
+        DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
+    },
+    steps::{MessageStep, message_step},
+};
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    sol_types::{SolEvent, SolValue},
+};
+use eyre::{bail, eyre};
+use hyperchain_bindings::{AssetRouter, IOutbox, Message, interop_address, predeploys};
+use serde::Serialize;
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// Send a message / ETH (`--value`) or an ERC-20 (`--token`, `--amount`) to another chain.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SendArgs {
+    /// Source hyperchain id.
+    #[arg(long)]
+    from_chain: u64,
+    /// Destination chain id (a hyperchain, or the L1 id for a withdrawal).
+    #[arg(long)]
+    to_chain: u64,
+    /// Recipient on the destination (default: the sender).
+    #[arg(long)]
+    to: Option<Address>,
+    /// ETH carried by the message.
+    #[arg(long, value_parser = parse_amount, default_value = "0")]
+    value: U256,
+    /// Relayer fee, paid on delivery.
+    #[arg(long, value_parser = parse_amount, default_value = "0")]
+    fee: U256,
+    /// Calldata-like payload handed to the recipient's `receiveMessage`.
+    #[arg(long)]
+    payload: Option<Bytes>,
+    /// Bridge this ERC-20 (its address on the source chain) through the asset router.
+    #[arg(long)]
+    token: Option<Address>,
+    /// Token amount (base units with `wei`).
+    #[arg(long, value_parser = parse_amount)]
+    amount: Option<U256>,
+    /// Wait until the message is delivered, printing each step.
+    #[arg(long)]
+    wait: bool,
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Devnet description.
+    #[arg(long)]
+    devnet: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Sent {
+    pub(crate) l2_tx: B256,
+    pub(crate) message_hash: B256,
+    pub(crate) message: Message,
+    pub(crate) l2_block: u64,
+    pub(crate) step: Option<MessageStep>,
+}
+
+impl SendArgs {
+    pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
+        let devnet = DevnetFile::load(
+            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
+        )?;
+        let src = devnet.chain(self.from_chain)?.clone();
+        if self.to_chain != devnet.l1.chain_id {
+            devnet.chain(self.to_chain)?;
+        }
+        let signer = self.signer.signer(Some(&devnet))?;
+        let from = signer.address();
+        let to = self.to.unwrap_or(from);
+        let l2 = connect(&src.rpc_url, &format!("chain {}", src.chain_id), Some(signer)).await?;
+        let dest = U256::from(self.to_chain);
+        let receipt = match self.token {
+            None => {
+                let total = self.value + self.fee;
+                ensure_funded(&l2, from, total, &format!("chain {}", src.chain_id)).await?;
+                let mut attributes = Vec::new();
+                if !self.fee.is_zero() {
+                    let selector = &alloy::primitives::keccak256("relayerFee(uint256)")[..4];
+                    let mut attr = selector.to_vec();
+                    attr.extend_from_slice(&self.fee.abi_encode());
+                    attributes.push(Bytes::from(attr));
+                }
+                IOutbox::new(predeploys::OUTBOX, &l2)
+                    .sendMessage(
+                        interop_address(dest, to),
+                        self.payload.clone().unwrap_or_default(),
+                        attributes,
+                    )
+                    .value(total)
+                    .send()
+                    .await
+                    .map_err(|e| contract_error("Outbox.sendMessage", e))?
+                    .get_receipt()
+                    .await?
+            }
+            Some(token) => {
+                let amount = self.amount.ok_or_else(|| eyre!("--token needs --amount"))?;
+                ensure_funded(&l2, from, self.fee, &format!("chain {}", src.chain_id)).await?;
+                AssetRouter::new(predeploys::ASSET_ROUTER, &l2)
+                    .bridgeERC20(dest, token, to, amount)
+                    .value(self.fee)
+                    .send()
+                    .await
+                    .map_err(|e| contract_error("AssetRouter.bridgeERC20", e))?
+                    .get_receipt()
+                    .await?
+            }
+        };
+        if !receipt.status() {
+            bail!("transaction {} reverted", receipt.transaction_hash);
+        }
+        let queued = receipt
+            .inner
+            .logs()
+            .iter()
+            .find_map(|l| IOutbox::MessageQueued::decode_log(&l.inner).ok())
+            .ok_or_else(|| {
+                eyre!("sent, but no MessageQueued event in {}", receipt.transaction_hash)
+            })?;
+        let block = receipt.block_number.unwrap_or_default();
+        eprintln!(
+            "1 initiated on chain {}: message {} (tx {})",
+            src.chain_id, queued.data.messageHash, receipt.transaction_hash
+        );
+        let message = queued.data.message.clone();
+        let mut step = None;
+        if self.wait {
+            step = Some(
+                wait_for(
+                    &devnet,
+                    &message,
+                    block,
+                    if self.to_chain == devnet.l1.chain_id { 3 } else { 6 },
+                )
+                .await?,
+            );
+        }
+        let sent = Sent {
+            l2_tx: receipt.transaction_hash,
+            message_hash: queued.data.messageHash,
+            message,
+            l2_block: block,
+            step,
+        };
+        output(json, &sent, |s| {
+            println!(
+                "message {} sent from chain {} (tx {})",
+                s.message_hash, self.from_chain, s.l2_tx
+            );
+            if let Some(step) = &s.step {
+                println!("{}", step.detail);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Polls the message's step, printing each change on stderr, until it reaches `target`.
+pub(crate) async fn wait_for(
+    devnet: &DevnetFile,
+    message: &Message,
+    block: u64,
+    target: u8,
+) -> eyre::Result<MessageStep> {
+    let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = 0;
+    loop {
+        let step = message_step(devnet, &l1, message, block).await?;
+        if step.step != last {
+            eprintln!("{}", step.detail);
+            last = step.step;
+        }
+        if step.step >= target {
+            return Ok(step);
+        }
+        if Instant::now() > deadline {
+            bail!("message {} still at step {}: {}", step.message_hash, step.step, step.detail);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

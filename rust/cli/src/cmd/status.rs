@@ -1,0 +1,131 @@
+//! `hyperchain status`: batches, priority requests and messages of every chain.
+
+use crate::{
+    common::{DevnetFile, connect, output},
+    steps::{MessageStep, message_step},
+};
+use alloy::providers::Provider;
+use eyre::eyre;
+use hyperchain_bindings::{ChainSettlement, IInbox, predeploys};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Per chain: last committed / proven / executed batch, queued priority requests, messages and
+/// which of the 7 steps each one is in.
+#[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {
+    /// Only this chain.
+    #[arg(long)]
+    chain: Option<u64>,
+    /// Messages shown per chain (newest).
+    #[arg(long, default_value_t = 10)]
+    messages: usize,
+    /// Devnet description.
+    #[arg(long)]
+    devnet: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChainStatus {
+    chain_id: u64,
+    rpc_url: String,
+    up: bool,
+    l2_block: Option<u64>,
+    last_committed_batch: u64,
+    last_proven_batch: u64,
+    last_executed_batch: u64,
+    priority_requests: u64,
+    priority_executed_on_l2: Option<u64>,
+    priority_queued: Option<u64>,
+    messages: Vec<MessageStep>,
+    error: Option<String>,
+}
+
+impl StatusArgs {
+    pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
+        let devnet = DevnetFile::load(
+            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
+        )?;
+        let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
+        let mut out = Vec::new();
+        let chains: Vec<_> = match self.chain {
+            Some(id) => vec![devnet.chain(id)?.clone()],
+            None => devnet.chains.clone(),
+        };
+        for chain in chains {
+            let s = ChainSettlement::new(chain.settlement, &l1);
+            let mut status = ChainStatus {
+                chain_id: chain.chain_id,
+                rpc_url: chain.rpc_url.clone(),
+                up: false,
+                l2_block: None,
+                last_committed_batch: s.lastCommittedBatch().call().await?,
+                last_proven_batch: s.lastProvenBatch().call().await?,
+                last_executed_batch: s.lastExecutedBatch().call().await?,
+                priority_requests: s.priorityRequestCount().call().await?.saturating_to(),
+                priority_executed_on_l2: None,
+                priority_queued: None,
+                messages: Vec::new(),
+                error: None,
+            };
+            match connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await {
+                Err(e) => status.error = Some(format!("{e:#}")),
+                Ok(l2) => {
+                    status.up = true;
+                    let head = l2.get_block_number().await?;
+                    status.l2_block = Some(head);
+                    let done =
+                        IInbox::new(predeploys::INBOX, &l2).priorityOpsCount().call().await?;
+                    status.priority_executed_on_l2 = Some(done);
+                    status.priority_queued = Some(status.priority_requests.saturating_sub(done));
+                    let filter = alloy::rpc::types::Filter::new()
+                        .address(predeploys::OUTBOX)
+                        .event_signature(<hyperchain_bindings::IOutbox::MessageQueued as alloy::sol_types::SolEvent>::SIGNATURE_HASH)
+                        .from_block(0u64);
+                    let logs = l2.get_logs(&filter).await?;
+                    for log in logs.iter().rev().take(self.messages).rev() {
+                        let event = <hyperchain_bindings::IOutbox::MessageQueued as alloy::sol_types::SolEvent>::decode_log(&log.inner)
+                            .map_err(|e| eyre!("bad MessageQueued log: {e}"))?;
+                        let block = log.block_number.unwrap_or_default();
+                        match message_step(&devnet, &l1, &event.data.message, block).await {
+                            Ok(step) => status.messages.push(step),
+                            Err(e) => status.error = Some(format!("{e:#}")),
+                        }
+                    }
+                }
+            }
+            out.push(status);
+        }
+        output(json, &out, |chains| {
+            for c in chains {
+                println!(
+                    "chain {} ({}) {}: L2 block {}, batches committed {} / proven {} / executed {}, priority requests {} ({} waiting)",
+                    c.chain_id,
+                    c.rpc_url,
+                    if c.up { "up" } else { "DOWN" },
+                    c.l2_block.map_or("-".into(), |b| b.to_string()),
+                    c.last_committed_batch,
+                    c.last_proven_batch,
+                    c.last_executed_batch,
+                    c.priority_requests,
+                    c.priority_queued.map_or("?".into(), |q| q.to_string()),
+                );
+                for m in &c.messages {
+                    println!(
+                        "  message {} → chain {} nonce {}: step {}: {}",
+                        m.message_hash,
+                        m.destination_chain_id,
+                        m.nonce,
+                        m.step.min(7),
+                        m.detail
+                    );
+                }
+                if let Some(e) = &c.error {
+                    println!("  error: {e}");
+                }
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! `hyperchain up`: the whole local ecosystem in one command.
+
+use crate::common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output};
+use eyre::{Context, eyre};
+use hyperchain_devnet::{ChainSpec, Ecosystem, EcosystemConfig, roles};
+use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+use tokio::sync::watch;
+
+/// Start L1 + N hyperchains with operators (and the relayer when built); run until Ctrl-C.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpArgs {
+    /// Number of hyperchains (chain ids 901, 902, …).
+    #[arg(long, default_value_t = 2)]
+    chains: usize,
+    /// L2 block time in milliseconds (0: a block per transaction).
+    #[arg(long, default_value_t = 250)]
+    block_time: u64,
+    /// Run L1 as an anvil fork of this RPC (rehearse on a fork of a real network).
+    #[arg(long)]
+    l1_fork_url: Option<String>,
+    /// Start the relayer (`hyperchain-relayer` next to this binary).
+    #[arg(long, overrides_with = "no_relayer", default_value_t = true)]
+    relayer: bool,
+    /// Do not start the relayer.
+    #[arg(long = "no-relayer")]
+    no_relayer: bool,
+    /// Validium DA for these chain ids (default: every chain is a rollup).
+    #[arg(long, value_delimiter = ',')]
+    validium: Vec<u64>,
+    /// Batch sealing interval in milliseconds (batches with transactions).
+    #[arg(long, default_value_t = 300)]
+    seal_interval: u64,
+    /// Where to write the devnet description (default `<repo>/.hyperchain/devnet.json`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Exit right after the devnet is ready (for benchmarks: measures time-to-ready).
+    #[arg(long, hide = true)]
+    exit_when_ready: bool,
+}
+
+impl UpArgs {
+    pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
+        let started = Instant::now();
+        let out = self.out.clone().unwrap_or_else(crate::common::default_devnet_path);
+        let state_dir = out.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let run_dir = state_dir.join("devnet");
+        // A new devnet: earlier operator and relayer databases describe chains that are gone.
+        let _ = std::fs::remove_dir_all(&run_dir);
+        std::fs::create_dir_all(&run_dir)
+            .wrap_err_with(|| format!("create {}", run_dir.display()))?;
+
+        let config = EcosystemConfig {
+            l1_chain_id: 900,
+            l1_fork_url: self.l1_fork_url.clone(),
+            l1_block_time: None,
+            chains: (0..self.chains as u64)
+                .map(|i| {
+                    let chain_id = 901 + i;
+                    ChainSpec { chain_id, da_mode: u8::from(self.validium.contains(&chain_id)) }
+                })
+                .collect(),
+            l2_block_time: (self.block_time > 0).then(|| Duration::from_millis(self.block_time)),
+            genesis_dir: Some(run_dir.clone()),
+        };
+        tracing::info!(chains = self.chains, "starting L1 and hyperchains");
+        let eco = Ecosystem::launch(&config).await.wrap_err("bringing up the ecosystem failed")?;
+        let attester = eco.attester()?;
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut operators = Vec::new();
+        let mut chains = Vec::new();
+        for node in &eco.chains {
+            let db = run_dir.join(format!("operator-{}.db", node.chain_id));
+            let op_config = OperatorConfig {
+                l1_rpc: eco.l1.rpc_url(),
+                l2_rpc: node.anvil.rpc_url(),
+                settlement: node.settlement,
+                operator_key: node.operator.private_key,
+                attester_keys: vec![attester.private_key],
+                da_committee_keys: vec![attester.private_key],
+                db_path: Some(db.clone()),
+                seal: SealPolicy {
+                    interval: Duration::from_millis(self.seal_interval),
+                    ..SealPolicy::default()
+                },
+                poll_interval: Duration::from_millis(100),
+            };
+            let mut operator = Operator::new(op_config)
+                .await
+                .map_err(|e| eyre!("operator of chain {}: {e}", node.chain_id))?;
+            let mut rx = stop_rx.clone();
+            let chain_id = node.chain_id;
+            operators.push(tokio::spawn(async move {
+                let stop = async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                if let Err(e) = operator.run(stop).await {
+                    tracing::error!(chain = chain_id, error = %e, "operator stopped");
+                }
+            }));
+            chains.push(ChainInfo {
+                chain_id: node.chain_id,
+                rpc_url: node.anvil.rpc_url(),
+                settlement: node.settlement,
+                da_mode: if node.da_mode == 1 { "validium" } else { "rollup" }.into(),
+                genesis_state_root: node.genesis_state_root,
+                operator: node.operator.address,
+                operator_db: db,
+            });
+        }
+
+        let relayer_account = eco.accounts()[roles::RELAYER].clone();
+        let mut relayer = None;
+        let mut relayer_info = None;
+        if self.relayer && !self.no_relayer {
+            match relayer_binary() {
+                Some(bin) => {
+                    let config_path = run_dir.join("relayer.toml");
+                    std::fs::write(&config_path, relayer_toml(&eco, &run_dir))
+                        .wrap_err("write relayer.toml")?;
+                    let mut cmd = tokio::process::Command::new(&bin);
+                    cmd.arg("--config")
+                        .arg(&config_path)
+                        .arg("run")
+                        .env("RELAYER_PRIVATE_KEY", relayer_account.private_key.to_string())
+                        .stdin(std::process::Stdio::null())
+                        .stdout(std::fs::File::create(run_dir.join("relayer.log"))?)
+                        .stderr(std::fs::File::create(run_dir.join("relayer.err.log"))?)
+                        .kill_on_drop(true)
+                        .process_group(0);
+                    // SAFETY: prctl in the child between fork and exec; async-signal-safe.
+                    unsafe {
+                        cmd.pre_exec(|| {
+                            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                            Ok(())
+                        });
+                    }
+                    let child = cmd.spawn().wrap_err_with(|| format!("start {}", bin.display()))?;
+                    relayer_info = Some(RelayerInfo {
+                        config: config_path,
+                        pid: child.id(),
+                        account: relayer_account.address,
+                    });
+                    relayer = Some(child);
+                }
+                None => tracing::warn!(
+                    "hyperchain-relayer not found next to this binary (cargo build -p hyperchain-relayer); running without a relayer"
+                ),
+            }
+        }
+
+        let ready_ms = started.elapsed().as_millis();
+        let devnet = DevnetFile {
+            l1: L1Info { chain_id: eco.l1.chain_id(), rpc_url: eco.l1.rpc_url() },
+            contracts: eco.deployment.clone(),
+            chains,
+            accounts: eco.accounts().to_vec(),
+            attester,
+            relayer: relayer_info,
+            ready_ms,
+            pid: std::process::id(),
+        };
+        std::fs::write(&out, serde_json::to_string_pretty(&devnet)?)
+            .wrap_err_with(|| format!("write {}", out.display()))?;
+        output(json, &devnet, |d| print_table(d, &out, &eco.timings));
+
+        if !self.exit_when_ready {
+            tracing::info!("ready in {ready_ms} ms; Ctrl-C to stop");
+            tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
+            eprintln!("shutting down…");
+        }
+        let _ = stop_tx.send(true);
+        for op in operators {
+            let _ = tokio::time::timeout(Duration::from_secs(5), op).await;
+        }
+        if let Some(mut child) = relayer {
+            if let Some(pid) = child.id() {
+                // SAFETY: plain syscall to our own child; SIGTERM lets it flush its database.
+                unsafe {
+                    libc::kill(pid as i32, libc::SIGTERM);
+                }
+            }
+            if tokio::time::timeout(Duration::from_secs(3), child.wait()).await.is_err() {
+                let _ = child.kill().await;
+            }
+        }
+        eco.shutdown().await;
+        let _ = std::fs::remove_file(&out);
+        Ok(())
+    }
+}
+
+fn relayer_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("hyperchain-relayer"), dir.join("../hyperchain-relayer")]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+fn relayer_toml(eco: &Ecosystem, run_dir: &Path) -> String {
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(9090, |a| a.port());
+    let mut s = format!(
+        "# written by `hyperchain up`\n\
+         database_url = \"sqlite://{db}?mode=rwc\"\n\
+         metrics_addr = \"127.0.0.1:{metrics_port}\"\n\n\
+         [signer]\nkey_env = \"RELAYER_PRIVATE_KEY\"\n\n\
+         [l1]\nrpc_url = \"{l1}\"\ntransaction_root = \"{tr}\"\nchain_factory = \"{cf}\"\n\n\
+         [poll]\ninterval_ms = 200\n",
+        db = run_dir.join("relayer.db").display(),
+        l1 = eco.l1.rpc_url(),
+        tr = eco.deployment.transaction_root,
+        cf = eco.deployment.chain_factory,
+    );
+    for chain in &eco.chains {
+        s.push_str(&format!(
+            "\n[[chains]]\nname = \"chain-{id}\"\nchain_id = {id}\nrpc_url = \"{url}\"\n",
+            id = chain.chain_id,
+            url = chain.anvil.rpc_url()
+        ));
+    }
+    s
+}
+
+fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings) {
+    println!("Hyperchains devnet ready in {} ms  ({})", d.ready_ms, out.display());
+    println!(
+        "  (L1 {} ms, deploy {} ms, genesis + chains + createChain {} ms)\n",
+        timings.l1_ready_ms, timings.deploy_l1_ms, timings.chains_ms
+    );
+    println!("{:<10} {:>8}  {:<24} {:<44} {}", "chain", "id", "rpc", "settlement", "da");
+    println!("{:<10} {:>8}  {:<24} {:<44} {}", "L1", d.l1.chain_id, d.l1.rpc_url, "-", "-");
+    for c in &d.chains {
+        println!(
+            "{:<10} {:>8}  {:<24} {:<44} {}",
+            "hyperchain", c.chain_id, c.rpc_url, c.settlement, c.da_mode
+        );
+    }
+    println!("\nL1 contracts");
+    println!("  ChainFactory     {}", d.contracts.chain_factory);
+    println!("  SharedBridge     {}", d.contracts.shared_bridge);
+    println!("  TransactionRoot  {}", d.contracts.transaction_root);
+    println!("  Verifier         {}", d.contracts.verifier);
+    match &d.relayer {
+        Some(r) => println!(
+            "\nRelayer: pid {:?}, account {}, config {}",
+            r.pid,
+            r.account,
+            r.config.display()
+        ),
+        None => println!("\nRelayer: not running"),
+    }
+    println!("\nFunded dev accounts (same keys on L1 and every hyperchain; public test keys):");
+    for (i, a) in d.accounts.iter().enumerate() {
+        let role = match i {
+            roles::DEPLOYER => " deployer/admin",
+            8 => " relayer",
+            9 => " attester",
+            i if (roles::FIRST_OPERATOR..roles::FIRST_OPERATOR + d.chains.len()).contains(&i) => {
+                " operator"
+            }
+            _ => "",
+        };
+        println!("  ({i}) {} {}{role}", a.address, a.private_key);
+    }
+}

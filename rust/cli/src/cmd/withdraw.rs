@@ -1,0 +1,143 @@
+//! `hyperchain withdraw`: ETH from a hyperchain to L1, finalized on L1 once its batch executes.
+
+use crate::{
+    cmd::send::wait_for,
+    common::{
+        DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
+    },
+};
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::SolEvent,
+};
+use eyre::{bail, eyre};
+use hyperchain_bindings::{IOutbox, SharedBridge, interop_address, predeploys};
+use hyperchain_operator::Store;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Withdraw ETH to L1; with --finalize, wait for the batch to execute and claim it on L1.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WithdrawArgs {
+    /// Source hyperchain id.
+    #[arg(long)]
+    chain: u64,
+    /// Amount of ETH.
+    #[arg(long, value_parser = parse_amount)]
+    amount: U256,
+    /// Recipient on L1 (default: the sender).
+    #[arg(long)]
+    to: Option<Address>,
+    /// Wait until the batch is executed, then finalize on L1.
+    #[arg(long)]
+    finalize: bool,
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Devnet description.
+    #[arg(long)]
+    devnet: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Withdrawn {
+    l2_tx: B256,
+    message_hash: B256,
+    batch: Option<u64>,
+    finalize_tx: Option<B256>,
+}
+
+impl WithdrawArgs {
+    pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
+        let devnet = DevnetFile::load(
+            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
+        )?;
+        let chain = devnet.chain(self.chain)?.clone();
+        let signer = self.signer.signer(Some(&devnet))?;
+        let from = signer.address();
+        let to = self.to.unwrap_or(from);
+        let l2 =
+            connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), Some(signer.clone()))
+                .await?;
+        ensure_funded(&l2, from, self.amount, &format!("chain {}", chain.chain_id)).await?;
+        let receipt = IOutbox::new(predeploys::OUTBOX, &l2)
+            .sendMessage(
+                interop_address(U256::from(devnet.l1.chain_id), to),
+                Default::default(),
+                vec![],
+            )
+            .value(self.amount)
+            .send()
+            .await
+            .map_err(|e| contract_error("Outbox.sendMessage", e))?
+            .get_receipt()
+            .await?;
+        if !receipt.status() {
+            bail!("withdrawal transaction {} reverted", receipt.transaction_hash);
+        }
+        let queued = receipt
+            .inner
+            .logs()
+            .iter()
+            .find_map(|l| IOutbox::MessageQueued::decode_log(&l.inner).ok())
+            .ok_or_else(|| eyre!("no MessageQueued event in {}", receipt.transaction_hash))?;
+        let message = queued.data.message.clone();
+        let block = receipt.block_number.unwrap_or_default();
+        eprintln!(
+            "1 withdrawal initiated on chain {}: message {} (tx {})",
+            chain.chain_id, queued.data.messageHash, receipt.transaction_hash
+        );
+        let mut out = Withdrawn {
+            l2_tx: receipt.transaction_hash,
+            message_hash: queued.data.messageHash,
+            batch: None,
+            finalize_tx: None,
+        };
+        if self.finalize {
+            let step = wait_for(&devnet, &message, block, 3).await?;
+            let batch_number =
+                step.batch.ok_or_else(|| eyre!("executed without a batch number"))?;
+            out.batch = Some(batch_number);
+            let store = Store::open(&chain.operator_db).await?;
+            let batch = store
+                .batch(batch_number)
+                .await?
+                .ok_or_else(|| eyre!("batch {batch_number} unknown to the operator"))?;
+            let messages = hyperchain_operator::batch::outbound_messages(
+                &l2,
+                batch.first_block,
+                batch.last_block,
+            )
+            .await?;
+            let leaves: Vec<B256> = messages.iter().map(|m| m.hash()).collect();
+            let index = leaves
+                .iter()
+                .position(|h| *h == message.hash())
+                .ok_or_else(|| eyre!("message not in batch {batch_number}"))?;
+            let proof = hyperchain_merkle::Tree::new(&leaves)
+                .proof(index as u64)
+                .map_err(|e| eyre!("{e}"))?;
+            let l1 = connect(&devnet.l1.rpc_url, "L1", Some(signer)).await?;
+            ensure_funded(&l1, from, U256::ZERO, "L1").await?;
+            let fin = SharedBridge::new(devnet.contracts.shared_bridge, &l1)
+                .finalizeWithdrawal(U256::from(chain.chain_id), batch_number, message, proof.into())
+                .send()
+                .await
+                .map_err(|e| contract_error("SharedBridge.finalizeWithdrawal", e))?
+                .get_receipt()
+                .await?;
+            if !fin.status() {
+                bail!("finalizeWithdrawal {} reverted", fin.transaction_hash);
+            }
+            eprintln!("withdrawal finalized on L1 (tx {})", fin.transaction_hash);
+            out.finalize_tx = Some(fin.transaction_hash);
+        }
+        output(json, &out, |o| {
+            println!("withdrawal {} (L2 tx {})", o.message_hash, o.l2_tx);
+            if let (Some(b), Some(tx)) = (o.batch, o.finalize_tx) {
+                println!("finalized on L1 from batch {b}: tx {tx}");
+            }
+        });
+        Ok(())
+    }
+}
