@@ -23,12 +23,15 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 contract ChainSettlement is IChainSettlement, Initializable {
     using MessageHashing for Message;
 
+    /// @dev One slot (5 x 48 bits: 2^48 batches or requests are out of reach).
     struct Counters {
-        uint64 lastCommitted;
-        uint64 lastProven;
-        uint64 lastExecuted;
+        uint48 lastCommitted;
+        uint48 lastProven;
+        uint48 lastExecuted;
         /// cumulative priority requests processed by the last committed batch
-        uint64 committedPriorityOps;
+        uint48 committedPriorityOps;
+        /// cumulative priority requests processed by the last executed batch
+        uint48 executedPriorityOps;
     }
 
     struct PriorityRequest {
@@ -125,54 +128,20 @@ contract ChainSettlement is IChainSettlement, Initializable {
     function commitBatch(CommitBatchInfo calldata batch, bytes calldata daInput) external override {
         if (msg.sender != _operator) revert NotOperator(msg.sender);
         uint256 chainId_ = _chainId;
-        if (_hasLeft) revert ChainHasLeft(chainId_);
-        _checkProtocolVersion();
         Counters memory c = _counters;
-        uint64 batchNumber = c.lastCommitted + 1;
-        if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
-
-        uint64 queueLength = _priorityQueueLength;
-        uint64 previousCount = c.committedPriorityOps;
-        if (previousCount < queueLength) {
-            // Expiries are hours to days long: validator timestamp drift does not matter.
-            // forge-lint: disable-next-line(block-timestamp)
-            if (block.timestamp > uint256(_requests[previousCount].expiresAt) + PRIORITY_GRACE_PERIOD) {
-                revert ChainFrozen(previousCount);
-            }
-        }
-        uint64 count = batch.priorityOpsCount;
-        if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
-        if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
-        bytes32 expectedHash = _rollingHashes[count];
-        if (batch.priorityOpsHash != expectedHash) {
-            revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
-        }
-        // forge-lint: disable-next-line(block-timestamp)
-        if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
-            revert PriorityRequestExpired(count);
-        }
-
-        IDAValidator(_daValidator).validateDA(chainId_, batchNumber, batch.daCommitment, daInput);
-
-        bytes32 publicInput = BatchHashing.publicInput(chainId_, _stateRoots[c.lastCommitted], batch);
-        _stateRoots[batchNumber] = batch.newStateRoot;
+        bytes32 publicInput = _commit(c, chainId_, batch, daInput);
+        uint64 batchNumber = batch.batchNumber;
         _batchWords[batchNumber] = publicInput;
-        _setPriorityCount(batchNumber, count);
-        c.lastCommitted = batchNumber;
-        c.committedPriorityOps = count;
+        _setPriorityCount(batchNumber, batch.priorityOpsCount);
         _counters = c;
-        emit BatchCommitted(batchNumber, publicInput);
     }
 
     /// @inheritdoc IChainSettlement
     function proveBatch(uint64 batchNumber, bytes calldata proof) external override {
         Counters memory c = _counters;
         if (batchNumber > c.lastCommitted) revert BatchNotCommitted(batchNumber);
-        if (batchNumber != c.lastProven + 1) revert NonConsecutiveBatch(c.lastProven + 1, batchNumber);
-        IBatchVerifier(_verifier).verify(_batchWords[batchNumber], proof);
-        c.lastProven = batchNumber;
+        _prove(c, batchNumber, _batchWords[batchNumber], proof);
         _counters = c;
-        emit BatchProven(batchNumber);
     }
 
     /// @inheritdoc IChainSettlement
@@ -185,18 +154,29 @@ contract ChainSettlement is IChainSettlement, Initializable {
         bytes32 committed = _batchWords[batchNumber];
         bytes32 supplied = BatchHashing.publicInput(chainId_, _stateRoots[batchNumber - 1], batch);
         if (supplied != committed) revert BatchCommitmentMismatch(batchNumber, committed, supplied);
-
-        uint256 imported = batch.importedRoots.length;
-        for (uint256 i; i < imported; ++i) {
-            bytes32 root = batch.importedRoots[i];
-            if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
-        }
-        TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
-        _batchWords[batchNumber] = batch.messagesRoot;
-        c.lastExecuted = batchNumber;
+        _execute(c, chainId_, batch);
         _counters = c;
-        if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
-        emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function settleBatch(CommitBatchInfo calldata batch, bytes calldata daInput, bytes calldata proof)
+        external
+        override
+    {
+        if (msg.sender != _operator) revert NotOperator(msg.sender);
+        uint256 chainId_ = _chainId;
+        Counters memory c = _counters;
+        if (c.lastCommitted != c.lastExecuted) {
+            revert UnexecutedBatchesPending(c.lastCommitted, c.lastExecuted);
+        }
+        // Same checks and events as commitBatch + proveBatch + executeBatch. Not stored, because
+        // nothing reads them once the batch is executed: the public input (`batchPublicInput` is
+        // only defined for unexecuted batches) and the batch's lane in `_priorityCounts` (reverts
+        // and `priorityOpsProcessed` use `executedPriorityOps` for the last executed batch).
+        bytes32 publicInput = _commit(c, chainId_, batch, daInput);
+        _prove(c, batch.batchNumber, publicInput, proof);
+        _execute(c, chainId_, batch);
+        _counters = c;
     }
 
     /// @inheritdoc IChainSettlement
@@ -206,9 +186,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (newLastCommittedBatch < c.lastExecuted || newLastCommittedBatch >= c.lastCommitted) {
             revert InvalidRevertTarget(newLastCommittedBatch, c.lastExecuted, c.lastCommitted);
         }
-        c.lastCommitted = newLastCommittedBatch;
-        if (c.lastProven > newLastCommittedBatch) c.lastProven = newLastCommittedBatch;
-        c.committedPriorityOps = _priorityCount(newLastCommittedBatch);
+        // Fits: newLastCommittedBatch < lastCommitted.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.lastCommitted = uint48(newLastCommittedBatch);
+        if (c.lastProven > newLastCommittedBatch) c.lastProven = c.lastCommitted;
+        c.committedPriorityOps = _committedPriorityCount(c, newLastCommittedBatch);
         _counters = c;
         emit BatchesReverted(newLastCommittedBatch);
     }
@@ -296,7 +278,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         Counters memory c = _counters;
         c.lastCommitted = c.lastExecuted;
         c.lastProven = c.lastExecuted;
-        c.committedPriorityOps = _priorityCount(c.lastExecuted);
+        c.committedPriorityOps = c.executedPriorityOps;
         _counters = c;
         SHARED_BRIDGE.deactivateChain(chainId_);
         emit ChainLeft(chainId_);
@@ -389,7 +371,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
 
     /// @inheritdoc IChainSettlement
     function priorityOpsProcessed() external view override returns (uint256) {
-        return _priorityCount(_counters.lastExecuted);
+        return _counters.executedPriorityOps;
     }
 
     /// @inheritdoc IChainSettlement
@@ -463,6 +445,97 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (version != current && (version + 1 != current || block.timestamp > deadline)) {
             revert ProtocolVersionOutdated(version, current);
         }
+    }
+
+    /// @dev Commit checks and the writes every path needs (state root, counters in memory); emits
+    /// `BatchCommitted`. The caller checked the operator and stores `c`.
+    function _commit(
+        Counters memory c,
+        uint256 chainId_,
+        CommitBatchInfo calldata batch,
+        bytes calldata daInput
+    ) private returns (bytes32 publicInput) {
+        if (_hasLeft) revert ChainHasLeft(chainId_);
+        _checkProtocolVersion();
+        uint64 batchNumber = c.lastCommitted + 1;
+        if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
+
+        uint64 queueLength = _priorityQueueLength;
+        uint64 previousCount = c.committedPriorityOps;
+        if (previousCount < queueLength) {
+            // Expiries are hours to days long: validator timestamp drift does not matter.
+            // forge-lint: disable-next-line(block-timestamp)
+            if (block.timestamp > uint256(_requests[previousCount].expiresAt) + PRIORITY_GRACE_PERIOD) {
+                revert ChainFrozen(previousCount);
+            }
+        }
+        uint64 count = batch.priorityOpsCount;
+        if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
+        if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
+        bytes32 expectedHash = _rollingHashes[count];
+        if (batch.priorityOpsHash != expectedHash) {
+            revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
+        }
+        // forge-lint: disable-next-line(block-timestamp)
+        if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
+            revert PriorityRequestExpired(count);
+        }
+
+        IDAValidator(_daValidator).validateDA(chainId_, batchNumber, batch.daCommitment, daInput);
+
+        publicInput = BatchHashing.publicInput(chainId_, _stateRoots[c.lastCommitted], batch);
+        _stateRoots[batchNumber] = batch.newStateRoot;
+        // Both fit in 48 bits: batchNumber is the stored counter + 1, count <= the queue length.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.lastCommitted = uint48(batchNumber);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.committedPriorityOps = uint48(count);
+        emit BatchCommitted(batchNumber, publicInput);
+    }
+
+    /// @dev Checks `proof` for committed batch `batchNumber` (whose public input is given) with the
+    /// pinned verifier; emits `BatchProven`. The caller checked it is committed and stores `c`.
+    function _prove(Counters memory c, uint64 batchNumber, bytes32 publicInput, bytes calldata proof)
+        private
+    {
+        if (batchNumber != c.lastProven + 1) {
+            revert NonConsecutiveBatch(c.lastProven + 1, batchNumber);
+        }
+        IBatchVerifier(_verifier).verify(publicInput, proof);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.lastProven = uint48(batchNumber);
+        emit BatchProven(batchNumber);
+    }
+
+    /// @dev Executes `batch`, already checked to be the next proven batch matching its commitment:
+    /// imported roots, Transaction Root append, messages root, bridge transfers; emits
+    /// `BatchExecuted`. The caller stores `c`.
+    function _execute(Counters memory c, uint256 chainId_, CommitBatchInfo calldata batch) private {
+        uint64 batchNumber = batch.batchNumber;
+        uint256 imported = batch.importedRoots.length;
+        for (uint256 i; i < imported; ++i) {
+            bytes32 root = batch.importedRoots[i];
+            if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
+        }
+        TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
+        _batchWords[batchNumber] = batch.messagesRoot;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.lastExecuted = uint48(batchNumber);
+        // The batch matches its commitment, so this is the committed count (<= queue length).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.executedPriorityOps = uint48(batch.priorityOpsCount);
+        if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
+        emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
+    }
+
+    /// @dev Cumulative priority count of committed batch `batchNumber >= c.lastExecuted`. The last
+    /// executed batch's count is in the counters (`settleBatch` writes no lane for its batch); any
+    /// later committed batch went through `commitBatch`, which wrote its lane.
+    function _committedPriorityCount(Counters memory c, uint64 batchNumber) private view returns (uint48) {
+        if (batchNumber == c.lastExecuted) return c.executedPriorityOps;
+        // Lanes hold counts written from 48-bit values.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint48(_priorityCount(batchNumber));
     }
 
     function _priorityCount(uint64 batchNumber) private view returns (uint64) {

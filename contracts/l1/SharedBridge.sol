@@ -24,6 +24,8 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     struct Chain {
         address settlement;
         bool left;
+        /// set by `markChainFrozen` once the settlement reports the chain frozen (permanent)
+        bool frozen;
     }
 
     address private immutable _deployer;
@@ -176,6 +178,11 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- settlement hooks
 
     /// @inheritdoc ISharedBridge
+    /// @dev Never reverts because of a destination: an L2 outbox cannot know which chain ids exist,
+    /// so a destination that cannot be credited leaves the amount in the source chain's balance
+    /// (`TransferNotCredited`). Every amount is still debited while the loop runs, so the batch's
+    /// transfers together may not exceed what the source chain holds; the uncredited ones are
+    /// given back to the source afterwards.
     function moveBalances(uint256 chainId, AssetTransfer[] calldata transfers)
         external
         override
@@ -183,16 +190,40 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     {
         if (_chains[chainId].left) revert ChainNotActive(chainId);
         uint256 length = transfers.length;
+        bool[] memory notCredited;
         for (uint256 i; i < length; ++i) {
             AssetTransfer calldata transfer = transfers[i];
             uint256 destination = transfer.destinationChainId;
-            if (destination == chainId) revert InvalidTransferDestination(destination);
+            address token = transfer.token;
+            uint256 amount = transfer.amount;
+            _debit(chainId, token, amount);
             Chain storage to = _chains[destination];
-            if (to.settlement == address(0) || to.left) revert ChainNotActive(destination);
-            _debit(chainId, transfer.token, transfer.amount);
-            _balances[destination][transfer.token] += transfer.amount;
-            emit BalanceMoved(chainId, destination, transfer.token, transfer.amount);
+            if (destination == chainId || to.settlement == address(0) || to.left || to.frozen) {
+                if (notCredited.length == 0) notCredited = new bool[](length);
+                notCredited[i] = true;
+                emit TransferNotCredited(chainId, destination, token, amount);
+            } else {
+                _balances[destination][token] += amount;
+                emit BalanceMoved(chainId, destination, token, amount);
+            }
         }
+        if (notCredited.length != 0) {
+            for (uint256 i; i < length; ++i) {
+                if (notCredited[i]) _balances[chainId][transfers[i].token] += transfers[i].amount;
+            }
+        }
+    }
+
+    /// @inheritdoc ISharedBridge
+    function markChainFrozen(uint256 chainId) external override {
+        Chain storage chain = _chains[chainId];
+        address settlement = chain.settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        if (chain.frozen) return;
+        (bool frozen,) = IChainSettlement(settlement).isFrozen();
+        if (!frozen) revert ChainNotFrozenYet(chainId);
+        chain.frozen = true;
+        emit ChainFrozenMarked(chainId);
     }
 
     /// @inheritdoc ISharedBridge
@@ -215,6 +246,11 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     /// @inheritdoc ISharedBridge
     function settlementOf(uint256 chainId) external view override returns (address) {
         return _chains[chainId].settlement;
+    }
+
+    /// @inheritdoc ISharedBridge
+    function isFrozenMarked(uint256 chainId) external view override returns (bool) {
+        return _chains[chainId].frozen;
     }
 
     /// @inheritdoc ISharedBridge

@@ -319,7 +319,8 @@ contract ChainSettlementTest is L1Fixture {
         chainA.executeBatch(batch);
     }
 
-    function test_executeBatch_transferToLeftChain_reverts() public {
+    /// A transfer to a chain that rage-quit is not credited: the source keeps backing it.
+    function test_executeBatch_transferToLeftChain_notCredited() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
         _publishVersion2();
         vm.prank(admin);
@@ -328,18 +329,195 @@ contract ChainSettlementTest is L1Fixture {
         batch.transfers = _transfer(CHAIN_B, address(0), 1);
         _commit(chainA, batch);
         _prove(chainA, 1);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_B));
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.TransferNotCredited(CHAIN_A, CHAIN_B, address(0), 1);
         chainA.executeBatch(batch);
+        assertEq(chainA.lastExecutedBatch(), 1);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 0);
     }
 
-    function test_executeBatch_transferToItself_reverts() public {
+    function test_executeBatch_transferToItself_notCredited() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_A, address(0), 1);
         _commit(chainA, batch);
         _prove(chainA, 1);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.InvalidTransferDestination.selector, CHAIN_A));
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.TransferNotCredited(CHAIN_A, CHAIN_A, address(0), 1);
         chainA.executeBatch(batch);
+        assertEq(chainA.lastExecutedBatch(), 1);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+    }
+
+    /// The liveness bug: 1 wei sent to a chain id nobody registered must not block the source chain.
+    function testFuzz_executeBatch_transferToUnknownChain_notCredited(uint256 destination, uint96 amount)
+        public
+    {
+        vm.assume(destination != CHAIN_A && destination != CHAIN_B);
+        amount = uint96(bound(amount, 1, 1 ether));
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(destination, address(0), amount);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.TransferNotCredited(CHAIN_A, destination, address(0), amount);
+        chainA.executeBatch(batch);
+        assertEq(chainA.lastExecutedBatch(), 1);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+        assertEq(bridge.chainBalance(destination, address(0)), 0);
+    }
+
+    /// Credited and uncredited transfers in one batch: only the credited ones leave the source, but
+    /// together they may not exceed what the source holds.
+    function test_executeBatch_mixedTransfers_succeeds() public {
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = new AssetTransfer[](3);
+        batch.transfers[0] = AssetTransfer(CHAIN_A, address(0), 1 ether);
+        batch.transfers[1] = AssetTransfer(CHAIN_B, address(0), 1 ether);
+        batch.transfers[2] = AssetTransfer(999_999, address(0), 1 ether);
+        _settle(chainA, batch);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 2 ether);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
+    }
+
+    function test_executeBatch_uncreditedTransfersOverdraw_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = new AssetTransfer[](2);
+        batch.transfers[0] = AssetTransfer(CHAIN_B, address(0), 0.6 ether);
+        batch.transfers[1] = AssetTransfer(999_999, address(0), 0.6 ether);
+        _commit(chainA, batch);
+        _prove(chainA, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISharedBridge.InsufficientChainBalance.selector, CHAIN_A, address(0), 0.4 ether, 0.6 ether
+            )
+        );
+        chainA.executeBatch(batch);
+    }
+
+    /// Once a frozen chain is recorded in the bridge, transfers to it are not credited.
+    function test_executeBatch_transferToFrozenChain_notCredited() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this));
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        bridge.markChainFrozen(CHAIN_B);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.transfers = _transfer(CHAIN_B, address(0), 0.5 ether);
+        _settle(chainA, batch);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
+    }
+
+    // ------------------------------------------------------------ settleBatch
+
+    function test_settleBatch_oneCall_succeeds() public {
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.messagesRoot = keccak256("messages");
+        batch.transfers = _transfer(CHAIN_B, address(0), 1 ether);
+        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        bytes32 leaf = BatchHashing.transactionRootLeaf(CHAIN_A, 1, batch.messagesRoot, batch.newStateRoot);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchCommitted(1, publicInput);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchProven(1);
+        vm.expectEmit(address(txRoot));
+        emit ITransactionRoot.TransactionRootUpdated(leaf, CHAIN_A, 1, 0, leaf);
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.BalanceMoved(CHAIN_A, CHAIN_B, address(0), 1 ether);
+        vm.expectEmit(address(chainA));
+        emit IChainSettlement.BatchExecuted(1, batch.newStateRoot, batch.messagesRoot);
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(1), proof);
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertEq(chainA.lastProvenBatch(), 1);
+        assertEq(chainA.lastExecutedBatch(), 1);
+        assertEq(chainA.stateRoot(1), batch.newStateRoot);
+        assertEq(chainA.messagesRoot(1), batch.messagesRoot);
+        assertEq(chainA.priorityOpsProcessed(), 1);
+        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertTrue(txRoot.isTransactionRoot(leaf));
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
+        // The three-call path continues from it.
+        _settle(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastExecutedBatch(), 2);
+    }
+
+    function test_settleBatch_notOperator_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotOperator.selector, address(this)));
+        chainA.settleBatch(batch, _pubdata(1), "");
+    }
+
+    function test_settleBatch_pendingBatches_reverts() public {
+        _commit(chainA, _nextBatch(chainA));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.UnexecutedBatchesPending.selector, 1, 0));
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(2), "");
+    }
+
+    function test_settleBatch_badAttestation_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(keccak256("another batch")));
+        vm.expectRevert();
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(1), proof);
+        assertEq(chainA.lastCommittedBatch(), 0);
+    }
+
+    function test_settleBatch_badPubdata_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDAValidator.DACommitmentMismatch.selector, batch.daCommitment, keccak256("other")
+            )
+        );
+        vm.prank(operator);
+        chainA.settleBatch(batch, "other", proof);
+    }
+
+    function test_settleBatch_unknownImportedRoot_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = keccak256("never a root");
+        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.UnknownTransactionRoot.selector, batch.importedRoots[0])
+        );
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(1), proof);
+    }
+
+    /// A batch committed, reverted and then settled in one call: the reverted public input and
+    /// priority lane do not leak into the views or later reverts.
+    function test_settleBatch_afterRevert_thenRevertLaterBatch_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _commit(chainA, _nextBatch(chainA));
+        vm.prank(operator);
+        chainA.revertBatches(0);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(1), proof);
+        assertEq(chainA.messagesRoot(1), bytes32(0));
+        assertEq(chainA.priorityOpsProcessed(), 2);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.priorityOpsCommitted(), 3);
+        vm.prank(operator);
+        chainA.revertBatches(1);
+        assertEq(chainA.priorityOpsCommitted(), 2);
     }
 
     // ------------------------------------------------------------ revertBatches

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {MerkleProof} from "../../contracts/common/libraries/Merkle.sol";
-import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
 import {L1TestToken} from "./utils/Mocks.sol";
@@ -33,19 +33,8 @@ contract L1GasTest is L1Fixture {
     /// forge-config: default.isolate = true
     /// forge-config: ci.isolate = true
     function test_gas_commitProveExecute_succeeds() public {
-        Message[] memory messages = new Message[](2);
-        messages[0] = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0);
-        messages[1] = _withdrawal(CHAIN_A, 1, makeAddr("bob"), 2 ether, 0.01 ether);
-        messages[1].destinationChainId = CHAIN_B;
-        bytes32[] memory leaves = new bytes32[](2);
-        leaves[0] = _hash(messages[0]);
-        leaves[1] = _hash(messages[1]);
-
-        CommitBatchInfo memory batch = _nextBatch(chainA);
+        (CommitBatchInfo memory batch,) = _gasBatch();
         assertEq(batch.priorityOpsCount, 2, "processes the new deposit");
-        batch.messagesRoot = _merkleRoot(leaves);
-        batch.daCommitment = keccak256(pubdata);
-        batch.transfers = _transfer(CHAIN_B, address(0), 2.01 ether);
 
         vm.prank(operator);
         chainA.commitBatch(batch, pubdata);
@@ -71,6 +60,46 @@ contract L1GasTest is L1Fixture {
 
         assertEq(chainA.lastExecutedBatch(), batch.batchNumber);
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 3.01 ether);
+    }
+
+    /// The same batch settled by the operator in one `settleBatch` transaction.
+    /// forge-config: default.isolate = true
+    /// forge-config: ci.isolate = true
+    function test_gas_settleBatch_succeeds() public {
+        (CommitBatchInfo memory batch, bytes32 publicInput) = _gasBatch();
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        vm.prank(operator);
+        chainA.settleBatch(batch, pubdata, proof);
+        uint256 gas = vm.snapshotGasLastCall("l1", "settleBatch");
+        uint256 intrinsic = _intrinsic(abi.encodeCall(chainA.settleBatch, (batch, pubdata, proof)));
+        vm.snapshotValue("l1", "settleBatch_execution", gas - intrinsic);
+
+        assertEq(chainA.lastExecutedBatch(), batch.batchNumber);
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), 3.01 ether);
+    }
+
+    function _gasBatch() internal returns (CommitBatchInfo memory batch, bytes32 publicInput) {
+        Message[] memory messages = new Message[](2);
+        messages[0] = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0);
+        messages[1] = _withdrawal(CHAIN_A, 1, makeAddr("bob"), 2 ether, 0.01 ether);
+        messages[1].destinationChainId = CHAIN_B;
+        bytes32[] memory leaves = new bytes32[](2);
+        leaves[0] = _hash(messages[0]);
+        leaves[1] = _hash(messages[1]);
+        batch = _nextBatch(chainA);
+        batch.messagesRoot = _merkleRoot(leaves);
+        batch.daCommitment = keccak256(pubdata);
+        batch.transfers = _transfer(CHAIN_B, address(0), 2.01 ether);
+        publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(batch.batchNumber - 1), batch);
+    }
+
+    /// @dev External so the memory batch becomes calldata for `BatchHashing`.
+    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
+        external
+        pure
+        returns (bytes32)
+    {
+        return BatchHashing.publicInput(chainId, prev, batch);
     }
 
     /// forge-config: default.isolate = true

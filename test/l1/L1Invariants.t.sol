@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
-import {AssetTransfer, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
@@ -47,6 +47,17 @@ contract L1Handler is L1Helpers {
     uint256 public doubleReclaims;
     uint256 public executedBatches;
     uint256 public failedExecutions;
+    uint256 public notCredited;
+    /// checks of the handler that failed (reverts inside handler calls are not failures with
+    /// fail_on_revert = false, so they are counted here and asserted by the invariant)
+    uint256 public violations;
+
+    event HandlerViolation(string what);
+
+    function _violation(string memory what) internal {
+        violations++;
+        emit HandlerViolation(what);
+    }
     uint256 public finalized;
     uint256 public reclaimed;
     mapping(uint256 chainId => uint64) public ghostExecuted;
@@ -168,37 +179,122 @@ contract L1Handler is L1Helpers {
         uint256 tokenWithdrawal;
     }
 
-    /// Commit, prove and execute one batch: processes the queue, moves value to another chain and
-    /// withdraws ETH and tokens to L1. Amounts may exceed what the chain holds; then execution must
-    /// fail and the batch is reverted.
+    /// Commit, prove and execute one batch: processes the queue, moves value to another chain (or
+    /// to an unknown chain id, or to itself) and withdraws ETH and tokens to L1. Amounts may exceed
+    /// what the chain holds; then execution must fail and the batch is reverted. Execution must
+    /// never fail for any other reason (a transfer's destination in particular). Some batches go
+    /// through the one-call `settleBatch`.
     /// @param amounts ETH moved out, tokens moved out, ETH withdrawn, tokens withdrawn (scaled below)
     function settleBatch(uint256 chainSeed, uint256 destinationSeed, uint96[4] calldata amounts, uint8 mode)
         external
     {
         calls[this.settleBatch.selector]++;
         (ChainSettlement chain, BatchPlan memory plan) = _makePlan(chainSeed, destinationSeed, amounts);
-        uint256 chainId = plan.chainId;
-        bool commitOnly = mode % 8 == 0;
         (CommitBatchInfo memory batch, Message[] memory out, bytes32[] memory leaves) = _plan(chain, plan);
-        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {}
-        catch {
-            return; // frozen, left or outdated: nothing settles
+        uint256 ethBefore = bridge.chainBalance(plan.chainId, address(0));
+        uint256 tokenBefore = bridge.chainBalance(plan.chainId, plan.token);
+        bool enough = plan.ethOut <= ethBefore && plan.tokenOut <= tokenBefore;
+        bool executed;
+        if (mode % 4 == 1) {
+            if (chain.lastCommittedBatch() != chain.lastExecutedBatch()) {
+                chain.revertBatches(chain.lastExecutedBatch());
+                (batch, out, leaves) = _plan(chain, plan);
+            }
+            try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
+                executed = true;
+            } catch {
+                (bool frozen,) = chain.isFrozen();
+                // Frozen, left or outdated chains cannot commit; otherwise only over-drawing fails.
+                if (!frozen && !chain.hasLeft() && _upToDate(chain)) {
+                    if (enough) _violation("settleBatch failed without over-drawing");
+                    failedExecutions++;
+                }
+                return;
+            }
+        } else {
+            try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {}
+            catch {
+                return; // frozen, left or outdated: nothing settles
+            }
+            if (mode % 8 == 0) return; // commit only
+            if (chain.lastProvenBatch() + 1 != batch.batchNumber) {
+                chain.revertBatches(chain.lastExecutedBatch());
+                return;
+            }
+            _prove(chain, batch.batchNumber);
+            if (chain.lastExecutedBatch() + 1 != batch.batchNumber) return; // earlier batches pending
+            try chain.executeBatch(batch) {
+                executed = true;
+            } catch {
+                if (enough) _violation("executeBatch failed without over-drawing");
+                failedExecutions++;
+                chain.revertBatches(chain.lastExecutedBatch());
+                return;
+            }
         }
-        if (commitOnly) return;
-        if (chain.lastProvenBatch() + 1 != batch.batchNumber) {
-            chain.revertBatches(chain.lastExecutedBatch());
-            return;
+        if (!executed) return;
+        executedBatches++;
+        ghostExecuted[plan.chainId]++;
+        withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[0], leaves, 0));
+        withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[1], leaves, 1));
+        // Only creditable destinations take value from the source chain.
+        bool credited = _creditable(plan.chainId, plan.destination);
+        if (!credited && (plan.ethOut != 0 || plan.tokenOut != 0)) notCredited++;
+        uint256 ethDebit = credited ? plan.ethOut : 0;
+        uint256 tokenDebit = credited ? plan.tokenOut : 0;
+        if (bridge.chainBalance(plan.chainId, address(0)) != ethBefore - ethDebit) {
+            _violation("source ETH balance");
         }
-        _prove(chain, batch.batchNumber);
-        try chain.executeBatch(batch) {
-            executedBatches++;
-            ghostExecuted[chainId]++;
-            withdrawals.push(Withdrawal(chainId, batch.batchNumber, out[0], leaves, 0));
-            withdrawals.push(Withdrawal(chainId, batch.batchNumber, out[1], leaves, 1));
+        if (plan.token != address(0)) {
+            if (bridge.chainBalance(plan.chainId, plan.token) != tokenBefore - tokenDebit) {
+                _violation("source token");
+            }
+        }
+    }
+
+    /// Anyone may record a frozen chain in the bridge; transfers to it are then not credited.
+    function markFrozen(uint256 chainSeed) external {
+        calls[this.markFrozen.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        (bool frozen,) = chain.isFrozen();
+        try bridge.markChainFrozen(chainId) {
+            if (!frozen) _violation("marked a live chain frozen");
+            if (!bridge.isFrozenMarked(chainId)) _violation("not marked");
         } catch {
-            failedExecutions++;
-            chain.revertBatches(chain.lastExecutedBatch());
+            if (frozen) _violation("frozen chain not marked");
         }
+    }
+
+    function _creditable(uint256 source, uint256 destination) internal view returns (bool) {
+        return destination != source && bridge.isActive(destination) && !bridge.isFrozenMarked(destination);
+    }
+
+    function _upToDate(ChainSettlement chain) internal view returns (bool) {
+        return
+            chain.protocolVersion() == factory.protocolVersion()
+                || block.timestamp <= factory.upgradeDeadline();
+    }
+
+    function _attest(ChainSettlement chain, CommitBatchInfo memory batch)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 publicInput = this.publicInputOf(
+            chain.chainId(), chain.stateRoot(chain.lastCommittedBatch()), batch
+        );
+        bytes32 digest = AttestationVerifier(chain.verifier()).digest(publicInput);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(attesterKey, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev External so the memory batch becomes calldata for `BatchHashing`.
+    function publicInputOf(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)
+        external
+        pure
+        returns (bytes32)
+    {
+        return BatchHashing.publicInput(chainId, prevStateRoot, batch);
     }
 
     function _makePlan(uint256 chainSeed, uint256 destinationSeed, uint96[4] calldata amounts)
@@ -208,7 +304,15 @@ contract L1Handler is L1Helpers {
     {
         uint256 i;
         (i, chain, plan.chainId) = _pick(chainSeed);
-        plan.destination = chainIds[(i + 1 + destinationSeed % (chains.length - 1)) % chains.length];
+        uint256 kind = destinationSeed % 8;
+        if (kind == 0) {
+            // A chain id nobody registered: an L2 outbox accepts any destination.
+            plan.destination = 900_000 + (destinationSeed >> 8) % 1000;
+        } else if (kind == 1) {
+            plan.destination = plan.chainId;
+        } else {
+            plan.destination = chainIds[(i + 1 + destinationSeed % (chains.length - 1)) % chains.length];
+        }
         plan.token = address(tokens[destinationSeed % 2]);
         // Up to 1/8 more than the chain holds, so over-drawing batches happen too.
         uint256 ethCap = bridge.chainBalance(plan.chainId, address(0)) * 9 / 16 + 1;
@@ -386,6 +490,7 @@ contract L1InvariantsTest is L1InvariantSetup {
     }
 
     function _noDoubleWithdrawalOrReclaim() internal view {
+        assertEq(handler.violations(), 0, "handler check failed (liveness, balances, freeze marking)");
         assertEq(handler.doubleWithdrawals(), 0);
         assertEq(handler.doubleReclaims(), 0);
     }
@@ -413,7 +518,9 @@ contract L1InvariantsTest is L1InvariantSetup {
             "executed batches", handler.executedBatches(), "failed executions", handler.failedExecutions()
         );
         console.log("withdrawals finalized", handler.finalized(), "deposits reclaimed", handler.reclaimed());
-        console.log("chains", handler.chainCount());
+        console.log(
+            "chains", handler.chainCount(), "batches with uncredited transfers", handler.notCredited()
+        );
     }
 }
 
@@ -422,5 +529,26 @@ contract L1HandlerSmokeTest is L1InvariantSetup {
         handler.depositETH(0, 10 ether);
         handler.settleBatch(0, 0, [uint96(1 ether), 0, 1 ether, 0], 1);
         assertEq(handler.executedBatches(), 1);
+    }
+}
+
+contract L1HandlerPathsTest is L1InvariantSetup {
+    /// One-call settlement of a batch that sends value to a chain id nobody registered: executes,
+    /// the source keeps the value (the handler checks the source balance).
+    function test_handler_unknownDestinationOneCall_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.settleBatch(0, 8, [uint96(1 ether), 0, 1 ether, 0], 1);
+        assertEq(handler.executedBatches(), 1);
+        assertEq(handler.notCredited(), 1);
+        assertEq(handler.violations(), 0);
+    }
+
+    /// Same through commit, prove and execute, with the chain itself as destination.
+    function test_handler_selfDestinationThreeCalls_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.settleBatch(0, 1, [uint96(1 ether), 0, 1 ether, 0], 2);
+        assertEq(handler.executedBatches(), 1);
+        assertEq(handler.notCredited(), 1);
+        assertEq(handler.violations(), 0);
     }
 }

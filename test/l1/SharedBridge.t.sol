@@ -497,6 +497,37 @@ contract SharedBridgeTest is L1Fixture {
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
     }
 
+    function test_markChainFrozen_frozenChain_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.ChainFrozenMarked(CHAIN_A);
+        bridge.markChainFrozen(CHAIN_A);
+        assertTrue(bridge.isFrozenMarked(CHAIN_A));
+        bridge.markChainFrozen(CHAIN_A); // no-op
+    }
+
+    function test_markChainFrozen_liveChain_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotFrozenYet.selector, CHAIN_A));
+        bridge.markChainFrozen(CHAIN_A);
+        assertFalse(bridge.isFrozenMarked(CHAIN_A));
+    }
+
+    function test_markChainFrozen_unknownChain_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.UnknownChain.selector, 77));
+        bridge.markChainFrozen(77);
+    }
+
+    function test_moveBalances_unknownDestination_notCredited() public {
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice);
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.TransferNotCredited(CHAIN_A, 12_345, address(0), 1 ether);
+        vm.prank(address(chainA));
+        bridge.moveBalances(CHAIN_A, _transfer(12_345, address(0), 1 ether));
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 2 ether);
+        assertEq(bridge.chainBalance(12_345, address(0)), 0);
+    }
+
     function test_creditETH_notSettlement_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
         bridge.creditETH{value: 1}(CHAIN_A);

@@ -100,6 +100,8 @@ interface IChainSettlement {
     error ChainHasLeft(uint256 chainId);
     /// @notice A required address is zero.
     error ZeroAddress();
+    /// @notice `settleBatch` needs every committed batch executed first.
+    error UnexecutedBatchesPending(uint64 lastCommitted, uint64 lastExecuted);
 
     /// @notice Sets up a new chain's proxy. Called once by the factory in `createChain`.
     function initialize(
@@ -120,6 +122,15 @@ interface IChainSettlement {
 
     /// @notice Executes batch `lastExecutedBatch() + 1`, re-supplied exactly as committed. Anyone.
     function executeBatch(CommitBatchInfo calldata batch) external;
+
+    /// @notice Commits, proves and executes batch `lastCommittedBatch() + 1` in one transaction:
+    /// the same checks, effects and events (`BatchCommitted`, `BatchProven`, `BatchExecuted`) as
+    /// `commitBatch(batch, daInput)`, `proveBatch(batch.batchNumber, proof)` and
+    /// `executeBatch(batch)`, for less L1 gas (one transaction, the batch in calldata once, no
+    /// stored public input). Operator only. Requires `lastCommittedBatch() == lastExecutedBatch()`
+    /// (`UnexecutedBatchesPending`).
+    function settleBatch(CommitBatchInfo calldata batch, bytes calldata daInput, bytes calldata proof)
+        external;
 
     /// @notice Forgets every unexecuted batch after `newLastCommittedBatch`. Operator only.
     function revertBatches(uint64 newLastCommittedBatch) external;

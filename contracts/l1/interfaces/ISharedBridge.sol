@@ -33,6 +33,23 @@ interface ISharedBridge {
     event DepositReclaimed(
         uint256 indexed chainId, uint256 indexed nonce, address refundRecipient, address token, uint256 amount
     );
+    /// @notice An executed batch of `sourceChainId` sent `amount` of `token` to `destinationChainId`,
+    /// which cannot be credited: it is not registered, it left the ecosystem, it was marked frozen
+    /// (`markChainFrozen`), or it is the source chain itself. The value was burned on the source L2
+    /// and stays backing the source chain on L1 (its `chainBalance` is not debited). No chain that
+    /// settles here relays such a message with L1 backing: an unregistered id has no settlement, a
+    /// chain that left or is frozen never executes another batch (a frozen chain may still execute
+    /// batches committed before it froze, which cannot have imported the Transaction Root of this
+    /// batch unless its operator predicted that root), and a chain's own messages to itself stay
+    /// backed by its own balance. Caveat: if a chain with id `destinationChainId` is registered
+    /// LATER, its L2 can import a later Transaction Root (which contains this batch) and relay the
+    /// message without L1 backing, unless its inbox rejects messages from batches appended before
+    /// its registration; the shortfall then falls on that new chain only, never on other chains.
+    event TransferNotCredited(
+        uint256 indexed sourceChainId, uint256 indexed destinationChainId, address token, uint256 amount
+    );
+    /// @notice `chainId` was found frozen (escape hatch rule 2); transfers to it are no longer credited.
+    event ChainFrozenMarked(uint256 indexed chainId);
     /// @notice `settlement` was registered for `chainId`.
     event ChainRegistered(uint256 indexed chainId, address indexed settlement);
     /// @notice `chainId` left the ecosystem.
@@ -70,8 +87,11 @@ interface ISharedBridge {
     error PayoutFailed(address recipient);
     /// @notice The ERC-7786 recipient did not return `receiveMessage.selector`.
     error InvalidRecipientResponse(address recipient, bytes4 response);
-    /// @notice A transfer's destination is its own source chain.
+    /// @notice A transfer's destination is its own source chain. No longer raised by `moveBalances`
+    /// (such transfers are not credited, see `TransferNotCredited`); kept for ABI stability.
     error InvalidTransferDestination(uint256 chainId);
+    /// @notice `markChainFrozen`: the chain's settlement does not report it frozen.
+    error ChainNotFrozenYet(uint256 chainId);
 
     /// @notice Sets the chain factory (once, deployer only).
     function initialize(address factory) external;
@@ -113,8 +133,20 @@ interface ISharedBridge {
     function reclaimExpiredDeposit(uint256 chainId, Message calldata message) external;
 
     /// @notice Moves an executed batch's transfers from `chainId` to each destination. `chainId`'s
-    /// settlement only.
+    /// settlement only. Reverts `InsufficientChainBalance` if the batch's transfers of a token add up
+    /// to more than `chainId` holds (an invalid batch), but never because of a destination: a
+    /// destination that is unregistered, left, marked frozen or equal to `chainId` is not credited
+    /// and the amount stays in `chainId`'s balance (`TransferNotCredited`).
     function moveBalances(uint256 chainId, AssetTransfer[] calldata transfers) external;
+
+    /// @notice Records that `chainId` is frozen (its settlement's `isFrozen()` is true; freezing is
+    /// permanent), so later transfers to it are not credited. Anyone may call; no-op if already
+    /// marked. Until someone calls it, transfers to a frozen chain are credited to it as usual
+    /// (harmless: its balance only pays its executed withdrawals and reclaims).
+    function markChainFrozen(uint256 chainId) external;
+
+    /// @notice Whether `markChainFrozen` recorded `chainId` as frozen.
+    function isFrozenMarked(uint256 chainId) external view returns (bool);
 
     /// @notice Adds `msg.value` to `chainId`'s ETH balance (value of a forced call). Its settlement only.
     function creditETH(uint256 chainId) external payable;
