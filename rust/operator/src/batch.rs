@@ -1,22 +1,21 @@
 //! Building one batch's CommitBatchInfo and DA data from the L2 blocks it covers.
 //!
-//! INTERIM: `hyperchain-zkevm` (which will own this derivation, with the full revm validator and
-//! the state-diff pubdata) has no public API yet. Until it lands, this module derives the fields
-//! from the chain's own logs and views using the shared crates only (`hyperchain-merkle` for the
-//! messages tree, `hyperchain-bindings` for hashing and decoding); the pubdata is "inputs only"
-//! (every transaction's sender, recipient, value and calldata, see [`inputs_pubdata`]).
+//! The derivation is `hyperchain-zkevm`'s: [`BatchOutputs::from_logs`] over every log of the
+//! batch's blocks (messages root, imported roots, cumulative priority operations, transfers) and
+//! the rollup state-diff pubdata ([`StateDiff`]), whose post-state this module collects from
+//! anvil's `prestateTracer` in diff mode. The full revm re-execution (validator with witness) is
+//! not wired yet.
 
 use crate::OperatorError;
 use alloy::{
     eips::BlockId,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
-    rpc::types::{BlockTransactionsKind, Filter},
-    sol_types::{SolEvent, SolValue},
+    rpc::types::Filter,
+    sol_types::SolEvent,
 };
-use hyperchain_bindings::{
-    AssetTransfer, CommitBatchInfo, IInbox, IOutbox, Message, TokenTransfer, predeploys,
-};
+use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, predeploys};
+use hyperchain_zkevm::{BatchContext, BatchOutputs, StateDiff, da_commitment};
 use std::collections::BTreeMap;
 
 fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
@@ -62,7 +61,7 @@ pub async fn outbound_messages(
     Ok(messages)
 }
 
-/// The batch's CommitBatchInfo (with `daCommitment = keccak256(pubdata)`) and its pubdata.
+/// The batch's CommitBatchInfo (with `daCommitment` of its state-diff pubdata) and the pubdata.
 pub async fn build_commit_info(
     l2: &DynProvider,
     l1_chain_id: u64,
@@ -70,138 +69,114 @@ pub async fn build_commit_info(
     first: u64,
     last: u64,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
-    let messages = outbound_messages(l2, first, last).await?;
-    let leaves: Vec<B256> = messages.iter().map(Message::hash).collect();
-    let messages_root = hyperchain_merkle::Tree::new(&leaves).root();
-
-    let filter = Filter::new()
-        .address(predeploys::INBOX)
-        .event_signature(IInbox::TransactionRootImported::SIGNATURE_HASH)
-        .from_block(first)
-        .to_block(last);
-    let logs = l2.get_logs(&filter).await.map_err(rpc("eth_getLogs(TransactionRootImported)"))?;
-    let imported_roots: Vec<B256> =
-        logs.iter().filter_map(|l| l.topics().get(1).copied()).collect();
-
+    let chain_id = l2.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+    let before = BlockId::number(first - 1);
     let inbox = IInbox::new(predeploys::INBOX, l2.clone());
-    let at = BlockId::number(last);
-    let count = inbox.priorityOpsCount().block(at).call().await.map_err(|e| {
-        OperatorError::Rpc { step: "Inbox.priorityOpsCount".into(), reason: e.to_string() }
-    })?;
-    let hash = inbox.priorityOpsHash().block(at).call().await.map_err(|e| OperatorError::Rpc {
-        step: "Inbox.priorityOpsHash".into(),
-        reason: e.to_string(),
-    })?;
-
-    let pubdata = inputs_pubdata(l2, first, last).await?;
-    let info = CommitBatchInfo {
-        batchNumber: number,
-        newStateRoot: state_root_at(l2, last).await?,
-        messagesRoot: messages_root,
-        priorityOpsCount: count,
-        priorityOpsHash: hash,
-        importedRoots: imported_roots,
-        daCommitment: keccak256(&pubdata),
-        transfers: transfers(&messages, l1_chain_id),
+    let outbox = IOutbox::new(predeploys::OUTBOX, l2.clone());
+    let view = |step: &'static str| {
+        move |e: alloy::contract::Error| OperatorError::Rpc {
+            step: step.into(),
+            reason: e.to_string(),
+        }
     };
+    let ctx = BatchContext {
+        l1_chain_id: U256::from(l1_chain_id),
+        chain_id: U256::from(chain_id),
+        next_message_nonce: outbox
+            .nonce()
+            .block(before)
+            .call()
+            .await
+            .map_err(view("Outbox.nonce"))?,
+        priority_ops_count: inbox
+            .priorityOpsCount()
+            .block(before)
+            .call()
+            .await
+            .map_err(view("Inbox.priorityOpsCount"))?,
+        priority_ops_hash: inbox
+            .priorityOpsHash()
+            .block(before)
+            .call()
+            .await
+            .map_err(view("Inbox.priorityOpsHash"))?,
+    };
+    let filter = Filter::new().from_block(first).to_block(last);
+    let logs = l2.get_logs(&filter).await.map_err(rpc("eth_getLogs(batch)"))?;
+    let outputs = BatchOutputs::from_logs(&ctx, logs.iter().map(|l| &l.inner))
+        .map_err(|e| OperatorError::Build { batch: number, reason: e.to_string() })?;
+    let pubdata = state_diff(l2, first, last).await?.encode();
+    let info =
+        outputs.commit_batch_info(number, state_root_at(l2, last).await?, da_commitment(&pubdata));
     Ok((info, pubdata))
 }
 
-/// The net value the batch moves to each other hyperchain (rule in `Batch.sol`'s NatSpec).
-pub fn transfers(messages: &[Message], l1_chain_id: u64) -> Vec<AssetTransfer> {
-    let l1 = U256::from(l1_chain_id);
-    let mut sums: BTreeMap<(U256, Address), U256> = BTreeMap::new();
-    for m in messages.iter().filter(|m| m.destinationChainId != l1) {
-        let eth = m.value.saturating_add(m.fee);
-        if !eth.is_zero() {
-            let e = sums.entry((m.destinationChainId, Address::ZERO)).or_default();
-            *e = e.saturating_add(eth);
-        }
-        if m.sender == predeploys::ASSET_ROUTER {
-            if let Ok(t) = TokenTransfer::abi_decode(&m.payload) {
-                if t.originChainId == l1 && !t.amount.is_zero() {
-                    let e = sums.entry((m.destinationChainId, t.originToken)).or_default();
-                    *e = e.saturating_add(t.amount);
-                }
-            }
-        }
-    }
-    sums.into_iter()
-        .map(|((destination_chain_id, token), amount)| AssetTransfer {
-            destinationChainId: destination_chain_id,
-            token,
-            amount,
-        })
-        .collect()
+#[derive(Debug, serde::Deserialize)]
+struct TracedTx {
+    result: DiffResult,
 }
 
-/// "Inputs only" pubdata: `abi.encode((uint64 block, (address from, address to, uint256 value,
-/// bytes input)[] txs)[])` over the batch's blocks.
-pub async fn inputs_pubdata(
+#[derive(Debug, serde::Deserialize, Default)]
+struct DiffResult {
+    #[serde(default)]
+    pre: BTreeMap<Address, TracedAccount>,
+    #[serde(default)]
+    post: BTreeMap<Address, TracedAccount>,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+struct TracedAccount {
+    balance: Option<U256>,
+    nonce: Option<u64>,
+    code: Option<Bytes>,
+    #[serde(default)]
+    storage: BTreeMap<B256, U256>,
+}
+
+/// The batch's state diff (final values of everything its transactions changed), from
+/// `debug_traceBlockByNumber` with the prestate tracer in diff mode, merged block by block.
+pub async fn state_diff(
     l2: &DynProvider,
     first: u64,
     last: u64,
-) -> Result<Bytes, OperatorError> {
-    let mut blocks: Vec<(u64, Vec<(Address, Address, U256, Bytes)>)> = Vec::new();
+) -> Result<StateDiff, OperatorError> {
+    let mut diff = StateDiff::default();
     for number in first..=last {
-        let block = l2
-            .get_block_by_number(number.into())
-            .kind(BlockTransactionsKind::Full)
+        let traces: Vec<TracedTx> = l2
+            .raw_request(
+                "debug_traceBlockByNumber".into(),
+                (
+                    alloy::eips::BlockNumberOrTag::Number(number),
+                    serde_json::json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}),
+                ),
+            )
             .await
-            .map_err(rpc("eth_getBlockByNumber"))?
-            .ok_or_else(|| OperatorError::Inconsistent(format!("L2 block {number} not found")))?;
-        let txs = block
-            .transactions
-            .txns()
-            .map(|tx| {
-                use alloy::consensus::Transaction as _;
-                (tx.inner.signer(), tx.to().unwrap_or_default(), tx.value(), tx.input().clone())
-            })
-            .collect::<Vec<_>>();
-        if !txs.is_empty() {
-            blocks.push((number, txs));
+            .map_err(rpc("debug_traceBlockByNumber(prestateTracer, diffMode)"))?;
+        for tx in traces {
+            let mut tx_diff = StateDiff::default();
+            let DiffResult { pre, post } = tx.result;
+            for (address, after) in &post {
+                let entry = tx_diff.accounts.entry(*address).or_default();
+                entry.balance = after.balance;
+                entry.nonce = after.nonce;
+                entry.code = after.code.clone().filter(|c| !c.is_empty());
+                entry.storage.extend(after.storage.iter().map(|(k, v)| (*k, *v)));
+            }
+            // Diff mode leaves out of `post` what became zero / empty.
+            for (address, before) in &pre {
+                let after = post.get(address);
+                let entry = tx_diff.accounts.entry(*address).or_default();
+                for slot in before.storage.keys() {
+                    if after.is_none_or(|a| !a.storage.contains_key(slot)) {
+                        entry.storage.insert(*slot, U256::ZERO);
+                    }
+                }
+                if before.balance.is_some() && after.is_none_or(|a| a.balance.is_none()) {
+                    entry.balance = Some(U256::ZERO);
+                }
+            }
+            diff.merge(&tx_diff);
         }
     }
-    Ok(blocks.abi_encode().into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(dest: u64, value: u64, fee: u64, sender: Address, payload: Bytes) -> Message {
-        Message {
-            sourceChainId: U256::from(901),
-            destinationChainId: U256::from(dest),
-            value: U256::from(value),
-            fee: U256::from(fee),
-            sender,
-            payload,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn transfers_sum_eth_and_l1_tokens_per_destination_sorted() {
-        let token = Address::repeat_byte(9);
-        let l1_token = TokenTransfer {
-            originChainId: U256::from(900),
-            originToken: token,
-            amount: U256::from(5),
-            ..Default::default()
-        };
-        let l2_token = TokenTransfer { originChainId: U256::from(902), ..l1_token.clone() };
-        let messages = vec![
-            msg(903, 1, 2, Address::ZERO, Bytes::new()),
-            msg(902, 10, 0, Address::ZERO, Bytes::new()),
-            msg(900, 100, 0, Address::ZERO, Bytes::new()), // withdrawal: not a transfer
-            msg(902, 0, 1, predeploys::ASSET_ROUTER, l1_token.abi_encode().into()),
-            msg(902, 0, 0, predeploys::ASSET_ROUTER, l2_token.abi_encode().into()),
-            msg(903, 4, 0, Address::ZERO, Bytes::new()),
-        ];
-        let t = transfers(&messages, 900);
-        let got: Vec<(u64, Address, u64)> =
-            t.iter().map(|t| (t.destinationChainId.to(), t.token, t.amount.to())).collect();
-        assert_eq!(got, vec![(902, Address::ZERO, 11), (902, token, 5), (903, Address::ZERO, 7)]);
-    }
+    Ok(diff)
 }

@@ -15,9 +15,10 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use hyperchain_bindings::{
-    AttestationVerifier, ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message,
-    ValidiumDAValidator, predeploys,
+    ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message, ValidiumDAValidator,
+    predeploys,
 };
+use hyperchain_prover::Attester;
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -135,6 +136,7 @@ pub struct Operator {
     da_mode: DaMode,
     verifier: Address,
     da_validator: Address,
+    attester: Attester,
     last_seal: Instant,
 }
 
@@ -203,6 +205,15 @@ impl Operator {
             .await
             .map_err(rpc_err("anvil_impersonateAccount(SYSTEM_CALLER)"))?;
 
+        let attester = Attester::new(
+            config
+                .attester_keys
+                .iter()
+                .map(PrivateKeySigner::from_bytes)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| OperatorError::Inconsistent(format!("invalid attester key: {e}")))?,
+        )
+        .map_err(|e| OperatorError::Inconsistent(format!("attester set: {e}")))?;
         let store = match &config.db_path {
             Some(path) => Store::open(path).await?,
             None => Store::in_memory().await?,
@@ -219,6 +230,7 @@ impl Operator {
             da_mode,
             verifier,
             da_validator,
+            attester,
             last_seal: Instant::now(),
             config,
         };
@@ -628,7 +640,7 @@ impl Operator {
             state = BatchState::Committed;
         }
         if state == BatchState::Committed {
-            let proof = self.attestation(n).await?;
+            let proof = self.attestation(record).await?;
             let tx = self.send_l1(n, "proveBatch", self.settlement.proveBatch(n, proof)).await?;
             self.store.advance(n, BatchState::Proven, Some(tx)).await?;
             report.proven.push(n);
@@ -669,21 +681,37 @@ impl Operator {
         Ok(receipt.transaction_hash)
     }
 
-    /// The attestation L1's verifier accepts for committed batch `n`: every attester signs
-    /// `verifier.digest(publicInput)` (raw secp256k1, 65 bytes), concatenated by ascending address.
-    async fn attestation(&self, n: u64) -> Result<Bytes, OperatorError> {
-        let public_input = self
+    /// The attestation L1's verifier accepts for committed batch `n` (`hyperchain-prover`'s
+    /// `Attester` over `hyperchain-zkevm`'s public input, checked against what L1 committed).
+    async fn attestation(&self, record: &BatchRecord) -> Result<Bytes, OperatorError> {
+        let n = record.number;
+        let prev_root = self
+            .settlement
+            .stateRoot(n - 1)
+            .call()
+            .await
+            .map_err(call_err("stateRoot(previous batch)"))?;
+        let public_input =
+            hyperchain_zkevm::public_input(U256::from(self.chain_id), prev_root, &record.info);
+        let committed = self
             .settlement
             .batchPublicInput(n)
             .call()
             .await
             .map_err(call_err("batchPublicInput"))?;
-        let digest = AttestationVerifier::new(self.verifier, &self.l1)
-            .digest(public_input)
-            .call()
-            .await
-            .map_err(call_err("AttestationVerifier.digest"))?;
-        sign_sorted(&self.config.attester_keys, digest, n)
+        if committed != public_input {
+            return Err(OperatorError::Build {
+                batch: n,
+                reason: format!(
+                    "L1 committed public input {committed} but the batch's is {public_input}"
+                ),
+            });
+        }
+        let version =
+            self.settlement.protocolVersion().call().await.map_err(call_err("protocolVersion"))?;
+        self.attester
+            .attest(U256::from(self.l1_chain_id), self.verifier, U256::from(version), public_input)
+            .map_err(|e| OperatorError::Build { batch: n, reason: format!("attestation: {e}") })
     }
 
     /// Validium: the committee's signatures over `ValidiumDAValidator.digest(daCommitment)`.
