@@ -5,6 +5,7 @@ import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/comm
 import {Message} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {RollupDAValidator} from "../../contracts/l1/RollupDAValidator.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
@@ -446,6 +447,22 @@ contract ChainSettlementTest is L1Fixture {
         // The three-call path continues from it.
         _settle(chainA, _nextBatch(chainA));
         assertEq(chainA.lastExecutedBatch(), 2);
+    }
+
+    /// Rollup DA with the pubdata in an EIP-4844 blob of the settling transaction.
+    function test_settleBatch_blobDA_succeeds() public {
+        bytes32[] memory hashes = new bytes32[](1);
+        hashes[0] = bytes32(uint256(0x01) << 248 | uint256(keccak256("blob with the state diff")) >> 8);
+        vm.blobhashes(hashes);
+        bytes memory blobRef =
+            abi.encodePacked(RollupDAValidator(chainA.daValidator()).BLOB_MARKER(), uint8(0));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.daCommitment = hashes[0];
+        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+        vm.prank(operator);
+        chainA.settleBatch(batch, blobRef, proof);
+        assertEq(chainA.lastExecutedBatch(), 1);
     }
 
     function test_settleBatch_notOperator_reverts() public {

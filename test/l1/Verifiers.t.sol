@@ -232,6 +232,37 @@ contract DAValidatorTest is L1Helpers {
         rollup.validateDA(1, 1, commitment, pubdata);
     }
 
+    function test_validateDA_blobReference_succeeds() public {
+        bytes32[] memory hashes = new bytes32[](2);
+        hashes[0] = bytes32(uint256(0x01) << 248 | uint256(keccak256("blob 0")) >> 8);
+        hashes[1] = bytes32(uint256(0x01) << 248 | uint256(keccak256("blob 1")) >> 8);
+        vm.blobhashes(hashes);
+        rollup.validateDA(1, 1, hashes[1], abi.encodePacked(rollup.BLOB_MARKER(), uint8(1)));
+        rollup.validateDA(1, 1, hashes[0], abi.encodePacked(rollup.BLOB_MARKER(), uint8(0)));
+    }
+
+    function test_validateDA_blobOtherHash_reverts() public {
+        bytes32[] memory hashes = new bytes32[](1);
+        hashes[0] = bytes32(uint256(0x01) << 248 | 7);
+        vm.blobhashes(hashes);
+        bytes32 commitment = keccak256("something else");
+        bytes memory blobRef = abi.encodePacked(rollup.BLOB_MARKER(), uint8(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(RollupDAValidator.BlobHashMismatch.selector, 0, commitment, hashes[0])
+        );
+        rollup.validateDA(1, 1, commitment, blobRef);
+    }
+
+    /// A blob reference in a transaction without that blob: `blobhash` is zero.
+    function test_validateDA_missingBlob_reverts() public {
+        bytes32 commitment = keccak256("pubdata in a blob");
+        bytes memory blobRef = abi.encodePacked(rollup.BLOB_MARKER(), uint8(3));
+        vm.expectRevert(
+            abi.encodeWithSelector(RollupDAValidator.BlobHashMismatch.selector, 3, commitment, bytes32(0))
+        );
+        rollup.validateDA(1, 1, commitment, blobRef);
+    }
+
     function testFuzz_validateDA_validiumCommittee_succeeds(bytes32 commitment) public view {
         validium.validateDA(1, 1, commitment, _signSorted(keys, validium.digest(commitment)));
     }
