@@ -4,6 +4,9 @@
 //!   messages root, imported Transaction Roots, cumulative priority operations, transfers), the
 //!   `CommitBatchInfo` and the public input, byte-identical to `BatchHashing`.
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
+//! - [`witness`]: the batch witness and its builder (RPC: prestateTracer + eth_getProof).
+//! - [`validate`]: the validity program: verify the witness, re-execute on revm, derive outputs.
+//!   It does not recompute the new state root yet (see its docs).
 
 pub mod commitment;
 pub mod pubdata;
@@ -12,3 +15,9 @@ pub use commitment::{
     BatchContext, BatchOutputs, CommitmentError, public_input, transaction_root_leaf, transfers,
 };
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
+
+pub mod validate;
+pub mod witness;
+
+pub use validate::{MissingEntry, ValidatedBatch, ValidationError, validate_batch};
+pub use witness::{BatchBlocks, Witness, WitnessError, build_witness};

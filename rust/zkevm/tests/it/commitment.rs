@@ -17,9 +17,9 @@ use hyperchain_zkevm::{
     BatchContext, BatchOutputs, CommitmentError, public_input, transaction_root_leaf,
 };
 
-const L1: u64 = 31337;
-const L2: u64 = 271;
-const OTHER_L2: u64 = 272;
+pub(crate) const L1: u64 = 31337;
+pub(crate) const L2: u64 = 271;
+pub(crate) const OTHER_L2: u64 = 272;
 
 const PUBLIC_INPUT_SIG: &str = "publicInput(uint256,bytes32,(uint64,bytes32,bytes32,uint64,bytes32,bytes32[],bytes32,(uint256,address,uint256)[]))";
 
@@ -105,6 +105,8 @@ pub(crate) async fn install_predeploys(provider: &DynProvider) {
         .raw_request("anvil_impersonateAccount".into(), (predeploys::SYSTEM_CALLER,))
         .await
         .unwrap();
+    // anvil_set* change the state without a block: mine one so the latest header commits to it.
+    let _: String = provider.raw_request("evm_mine".into(), ()).await.unwrap();
 }
 
 /// Sends a transaction from SYSTEM_CALLER (impersonated, unsigned) and returns its logs.

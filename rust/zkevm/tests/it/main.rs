@@ -4,3 +4,4 @@
 mod harness;
 
 mod commitment;
+mod validate;

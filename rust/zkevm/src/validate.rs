@@ -1,0 +1,448 @@
+//! The validity program: stateless re-execution of a batch on revm. No RPC.
+//!
+//! [`validate_batch`] (a) verifies every witness account and storage proof against the previous
+//! state root, (b) re-executes every transaction of every block with revm against the witness
+//! only (a read outside the witness is an error), recovering each sender from its signature —
+//! only system transactions (claimed sender `SYSTEM_CALLER`, to the `INBOX`, calling
+//! `importTransactionRoot` or `executePriorityMessage`) run unsigned, (c) checks each block's gas
+//! used and receipts root against its header, (d) derives the batch outputs from the produced logs
+//! ([`crate::commitment`]) and (e) the state diff / rollup pubdata ([`crate::pubdata`]).
+//!
+//! Not done yet: recomputing the new state root from the updated partial trie. The new state root
+//! in [`ValidatedBatch::claimed_state_root`] is taken from the last block header and is NOT
+//! checked by this program.
+
+use crate::{
+    commitment::{BatchContext, BatchOutputs, CommitmentError},
+    pubdata::{AccountDiff, StateDiff},
+    witness::{BatchBlocks, Witness},
+};
+use alloy::{
+    consensus::{
+        BlockHeader, Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _,
+        TxEnvelope, TxType, proofs::calculate_receipt_root, transaction::SignerRecoverable,
+    },
+    primitives::{Address, B256, Bytes, KECCAK256_EMPTY, Log, TxKind, U256, keccak256},
+    sol_types::SolCall,
+};
+use alloy_rlp::Encodable;
+use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount, proof::verify_proof};
+use hyperchain_bindings::{IInbox, predeploys};
+use revm::{
+    Context, DatabaseRef, ExecuteCommitEvm, MainBuilder, MainContext,
+    bytecode::Bytecode,
+    context::{BlockEnv, CfgEnv, TxEnv},
+    context_interface::block::BlobExcessGasAndPrice,
+    database::CacheDB,
+    database_interface::DBErrorMarker,
+    primitives::hardfork::SpecId,
+    state::AccountInfo,
+};
+use std::collections::BTreeMap;
+
+/// Why a batch was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    /// The witness was built against another state root than the one L1 holds.
+    #[error("witness is for previous state root {witness}, expected {expected}")]
+    WrongPreviousRoot {
+        /// Root the caller trusts (L1's last state root).
+        expected: B256,
+        /// Root in the witness.
+        witness: B256,
+    },
+    /// An account proof does not prove the claimed account against the previous state root.
+    #[error("witness proof for account {address} does not match the previous state root: {reason}")]
+    BadAccountProof {
+        /// Account.
+        address: Address,
+        /// Verifier message.
+        reason: String,
+    },
+    /// A storage proof does not prove the claimed value against the account's storage root.
+    #[error("witness proof for slot {slot} of {address} does not match its storage root: {reason}")]
+    BadStorageProof {
+        /// Account.
+        address: Address,
+        /// Slot.
+        slot: B256,
+        /// Verifier message.
+        reason: String,
+    },
+    /// Code whose hash is not the account's code hash, or missing code.
+    #[error("witness code of {address} is missing or does not hash to its code hash")]
+    BadCode {
+        /// Account.
+        address: Address,
+    },
+    /// Execution read state the witness does not contain.
+    #[error("execution read {0}, which is not in the witness")]
+    MissingWitness(MissingEntry),
+    /// A transaction whose signature does not recover, or an unsigned non-system transaction.
+    #[error("transaction {index} of block {block}: {reason}")]
+    BadTransaction {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// revm refused a transaction (invalid nonce, insufficient funds, …).
+    #[error("transaction {index} of block {block} is invalid: {reason}")]
+    InvalidTransaction {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// revm message.
+        reason: String,
+    },
+    /// Re-execution does not reproduce the block header.
+    #[error("block {block}: re-execution gives {what} {computed}, the header says {header}")]
+    HeaderMismatch {
+        /// Block number.
+        block: u64,
+        /// `gas used` or `receipts root`.
+        what: &'static str,
+        /// Recomputed.
+        computed: String,
+        /// In the header.
+        header: String,
+    },
+    /// The produced logs contradict the protocol.
+    #[error(transparent)]
+    Commitment(#[from] CommitmentError),
+    /// The blocks are not consecutive or the batch is empty.
+    #[error("batch blocks are empty or not consecutive")]
+    BadBlocks,
+}
+
+/// A state read missing from the witness.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MissingEntry {
+    /// Account.
+    Account(Address),
+    /// Storage slot.
+    Slot(Address, U256),
+    /// Code by hash.
+    Code(B256),
+    /// Block hash.
+    BlockHash(u64),
+}
+
+impl std::fmt::Display for MissingEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Account(a) => write!(f, "account {a}"),
+            Self::Slot(a, s) => write!(f, "slot {s:#x} of {a}"),
+            Self::Code(h) => write!(f, "code {h}"),
+            Self::BlockHash(n) => write!(f, "hash of block {n}"),
+        }
+    }
+}
+
+impl std::error::Error for MissingEntry {}
+impl DBErrorMarker for MissingEntry {}
+
+/// What a valid batch produced.
+#[derive(Clone, Debug)]
+pub struct ValidatedBatch {
+    /// Outputs derived from the re-executed logs.
+    pub outputs: BatchOutputs,
+    /// Final values of everything the batch changed.
+    pub state_diff: StateDiff,
+    /// `state_diff.encode()`: the rollup pubdata.
+    pub pubdata: Bytes,
+    /// Total gas the batch used.
+    pub gas_used: u64,
+    /// Number of transactions executed.
+    pub transactions: usize,
+    /// State root of the last block header. NOT recomputed by this program yet.
+    pub claimed_state_root: B256,
+}
+
+#[derive(Clone, Debug, Default)]
+struct WitnessDb {
+    accounts: BTreeMap<Address, Option<AccountInfo>>,
+    storage: BTreeMap<(Address, U256), U256>,
+    codes: BTreeMap<B256, Bytecode>,
+    block_hashes: BTreeMap<u64, B256>,
+}
+
+impl DatabaseRef for WitnessDb {
+    type Error = MissingEntry;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, MissingEntry> {
+        self.accounts.get(&address).cloned().ok_or(MissingEntry::Account(address))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, MissingEntry> {
+        self.codes.get(&code_hash).cloned().ok_or(MissingEntry::Code(code_hash))
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, MissingEntry> {
+        if let Some(value) = self.storage.get(&(address, index)) {
+            return Ok(*value);
+        }
+        // A non-existent account has empty storage (e.g. a contract being created).
+        match self.accounts.get(&address) {
+            Some(None) => Ok(U256::ZERO),
+            _ => Err(MissingEntry::Slot(address, index)),
+        }
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, MissingEntry> {
+        self.block_hashes.get(&number).copied().ok_or(MissingEntry::BlockHash(number))
+    }
+}
+
+/// (a) Verifies the witness against `prev_state_root` and loads it into a database.
+fn verified_db(prev_state_root: B256, witness: &Witness) -> Result<WitnessDb, ValidationError> {
+    if witness.prev_state_root != prev_state_root {
+        return Err(ValidationError::WrongPreviousRoot {
+            expected: prev_state_root,
+            witness: witness.prev_state_root,
+        });
+    }
+    let mut db = WitnessDb { block_hashes: witness.block_hashes.clone(), ..WitnessDb::default() };
+    for (hash, code) in &witness.codes {
+        if keccak256(code) != *hash {
+            return Err(ValidationError::BadCode { address: Address::ZERO });
+        }
+        db.codes.insert(*hash, Bytecode::new_raw(code.clone()));
+    }
+    for acc in &witness.accounts {
+        let address = acc.address;
+        let code_hash = if acc.code_hash == B256::ZERO { KECCAK256_EMPTY } else { acc.code_hash };
+        let storage_root =
+            if acc.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { acc.storage_hash };
+        let exists = !(acc.nonce == 0
+            && acc.balance.is_zero()
+            && code_hash == KECCAK256_EMPTY
+            && storage_root == EMPTY_ROOT_HASH);
+        let expected = exists.then(|| {
+            let account =
+                TrieAccount { nonce: acc.nonce, balance: acc.balance, storage_root, code_hash };
+            let mut buf = Vec::new();
+            account.encode(&mut buf);
+            buf
+        });
+        verify_proof(
+            prev_state_root,
+            Nibbles::unpack(keccak256(address)),
+            expected,
+            &acc.account_proof,
+        )
+        .map_err(|e| ValidationError::BadAccountProof { address, reason: e.to_string() })?;
+        for slot in &acc.storage_proof {
+            let key = slot.key.as_b256();
+            let expected = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
+            verify_proof(storage_root, Nibbles::unpack(keccak256(key)), expected, &slot.proof)
+                .map_err(|e| ValidationError::BadStorageProof {
+                    address,
+                    slot: key,
+                    reason: e.to_string(),
+                })?;
+            db.storage.insert((address, U256::from_be_bytes(key.0)), slot.value);
+        }
+        if !exists {
+            db.accounts.insert(address, None);
+            continue;
+        }
+        let code = if code_hash == KECCAK256_EMPTY {
+            Bytecode::default()
+        } else {
+            db.codes.get(&code_hash).cloned().ok_or(ValidationError::BadCode { address })?
+        };
+        db.accounts.insert(
+            address,
+            Some(
+                AccountInfo::default()
+                    .with_balance(acc.balance)
+                    .with_nonce(acc.nonce)
+                    .with_code_and_hash(code, code_hash),
+            ),
+        );
+    }
+    Ok(db)
+}
+
+/// The sender of `tx`: recovered from its signature, or `SYSTEM_CALLER` for a system transaction.
+fn sender(
+    tx: &alloy::rpc::types::Transaction,
+    block: u64,
+    index: usize,
+) -> Result<Address, ValidationError> {
+    let envelope: &TxEnvelope = tx.inner.inner();
+    let bad = |reason: String| ValidationError::BadTransaction { block, index, reason };
+    if tx.inner.signer() == predeploys::SYSTEM_CALLER {
+        let selector = envelope.input().get(..4).unwrap_or_default();
+        let system_entry = selector == IInbox::importTransactionRootCall::SELECTOR
+            || selector == IInbox::executePriorityMessageCall::SELECTOR;
+        if envelope.kind() != TxKind::Call(predeploys::INBOX) || !system_entry {
+            return Err(bad("unsigned system transaction calls something other than the inbox's \
+                            system entry points"
+                .into()));
+        }
+        return Ok(predeploys::SYSTEM_CALLER);
+    }
+    envelope.recover_signer().map_err(|e| bad(format!("signature does not recover: {e}")))
+}
+
+fn tx_env(envelope: &TxEnvelope, caller: Address) -> Result<TxEnv, String> {
+    if envelope.tx_type() == TxType::Eip7702 || envelope.tx_type() == TxType::Eip4844 {
+        return Err(format!("{} transactions are not supported", envelope.tx_type()));
+    }
+    let (gas_price, priority) = match envelope.tx_type() {
+        TxType::Legacy | TxType::Eip2930 => (envelope.gas_price().unwrap_or_default(), None),
+        _ => (envelope.max_fee_per_gas(), envelope.max_priority_fee_per_gas()),
+    };
+    TxEnv::builder()
+        .tx_type(Some(envelope.tx_type() as u8))
+        .caller(caller)
+        .gas_limit(envelope.gas_limit())
+        .gas_price(gas_price)
+        .gas_priority_fee(priority)
+        .kind(envelope.kind())
+        .value(envelope.value())
+        .data(envelope.input().clone())
+        .nonce(envelope.nonce())
+        .chain_id(envelope.chain_id())
+        .access_list(envelope.access_list().cloned().unwrap_or_default())
+        .build()
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Re-executes `batch` against `witness` and derives its outputs. `prev_state_root` is the state
+/// root the caller trusts (L1's last one), `chain_id` the hyperchain's, `ctx` the outputs'
+/// context.
+pub fn validate_batch(
+    batch: &BatchBlocks,
+    witness: &Witness,
+    prev_state_root: B256,
+    ctx: &BatchContext,
+    spec: SpecId,
+) -> Result<ValidatedBatch, ValidationError> {
+    let Some(first) = batch.blocks.first() else { return Err(ValidationError::BadBlocks) };
+    let first_number = first.header.number();
+    if batch.blocks.iter().enumerate().any(|(i, b)| b.header.number() != first_number + i as u64) {
+        return Err(ValidationError::BadBlocks);
+    }
+    let chain_id: u64 = ctx.chain_id.try_into().map_err(|_| ValidationError::BadBlocks)?;
+    let db = verified_db(prev_state_root, witness)?;
+    let pre = db.clone();
+    let mut cache = CacheDB::new(db);
+    let mut all_logs: Vec<Log> = Vec::new();
+    let mut gas_used = 0u64;
+    let mut transactions = 0usize;
+
+    for block in &batch.blocks {
+        let header = &block.header;
+        let number = header.number();
+        let block_env = BlockEnv {
+            number: U256::from(number),
+            beneficiary: header.beneficiary(),
+            timestamp: U256::from(header.timestamp()),
+            gas_limit: header.gas_limit(),
+            basefee: header.base_fee_per_gas().unwrap_or_default(),
+            difficulty: header.difficulty(),
+            prevrandao: Some(header.mix_hash().unwrap_or_default()),
+            blob_excess_gas_and_price: header
+                .excess_blob_gas()
+                .map(|excess| BlobExcessGasAndPrice::new_with_spec(excess, spec)),
+            ..BlockEnv::default()
+        };
+        let mut cfg = CfgEnv::new_with_spec(spec);
+        cfg.chain_id = chain_id;
+        let mut evm = Context::mainnet()
+            .with_db(&mut cache)
+            .with_block(block_env)
+            .with_cfg(cfg)
+            .build_mainnet();
+
+        let mut receipts = Vec::new();
+        let mut cumulative = 0u64;
+        for (index, tx) in block.transactions.txns().enumerate() {
+            let caller = sender(tx, number, index)?;
+            let envelope: &TxEnvelope = tx.inner.inner();
+            let env = tx_env(envelope, caller).map_err(|reason| {
+                ValidationError::BadTransaction { block: number, index, reason }
+            })?;
+            let result = evm.transact_commit(env).map_err(|e| match e {
+                revm::context::result::EVMError::Database(missing) => {
+                    ValidationError::MissingWitness(missing)
+                }
+                other => ValidationError::InvalidTransaction {
+                    block: number,
+                    index,
+                    reason: other.to_string(),
+                },
+            })?;
+            cumulative += result.tx_gas_used();
+            let logs = result.logs().to_vec();
+            let receipt = Receipt {
+                status: Eip658Value::Eip658(result.is_success()),
+                cumulative_gas_used: cumulative,
+                logs: logs.clone(),
+            };
+            let with_bloom = ReceiptWithBloom::from(receipt);
+            receipts.push(ReceiptEnvelope::from_typed(envelope.tx_type(), with_bloom));
+            all_logs.extend(logs);
+            transactions += 1;
+        }
+        if cumulative != header.gas_used() {
+            return Err(ValidationError::HeaderMismatch {
+                block: number,
+                what: "gas used",
+                computed: cumulative.to_string(),
+                header: header.gas_used().to_string(),
+            });
+        }
+        let receipts_root = calculate_receipt_root(&receipts);
+        if receipts_root != header.receipts_root() {
+            return Err(ValidationError::HeaderMismatch {
+                block: number,
+                what: "receipts root",
+                computed: receipts_root.to_string(),
+                header: header.receipts_root().to_string(),
+            });
+        }
+        gas_used += cumulative;
+    }
+
+    let outputs = BatchOutputs::from_logs(ctx, &all_logs)?;
+    let state_diff = state_diff(&pre, &cache);
+    let pubdata = state_diff.encode();
+    let claimed_state_root = batch.blocks.last().map(|b| b.header.state_root()).unwrap_or_default();
+    Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, claimed_state_root })
+}
+
+/// The final values that differ from the pre-state.
+fn state_diff(pre: &WitnessDb, post: &CacheDB<WitnessDb>) -> StateDiff {
+    let mut diff = StateDiff::default();
+    for (address, account) in &post.cache.accounts {
+        let before = pre.accounts.get(address).cloned().flatten().unwrap_or_default();
+        let after = account.info.clone();
+        let mut d = AccountDiff::default();
+        if after.balance != before.balance {
+            d.balance = Some(after.balance);
+        }
+        if after.nonce != before.nonce {
+            d.nonce = Some(after.nonce);
+        }
+        if after.code_hash != before.code_hash {
+            d.code = Some(after.code.map(|c| c.original_bytes()).unwrap_or_else(Bytes::new));
+        }
+        for (slot, value) in &account.storage {
+            let old = pre.storage.get(&(*address, *slot)).copied().unwrap_or_default();
+            if *value != old {
+                d.storage.insert(B256::from(*slot), *value);
+            }
+        }
+        if d != AccountDiff::default() {
+            diff.accounts.insert(*address, d);
+        }
+    }
+    diff
+}

@@ -1,0 +1,139 @@
+//! The witness of a batch and its builder (the only part of the crate that uses RPC).
+//!
+//! The witness is the pre-state of every account and slot the batch touches, each with its
+//! `eth_getProof` Merkle-Patricia proof against the state root before the batch, the code of every
+//! touched contract, and the block hashes `BLOCKHASH` may read. [`build_witness`] asks a node
+//! (anvil) for it: `debug_traceBlockByNumber` with the `prestateTracer` names the touched
+//! accounts and slots, `eth_getProof` at the block before the batch proves them.
+
+use alloy::{
+    consensus::BlockHeader,
+    eips::BlockNumberOrTag,
+    network::Ethereum,
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    providers::Provider,
+    rpc::types::{Block, EIP1186AccountProofResponse},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The blocks of one batch, with their full transactions, as the node returned them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BatchBlocks {
+    /// Consecutive blocks, oldest first.
+    pub blocks: Vec<Block>,
+}
+
+/// Everything the validity program reads besides the batch's blocks.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Witness {
+    /// State root before the batch (the previous block's state root).
+    pub prev_state_root: B256,
+    /// Account proofs (with storage proofs of the touched slots) against `prev_state_root`.
+    pub accounts: Vec<EIP1186AccountProofResponse>,
+    /// Code of the touched contracts, keyed by code hash.
+    pub codes: BTreeMap<B256, Bytes>,
+    /// Hashes of earlier blocks, by number (for `BLOCKHASH`).
+    pub block_hashes: BTreeMap<u64, B256>,
+}
+
+/// Failures of the witness builder.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    /// An RPC request failed.
+    #[error("RPC {method} failed: {source}")]
+    Rpc {
+        /// Method name.
+        method: &'static str,
+        /// Transport error.
+        source: alloy::transports::TransportError,
+    },
+    /// The node does not have a block the batch needs.
+    #[error("block {0} is not known to the node")]
+    MissingBlock(u64),
+    /// Batches start after genesis (anvil's genesis header does not carry the real state root).
+    #[error("a batch must start at block 1 or later")]
+    GenesisBatch,
+}
+
+#[derive(Debug, Deserialize)]
+struct TracedTx {
+    result: BTreeMap<Address, PrestateAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PrestateAccount {
+    #[serde(default)]
+    storage: BTreeMap<B256, B256>,
+}
+
+/// Builds the blocks and the witness of the batch made of blocks `first..=last`.
+pub async fn build_witness<P: Provider<Ethereum>>(
+    provider: &P,
+    first: u64,
+    last: u64,
+) -> Result<(BatchBlocks, Witness), WitnessError> {
+    if first == 0 {
+        return Err(WitnessError::GenesisBatch);
+    }
+    let rpc = |method: &'static str| move |source| WitnessError::Rpc { method, source };
+    let mut blocks = Vec::new();
+    let mut touched: BTreeMap<Address, BTreeSet<B256>> = BTreeMap::new();
+    for number in first..=last {
+        let block = provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .full()
+            .await
+            .map_err(rpc("eth_getBlockByNumber"))?
+            .ok_or(WitnessError::MissingBlock(number))?;
+        touched.entry(block.header.beneficiary()).or_default();
+        let traces: Vec<TracedTx> = provider
+            .raw_request(
+                "debug_traceBlockByNumber".into(),
+                (U256::from(number), serde_json::json!({ "tracer": "prestateTracer" })),
+            )
+            .await
+            .map_err(rpc("debug_traceBlockByNumber"))?;
+        for trace in traces {
+            for (address, account) in trace.result {
+                touched.entry(address).or_default().extend(account.storage.into_keys());
+            }
+        }
+        blocks.push(block);
+    }
+    let prev = provider
+        .get_block_by_number(BlockNumberOrTag::Number(first - 1))
+        .await
+        .map_err(rpc("eth_getBlockByNumber"))?
+        .ok_or(WitnessError::MissingBlock(first - 1))?;
+    let mut witness = Witness { prev_state_root: prev.header.state_root(), ..Witness::default() };
+    for (address, slots) in touched {
+        let proof = provider
+            .get_proof(address, slots.into_iter().collect())
+            .number(first - 1)
+            .await
+            .map_err(rpc("eth_getProof"))?;
+        if proof.code_hash != alloy::primitives::KECCAK256_EMPTY && proof.code_hash != B256::ZERO {
+            let code = provider
+                .get_code_at(address)
+                .number(first - 1)
+                .await
+                .map_err(rpc("eth_getCode"))?;
+            witness.codes.insert(keccak256(&code), code);
+        }
+        witness.accounts.push(proof);
+    }
+    for number in first.saturating_sub(256)..first {
+        let block = provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc("eth_getBlockByNumber"))?
+            .ok_or(WitnessError::MissingBlock(number))?;
+        witness.block_hashes.insert(number, block.header.hash);
+    }
+    // Blocks of the batch itself can be read by later blocks of the batch.
+    for block in &blocks {
+        witness.block_hashes.insert(block.header.number(), block.header.hash);
+    }
+    Ok((BatchBlocks { blocks }, witness))
+}
