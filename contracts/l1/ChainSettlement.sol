@@ -19,7 +19,8 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 /// (`upgradeChain`).
 /// @dev Gas: per batch it stores the new state root and one word that holds the batch public input
 /// until execution and the messages root afterwards; cumulative priority counts of batches are
-/// packed four per slot.
+/// packed four per slot. `settleBatch` writes only the state root, the messages root and the
+/// counters slot (which also holds the executed batch's priority count).
 contract ChainSettlement is IChainSettlement, Initializable {
     using MessageHashing for Message;
 
