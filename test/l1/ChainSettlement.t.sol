@@ -465,6 +465,44 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(chainA.lastExecutedBatch(), 1);
     }
 
+    /// The one-call path leaves the same state as commit + prove + execute: chain A settles with
+    /// three calls, chain B with `settleBatch`, the same deposits and batches (up to the chain id).
+    function testFuzz_settleBatch_sameStateAsThreeCalls_succeeds(uint8 batches, uint256 seed) public {
+        batches = uint8(bound(batches, 1, 5));
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this));
+        bridge.depositETH{value: 3 ether}(CHAIN_B, address(this));
+        for (uint256 i; i < batches; ++i) {
+            uint256 deposits = uint256(keccak256(abi.encode(seed, i))) % 3;
+            for (uint256 d; d < deposits; ++d) {
+                bridge.depositETH{value: 1 ether}(CHAIN_A, address(this));
+                bridge.depositETH{value: 1 ether}(CHAIN_B, address(this));
+            }
+            CommitBatchInfo memory a = _nextBatch(chainA);
+            CommitBatchInfo memory b = _nextBatch(chainB);
+            a.messagesRoot = b.messagesRoot = keccak256(abi.encode("messages", seed, i));
+            a.newStateRoot = b.newStateRoot = keccak256(abi.encode("state", seed, i));
+            if (i % 2 == 1) {
+                a.transfers = _transfer(777_777, address(0), 0.5 ether);
+                b.transfers = _transfer(777_777, address(0), 0.5 ether);
+            }
+            _settle(chainA, a);
+            bytes32 publicInput = this.publicInputOf(CHAIN_B, chainB.stateRoot(b.batchNumber - 1), b);
+            bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
+            bytes memory pubdata = _pubdata(b.batchNumber);
+            vm.prank(operator);
+            chainB.settleBatch(b, pubdata, proof);
+            assertEq(chainB.lastCommittedBatch(), chainA.lastCommittedBatch());
+            assertEq(chainB.lastProvenBatch(), chainA.lastProvenBatch());
+            assertEq(chainB.lastExecutedBatch(), chainA.lastExecutedBatch());
+            assertEq(chainB.stateRoot(b.batchNumber), chainA.stateRoot(a.batchNumber));
+            assertEq(chainB.messagesRoot(b.batchNumber), chainA.messagesRoot(a.batchNumber));
+            assertEq(chainB.priorityOpsProcessed(), chainA.priorityOpsProcessed());
+            assertEq(chainB.priorityOpsCommitted(), chainA.priorityOpsCommitted());
+            assertEq(bridge.chainBalance(CHAIN_B, address(0)), bridge.chainBalance(CHAIN_A, address(0)));
+        }
+        assertEq(txRoot.leafCount(), 2 * uint256(batches));
+    }
+
     function test_settleBatch_notOperator_reverts() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotOperator.selector, address(this)));
