@@ -17,7 +17,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolEvent, SolValue},
 };
-use hyperchain_bindings::{IInbox, IOutbox, interop_address, predeploys};
+use hyperchain_bindings::{IInbox, IOutbox, SharedBridge, interop_address, predeploys};
 use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
 use hyperchain_relayer::{db::Store, state::MessageState};
@@ -47,6 +47,10 @@ struct Env {
 
 impl Env {
     async fn launch(chains: usize) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("hyperchain_operator=info"))
+            .with_test_writer()
+            .try_init();
         let mut config = EcosystemConfig::local(chains);
         config.l2_block_time = None;
         let eco = Ecosystem::launch(&config).await.expect("ecosystem launch");
@@ -73,6 +77,22 @@ impl Env {
             operators.push(tokio::spawn(async move {
                 let _ = op.run(std::future::pending()).await;
             }));
+        }
+        // Back the L2 dev accounts' ETH on L1: hyperbridge value and fees move between chain
+        // balances of the shared bridge when a batch executes.
+        let l1 = wallet_provider(&eco.l1.rpc_url(), eco.accounts()[5].private_key);
+        let bridge = SharedBridge::new(eco.deployment.shared_bridge, l1);
+        for node in &eco.chains {
+            let receipt = bridge
+                .depositETH(U256::from(node.chain_id), Address::repeat_byte(0xdd))
+                .value(U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18)))
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            assert!(receipt.status());
         }
         Self { eco, operators, dir: tempfile::tempdir().unwrap() }
     }
