@@ -158,9 +158,15 @@ impl Ecosystem {
             }
         };
         let l1_chain_id = l1.chain_id();
-        let nodes = futures::future::try_join_all(config.chains.iter().map(|spec| {
-            start_hyperchain(&toolchain, &deployment, l1_chain_id, spec, config, &genesis_dir)
-        }))
+        let genesis_files =
+            write_geneses(&toolchain, &deployment, l1_chain_id, config, &genesis_dir).await?;
+        let nodes = futures::future::try_join_all(
+            config
+                .chains
+                .iter()
+                .zip(genesis_files)
+                .map(|(spec, path)| start_hyperchain(&toolchain, spec, config, path)),
+        )
         .await?;
 
         let l1_provider = ProviderBuilder::new()
@@ -231,30 +237,53 @@ fn url(s: &str) -> Result<alloy::transports::http::reqwest::Url, DevnetError> {
     s.parse().map_err(|e| DevnetError::Rpc { url: s.to_string(), reason: format!("bad URL: {e}") })
 }
 
-async fn start_hyperchain(
+/// Runs `GenesisL2.s.sol` once and derives the other chains' genesis files from it: the
+/// predeploys depend only on the L1 chain id and the shared bridge, the L2 chain id appears only
+/// in the JSON's `config.chainId` (one forge run instead of N).
+async fn write_geneses(
     toolchain: &Toolchain,
     deployment: &L1Deployment,
     l1_chain_id: u64,
-    spec: &ChainSpec,
     config: &EcosystemConfig,
     genesis_dir: &std::path::Path,
-) -> Result<(AnvilInstance, B256, PathBuf), DevnetError> {
-    let genesis_path = genesis_dir.join(format!("genesis-{}.json", spec.chain_id));
+) -> Result<Vec<PathBuf>, DevnetError> {
+    let Some(first) = config.chains.first() else { return Ok(Vec::new()) };
     // Genesis timestamp = now: L2 block times follow the wall clock like L1's.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let first_path = genesis_dir.join(format!("genesis-{}.json", first.chain_id));
     generate_genesis(
         toolchain,
         &GenesisRequest {
             l1_chain_id,
-            l2_chain_id: spec.chain_id,
+            l2_chain_id: first.chain_id,
             l1_shared_bridge: deployment.shared_bridge,
-            out: genesis_path.clone(),
+            out: first_path.clone(),
             env: vec![("GENESIS_TIMESTAMP".into(), now.to_string())],
         },
     )
     .await?;
+    let mut genesis: serde_json::Value = crate::read_json(&first_path)?;
+    let mut paths = vec![first_path];
+    for spec in &config.chains[1..] {
+        let path = genesis_dir.join(format!("genesis-{}.json", spec.chain_id));
+        genesis["config"]["chainId"] = serde_json::Value::from(spec.chain_id);
+        let text = serde_json::to_string(&genesis)
+            .map_err(|e| DevnetError::Output { path: path.clone(), reason: e.to_string() })?;
+        std::fs::write(&path, text)
+            .map_err(|source| DevnetError::Io { path: path.clone(), source })?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+async fn start_hyperchain(
+    toolchain: &Toolchain,
+    spec: &ChainSpec,
+    config: &EcosystemConfig,
+    genesis_path: PathBuf,
+) -> Result<(AnvilInstance, B256, PathBuf), DevnetError> {
     let anvil = AnvilInstance::spawn(
         toolchain,
         &AnvilConfig {

@@ -8,6 +8,8 @@ use std::{
 };
 use tokio::process::Command;
 
+static FORGE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One `forge script` run.
 #[derive(Clone, Debug)]
 pub struct ForgeScript {
@@ -64,6 +66,8 @@ impl ForgeScript {
     /// Runs it from the repository root. Broadcast logs go to a temporary folder so parallel runs
     /// (tests, several devnets) never share `broadcast/` files.
     pub async fn run(&self, toolchain: &Toolchain) -> Result<ScriptOutput, DevnetError> {
+        // One forge at a time per process: runs share the compilation output folder.
+        let _guard = FORGE_LOCK.lock().await;
         let started = Instant::now();
         let scratch = toolchain.scratch_dir()?;
         let mut cmd = Command::new(&toolchain.forge);
@@ -79,6 +83,10 @@ impl ForgeScript {
         }
         cmd.args(&self.extra_args);
         cmd.env("FOUNDRY_BROADCAST", scratch.path().join("broadcast"));
+        // Own compilation output: partial builds by other tools in `out/` (e.g. `forge test
+        // --match-path`) cannot leave the scripts without bytecode; forge recompiles what changed.
+        cmd.env("FOUNDRY_OUT", toolchain.root.join(".hyperchain/forge/out"));
+        cmd.env("FOUNDRY_CACHE_PATH", toolchain.root.join(".hyperchain/forge/cache"));
         cmd.env("NO_COLOR", "1");
         for (k, v) in &self.env {
             cmd.env(k, v);

@@ -43,18 +43,29 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// Kills `up` if the test fails half way (no leftover devnet).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let devnet = dir.path().join("devnet.json");
     let started = Instant::now();
-    let mut up = Command::new(BIN)
+    let up = Command::new(BIN)
         .args(["up", "--chains", "2", "--no-relayer", "--block-time", "200", "--out"])
         .arg(&devnet)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut up = KillOnDrop(up);
     while !devnet.exists() {
         assert!(started.elapsed() < Duration::from_secs(60), "devnet not ready in 60 s");
         std::thread::sleep(Duration::from_millis(50));
@@ -116,10 +127,10 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     assert!(out["error"].as_str().unwrap().contains("not funded"), "{out}");
 
     // kill -9 of `up`: its anvils die with it.
-    let kids = children_of(up.id());
+    let kids = children_of(up.0.id());
     assert!(kids.len() >= 3, "expected 3 anvils under `up`, found {kids:?}");
-    up.kill().unwrap();
-    up.wait().unwrap();
+    up.0.kill().unwrap();
+    up.0.wait().unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let orphans: Vec<u32> = kids.into_iter().filter(|p| alive(*p)).collect();
     assert!(orphans.is_empty(), "orphan processes after kill -9: {orphans:?}");
