@@ -33,6 +33,8 @@ enum Command {
     Withdraw(cmd::withdraw::WithdrawArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
     Status(cmd::status::StatusArgs),
+    /// Measure a running devnet: latency, gas, relayer throughput (the `make bench` table).
+    Bench(cmd::bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -49,6 +51,7 @@ async fn main() {
         Command::Send(args) => args.run(cli.json).await,
         Command::Withdraw(args) => args.run(cli.json).await,
         Command::Status(args) => args.run(cli.json).await,
+        Command::Bench(args) => args.run(cli.json).await,
     };
     if let Err(err) = result {
         if cli.json {

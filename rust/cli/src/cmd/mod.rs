@@ -1,5 +1,6 @@
 //! One file per subcommand, each an `XxxArgs` with `run()`.
 
+pub(crate) mod bench;
 pub(crate) mod create_chain;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
