@@ -16,8 +16,9 @@ pub use commitment::{
 };
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
 
+pub mod trie;
 pub mod validate;
 pub mod witness;
 
-pub use validate::{MissingEntry, ValidatedBatch, ValidationError, validate_batch};
+pub use validate::{ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, validate_batch};
 pub use witness::{BatchBlocks, Witness, WitnessError, build_witness};

@@ -8,14 +8,14 @@
 //! used and receipts root against its header, (d) derives the batch outputs from the produced logs
 //! ([`crate::commitment`]) and (e) the state diff / rollup pubdata ([`crate::pubdata`]).
 //!
-//! Not done yet: recomputing the new state root from the updated partial trie. The new state root
-//! in [`ValidatedBatch::claimed_state_root`] is taken from the last block header and is NOT
-//! checked by this program.
+//! Finally (f) it recomputes the new state root by updating a sparse trie opened by the witness
+//! proofs ([`crate::trie`]) and requires it to equal the last block header's state root.
 
 use crate::{
     commitment::{BatchContext, BatchOutputs, CommitmentError},
     pubdata::{AccountDiff, StateDiff},
-    witness::{BatchBlocks, Witness},
+    trie::{NodeStore, SparseTrie, TrieError, add_nodes},
+    witness::{BEACON_ROOTS_ADDRESS, BatchBlocks, HISTORY_STORAGE_ADDRESS, Witness},
 };
 use alloy::{
     consensus::{
@@ -29,11 +29,11 @@ use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount, proof::verify_proof};
 use hyperchain_bindings::{IInbox, predeploys};
 use revm::{
-    Context, DatabaseRef, ExecuteCommitEvm, MainBuilder, MainContext,
+    Context, DatabaseRef, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
     bytecode::Bytecode,
     context::{BlockEnv, CfgEnv, TxEnv},
     context_interface::block::BlobExcessGasAndPrice,
-    database::CacheDB,
+    database::{CacheDB, in_memory_db::AccountState},
     database_interface::DBErrorMarker,
     primitives::hardfork::SpecId,
     state::AccountInfo,
@@ -113,6 +113,17 @@ pub enum ValidationError {
     /// The produced logs contradict the protocol.
     #[error(transparent)]
     Commitment(#[from] CommitmentError),
+    /// The state root recomputed from the witness and the execution differs from the header's.
+    #[error("recomputed state root {computed} differs from the claimed state root {claimed}")]
+    StateRootMismatch {
+        /// Recomputed.
+        computed: B256,
+        /// Claimed by the last block header.
+        claimed: B256,
+    },
+    /// The state update needs trie data the witness does not have.
+    #[error(transparent)]
+    Trie(#[from] TrieError),
     /// The blocks are not consecutive or the batch is empty.
     #[error("batch blocks are empty or not consecutive")]
     BadBlocks,
@@ -145,6 +156,21 @@ impl std::fmt::Display for MissingEntry {
 impl std::error::Error for MissingEntry {}
 impl DBErrorMarker for MissingEntry {}
 
+/// The chain's execution and state-trie rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionRules {
+    /// EVM hardfork.
+    pub spec: SpecId,
+    /// anvil keeps a storage slot written to zero in its storage trie as a leaf holding `rlp(0)`
+    /// (it hashes every slot of its in-memory state); Ethereum deletes it. `true` = anvil's rule.
+    pub keep_cleared_slots: bool,
+}
+
+impl ExecutionRules {
+    /// The rules of the hyperchains' nodes: anvil 1.7.1 defaults (Prague).
+    pub const ANVIL: Self = Self { spec: SpecId::PRAGUE, keep_cleared_slots: true };
+}
+
 /// What a valid batch produced.
 #[derive(Clone, Debug)]
 pub struct ValidatedBatch {
@@ -158,8 +184,8 @@ pub struct ValidatedBatch {
     pub gas_used: u64,
     /// Number of transactions executed.
     pub transactions: usize,
-    /// State root of the last block header. NOT recomputed by this program yet.
-    pub claimed_state_root: B256,
+    /// The new state root, recomputed (and equal to the last block header's).
+    pub state_root: B256,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -198,7 +224,11 @@ impl DatabaseRef for WitnessDb {
 }
 
 /// (a) Verifies the witness against `prev_state_root` and loads it into a database.
-fn verified_db(prev_state_root: B256, witness: &Witness) -> Result<WitnessDb, ValidationError> {
+fn verified_db(
+    prev_state_root: B256,
+    witness: &Witness,
+    rules: &ExecutionRules,
+) -> Result<WitnessDb, ValidationError> {
     if witness.prev_state_root != prev_state_root {
         return Err(ValidationError::WrongPreviousRoot {
             expected: prev_state_root,
@@ -237,13 +267,19 @@ fn verified_db(prev_state_root: B256, witness: &Witness) -> Result<WitnessDb, Va
         .map_err(|e| ValidationError::BadAccountProof { address, reason: e.to_string() })?;
         for slot in &acc.storage_proof {
             let key = slot.key.as_b256();
+            let path = Nibbles::unpack(keccak256(key));
             let expected = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
-            verify_proof(storage_root, Nibbles::unpack(keccak256(key)), expected, &slot.proof)
-                .map_err(|e| ValidationError::BadStorageProof {
-                    address,
-                    slot: key,
-                    reason: e.to_string(),
-                })?;
+            let mut verified = verify_proof(storage_root, path, expected, &slot.proof);
+            if verified.is_err() && slot.value.is_zero() && rules.keep_cleared_slots {
+                // A cleared slot anvil keeps as a leaf holding rlp(0).
+                let zero = Some(alloy_rlp::encode(U256::ZERO));
+                verified = verify_proof(storage_root, path, zero, &slot.proof);
+            }
+            verified.map_err(|e| ValidationError::BadStorageProof {
+                address,
+                slot: key,
+                reason: e.to_string(),
+            })?;
             db.storage.insert((address, U256::from_be_bytes(key.0)), slot.value);
         }
         if !exists {
@@ -322,15 +358,16 @@ pub fn validate_batch(
     witness: &Witness,
     prev_state_root: B256,
     ctx: &BatchContext,
-    spec: SpecId,
+    rules: &ExecutionRules,
 ) -> Result<ValidatedBatch, ValidationError> {
+    let spec = rules.spec;
     let Some(first) = batch.blocks.first() else { return Err(ValidationError::BadBlocks) };
     let first_number = first.header.number();
     if batch.blocks.iter().enumerate().any(|(i, b)| b.header.number() != first_number + i as u64) {
         return Err(ValidationError::BadBlocks);
     }
     let chain_id: u64 = ctx.chain_id.try_into().map_err(|_| ValidationError::BadBlocks)?;
-    let db = verified_db(prev_state_root, witness)?;
+    let db = verified_db(prev_state_root, witness, rules)?;
     let pre = db.clone();
     let mut cache = CacheDB::new(db);
     let mut all_logs: Vec<Log> = Vec::new();
@@ -355,11 +392,37 @@ pub fn validate_batch(
         };
         let mut cfg = CfgEnv::new_with_spec(spec);
         cfg.chain_id = chain_id;
+        let beacon_root = header.parent_beacon_block_root().filter(|_| {
+            spec.is_enabled_in(SpecId::CANCUN)
+                && DatabaseRef::basic_ref(&cache, BEACON_ROOTS_ADDRESS)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.code_hash != KECCAK256_EMPTY)
+        });
         let mut evm = Context::mainnet()
             .with_db(&mut cache)
             .with_block(block_env)
             .with_cfg(cfg)
             .build_mainnet();
+
+        // Pre-block system calls, as the node runs them.
+        let system_error = |e: revm::context::result::EVMError<MissingEntry>| match e {
+            revm::context::result::EVMError::Database(missing) => {
+                ValidationError::MissingWitness(missing)
+            }
+            other => ValidationError::InvalidTransaction {
+                block: number,
+                index: 0,
+                reason: format!("pre-block system call: {other}"),
+            },
+        };
+        if let Some(root) = beacon_root {
+            evm.system_call_commit(BEACON_ROOTS_ADDRESS, root.0.into()).map_err(system_error)?;
+        }
+        if spec.is_enabled_in(SpecId::PRAGUE) {
+            evm.system_call_commit(HISTORY_STORAGE_ADDRESS, header.parent_hash().0.into())
+                .map_err(system_error)?;
+        }
 
         let mut receipts = Vec::new();
         let mut cumulative = 0u64;
@@ -414,8 +477,90 @@ pub fn validate_batch(
     let outputs = BatchOutputs::from_logs(ctx, &all_logs)?;
     let state_diff = state_diff(&pre, &cache);
     let pubdata = state_diff.encode();
-    let claimed_state_root = batch.blocks.last().map(|b| b.header.state_root()).unwrap_or_default();
-    Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, claimed_state_root })
+    let claimed = batch.blocks.last().map(|b| b.header.state_root()).unwrap_or_default();
+    let state_root = new_state_root(witness, &pre, &cache, rules)?;
+    if state_root != claimed {
+        return Err(ValidationError::StateRootMismatch { computed: state_root, claimed });
+    }
+    Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, state_root })
+}
+
+/// (f) The state root after the batch: the previous state trie, opened by the witness proofs,
+/// with every changed account (and its changed storage) written back.
+fn new_state_root(
+    witness: &Witness,
+    pre: &WitnessDb,
+    post: &CacheDB<WitnessDb>,
+    rules: &ExecutionRules,
+) -> Result<B256, ValidationError> {
+    let mut store = NodeStore::new();
+    let mut storage_roots = BTreeMap::new();
+    for acc in &witness.accounts {
+        add_nodes(&mut store, &acc.account_proof);
+        for slot in &acc.storage_proof {
+            add_nodes(&mut store, &slot.proof);
+        }
+        let root = if acc.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { acc.storage_hash };
+        storage_roots.insert(acc.address, root);
+    }
+    let mut accounts = SparseTrie::new(witness.prev_state_root, &store)?;
+    for (address, account) in &post.cache.accounts {
+        let before = pre.accounts.get(address).cloned().flatten();
+        let cleared = matches!(account.account_state, AccountState::StorageCleared);
+        let changed_slots: Vec<(U256, U256)> = account
+            .storage
+            .iter()
+            .filter(|(slot, value)| {
+                cleared
+                    || pre.storage.get(&(*address, **slot)).copied().unwrap_or_default() != **value
+            })
+            .map(|(s, v)| (*s, *v))
+            .collect();
+        let info = &account.info;
+        let absent = matches!(account.account_state, AccountState::NotExisting)
+            || (info.nonce == 0
+                && info.balance.is_zero()
+                && info.code_hash == KECCAK256_EMPTY
+                && changed_slots.iter().all(|(_, v)| v.is_zero()));
+        let info_changed = match &before {
+            None => !absent,
+            Some(b) => {
+                absent
+                    || b.balance != info.balance
+                    || b.nonce != info.nonce
+                    || b.code_hash != info.code_hash
+            }
+        };
+        if !info_changed && changed_slots.is_empty() && !cleared {
+            continue;
+        }
+        let key = keccak256(address);
+        if absent {
+            accounts.update(key, Vec::new())?;
+            continue;
+        }
+        let base = match (&before, cleared) {
+            (Some(_), false) => storage_roots.get(address).copied().unwrap_or(EMPTY_ROOT_HASH),
+            _ => EMPTY_ROOT_HASH,
+        };
+        let mut storage = SparseTrie::new(base, &store)?;
+        for (slot, value) in changed_slots {
+            let encoded = if value.is_zero() && !rules.keep_cleared_slots {
+                Vec::new()
+            } else {
+                alloy_rlp::encode(value)
+            };
+            storage.update(keccak256(B256::from(slot)), encoded)?;
+        }
+        let trie_account = TrieAccount {
+            nonce: info.nonce,
+            balance: info.balance,
+            storage_root: storage.root(),
+            code_hash: info.code_hash,
+        };
+        accounts.update(key, alloy_rlp::encode(trie_account))?;
+    }
+    Ok(accounts.root())
 }
 
 /// The final values that differ from the pre-state.

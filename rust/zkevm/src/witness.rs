@@ -15,6 +15,20 @@ use alloy::{
     rpc::types::{Block, EIP1186AccountProofResponse},
 };
 use serde::{Deserialize, Serialize};
+
+/// EIP-2935 block hash history contract.
+pub(crate) const HISTORY_STORAGE_ADDRESS: Address =
+    alloy::primitives::address!("0x0000F90827F1C53a10cb7A02335B175320002935");
+/// EIP-2935 ring buffer size.
+const HISTORY_SERVE_WINDOW: u64 = 8191;
+/// EIP-4788 beacon roots contract.
+pub(crate) const BEACON_ROOTS_ADDRESS: Address =
+    alloy::primitives::address!("0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
+/// EIP-4788 ring buffer size.
+const HISTORY_BUFFER_LENGTH: u64 = 8191;
+/// Caller of the pre-block system calls.
+pub(crate) const SYSTEM_ADDRESS: Address =
+    alloy::primitives::address!("0xfffffffffffffffffffffffffffffffffffffffe");
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The blocks of one batch, with their full transactions, as the node returned them.
@@ -87,6 +101,18 @@ pub async fn build_witness<P: Provider<Ethereum>>(
             .map_err(rpc("eth_getBlockByNumber"))?
             .ok_or(WitnessError::MissingBlock(number))?;
         touched.entry(block.header.beneficiary()).or_default();
+        // Pre-block system calls (EIP-2935 block hash history, EIP-4788 beacon roots) that the
+        // node runs before the block's transactions.
+        touched
+            .entry(HISTORY_STORAGE_ADDRESS)
+            .or_default()
+            .insert(B256::from(U256::from((number - 1) % HISTORY_SERVE_WINDOW)));
+        let timestamp = block.header.timestamp() % HISTORY_BUFFER_LENGTH;
+        touched.entry(BEACON_ROOTS_ADDRESS).or_default().extend([
+            B256::from(U256::from(timestamp)),
+            B256::from(U256::from(timestamp + HISTORY_BUFFER_LENGTH)),
+        ]);
+        touched.entry(SYSTEM_ADDRESS).or_default();
         let traces: Vec<TracedTx> = provider
             .raw_request(
                 "debug_traceBlockByNumber".into(),

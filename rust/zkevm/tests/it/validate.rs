@@ -14,9 +14,9 @@ use alloy::{
 };
 use hyperchain_bindings::{Inbox, Message, Outbox, interop_address, predeploys};
 use hyperchain_zkevm::{
-    BatchContext, StateDiff, ValidationError, build_witness, da_commitment, validate_batch,
+    BatchContext, ExecutionRules, StateDiff, ValidationError, build_witness, da_commitment,
+    validate_batch,
 };
-use revm::primitives::hardfork::SpecId;
 
 /// Init code deploying `runtime`.
 fn init_code(runtime: &[u8]) -> Bytes {
@@ -107,7 +107,8 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
 
     let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
     let prev_root = witness.prev_state_root;
-    let validated = validate_batch(&blocks, &witness, prev_root, &ctx(), SpecId::PRAGUE).unwrap();
+    let validated =
+        validate_batch(&blocks, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap();
 
     // Outputs agree with the L2 contracts.
     let inbox = Inbox::new(predeploys::INBOX, &provider);
@@ -132,15 +133,16 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     assert_ne!(da_commitment(&validated.pubdata), B256::ZERO);
 
     // Wrong previous root.
-    let err =
-        validate_batch(&blocks, &witness, keccak256("x"), &ctx(), SpecId::PRAGUE).unwrap_err();
+    let err = validate_batch(&blocks, &witness, keccak256("x"), &ctx(), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::WrongPreviousRoot { .. }), "{err}");
 
     // Tampered witness value: a richer sender.
     let mut tampered = witness.clone();
     let i = tampered.accounts.iter().position(|a| a.address == user).unwrap();
     tampered.accounts[i].balance += U256::from(1);
-    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(), SpecId::PRAGUE).unwrap_err();
+    let err =
+        validate_batch(&blocks, &tampered, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::BadAccountProof { .. }), "{err}");
 
     // Tampered witness slot value.
@@ -148,13 +150,15 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let i = tampered.accounts.iter().position(|a| a.address == predeploys::INBOX).unwrap();
     let slot = tampered.accounts[i].storage_proof.iter_mut().next().expect("inbox slot in witness");
     slot.value += U256::from(1);
-    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(), SpecId::PRAGUE).unwrap_err();
+    let err =
+        validate_batch(&blocks, &tampered, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::BadStorageProof { .. }), "{err}");
 
     // Missing witness entry.
     let mut missing = witness.clone();
     missing.accounts.retain(|a| a.address != other);
-    let err = validate_batch(&blocks, &missing, prev_root, &ctx(), SpecId::PRAGUE).unwrap_err();
+    let err =
+        validate_batch(&blocks, &missing, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::MissingWitness(_)), "{err}");
 
     // Tampered transaction: the transfer's value changed under its signature.
@@ -165,7 +169,8 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     tx.value += U256::from(1);
     let forged = TxEnvelope::Eip1559(Signed::new_unhashed(tx, sig));
     txs[0].inner = alloy::consensus::transaction::Recovered::new_unchecked(forged, user);
-    let err = validate_batch(&tampered, &witness, prev_root, &ctx(), SpecId::PRAGUE).unwrap_err();
+    let err =
+        validate_batch(&tampered, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
     assert!(
         matches!(
             err,
@@ -176,9 +181,41 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
         "{err}"
     );
 
+    // Claimed new state root (last header) differs from the recomputed one.
+    let mut tampered = blocks.clone();
+    let last_block = tampered.blocks.last_mut().unwrap();
+    last_block.header.inner.state_root = keccak256("not the state root");
+    let err =
+        validate_batch(&tampered, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    assert!(matches!(err, ValidationError::StateRootMismatch { .. }), "{err}");
+
+    // The next batch clears the store's only slot (a trie deletion) and sends a plain transfer.
+    let next_ctx = BatchContext {
+        next_message_nonce: validated.outputs.next_message_nonce,
+        priority_ops_count: validated.outputs.priority_ops_count,
+        priority_ops_hash: validated.outputs.priority_ops_hash,
+        ..ctx()
+    };
+    let first2 = last + 1;
+    send(&provider, TransactionRequest::default().with_to(store).with_input(vec![0u8; 32])).await;
+    send(&provider, TransactionRequest::default().with_to(other).with_value(U256::from(1))).await;
+    let last2 = provider.get_block_number().await.unwrap();
+    let (blocks2, witness2) = build_witness(&provider, first2, last2).await.unwrap();
+    let validated2 = validate_batch(
+        &blocks2,
+        &witness2,
+        validated.state_root,
+        &next_ctx,
+        &ExecutionRules::ANVIL,
+    );
+    let validated2 = validated2.unwrap();
+    assert_eq!(validated2.state_diff.accounts[&store].storage[&B256::ZERO], U256::ZERO);
+    assert_eq!(validated2.state_root, blocks2.blocks.last().unwrap().header.state_root);
+
     // Wrong context: the priority queue does not continue.
     let wrong = BatchContext { priority_ops_count: 5, ..ctx() };
-    let err = validate_batch(&blocks, &witness, prev_root, &wrong, SpecId::PRAGUE).unwrap_err();
+    let err =
+        validate_batch(&blocks, &witness, prev_root, &wrong, &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::Commitment(_)), "{err}");
 }
 
@@ -196,7 +233,8 @@ async fn unsigned_system_sender_is_refused_outside_system_entry_points() {
         .with_value(U256::from(1));
     raw.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     let (blocks, witness) = build_witness(&provider, first, first).await.unwrap();
-    let err = validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), SpecId::PRAGUE)
-        .unwrap_err();
+    let err =
+        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::BadTransaction { .. }), "{err}");
 }
