@@ -19,6 +19,39 @@ use alloy::{
     signers::{SignerSync, local::PrivateKeySigner},
     sol_types::SolValue,
 };
+use hyperchain_bindings::CommitBatchInfo;
+use hyperchain_zkevm::{
+    BatchBlocks, BatchContext, ExecutionRules, ValidationError, Witness, public_input,
+    validate_batch,
+};
+
+/// Which verifier an attestation is for (the digest's domain separation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttestationDomain {
+    /// L1 chain id.
+    pub l1_chain_id: U256,
+    /// The `AttestationVerifier` contract.
+    pub verifier: Address,
+    /// The ecosystem protocol version the verifier is pinned to.
+    pub protocol_version: U256,
+}
+
+/// A batch as the operator claims it, with what the prover needs to re-run it.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchClaim<'a> {
+    /// The batch's blocks with their transactions.
+    pub blocks: &'a BatchBlocks,
+    /// The pre-state witness.
+    pub witness: &'a Witness,
+    /// The state root L1 holds for the previous batch.
+    pub prev_state_root: B256,
+    /// Chain id, L1 chain id, and the cumulative counters after the previous batch.
+    pub context: &'a BatchContext,
+    /// What the operator commits (or committed) on L1.
+    pub commit: &'a CommitBatchInfo,
+    /// Rollup (DA commitment = keccak256 of the pubdata) or validium.
+    pub rollup: bool,
+}
 
 /// The domain tag of `Attestation.DOMAIN_TAG`.
 pub fn domain_tag() -> B256 {
@@ -55,6 +88,9 @@ pub enum ProverError {
     /// The environment variable with the keys is missing.
     #[error("environment variable {0} with the attester keys is not set")]
     MissingEnv(String),
+    /// The batch does not validate: the attester refuses to sign.
+    #[error("refusing to attest: {0}")]
+    Invalid(#[from] ValidationError),
     /// Signing failed.
     #[error("signing the attestation failed: {0}")]
     Signing(#[from] alloy::signers::Error),
@@ -107,6 +143,26 @@ impl Attester {
     /// The signer addresses, ascending (what the verifier's signer set must contain).
     pub fn addresses(&self) -> Vec<Address> {
         self.signers.iter().map(|s| s.address()).collect()
+    }
+
+    /// Re-runs the validity program on `claim` and, only if the batch validates and equals the
+    /// operator's `CommitBatchInfo`, returns the attestation of its public input.
+    pub fn attest_batch(
+        &self,
+        domain: &AttestationDomain,
+        claim: &BatchClaim<'_>,
+        rules: &ExecutionRules,
+    ) -> Result<Bytes, ProverError> {
+        let validated = validate_batch(
+            claim.blocks,
+            claim.witness,
+            claim.prev_state_root,
+            claim.context,
+            rules,
+        )?;
+        validated.check_claim(claim.commit, claim.rollup)?;
+        let input = public_input(claim.context.chain_id, claim.prev_state_root, claim.commit);
+        self.attest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
     }
 
     /// The attestation of `public_input` for the verifier at `verifier` on L1 `l1_chain_id` with

@@ -13,7 +13,7 @@
 
 use crate::{
     commitment::{BatchContext, BatchOutputs, CommitmentError},
-    pubdata::{AccountDiff, StateDiff},
+    pubdata::{AccountDiff, StateDiff, da_commitment},
     trie::{NodeStore, SparseTrie, TrieError, add_nodes},
     witness::{BEACON_ROOTS_ADDRESS, BatchBlocks, HISTORY_STORAGE_ADDRESS, Witness},
 };
@@ -27,7 +27,7 @@ use alloy::{
 };
 use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount, proof::verify_proof};
-use hyperchain_bindings::{IInbox, predeploys};
+use hyperchain_bindings::{CommitBatchInfo, IInbox, predeploys};
 use revm::{
     Context, DatabaseRef, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
     bytecode::Bytecode,
@@ -121,6 +121,16 @@ pub enum ValidationError {
         /// Claimed by the last block header.
         claimed: B256,
     },
+    /// The operator's claimed `CommitBatchInfo` differs from what re-execution produced.
+    #[error("claimed {field} {claimed} differs from the re-executed batch's {computed}")]
+    ClaimMismatch {
+        /// `CommitBatchInfo` field.
+        field: &'static str,
+        /// Claimed value.
+        claimed: String,
+        /// Recomputed value.
+        computed: String,
+    },
     /// The state update needs trie data the witness does not have.
     #[error(transparent)]
     Trie(#[from] TrieError),
@@ -186,6 +196,79 @@ pub struct ValidatedBatch {
     pub transactions: usize,
     /// The new state root, recomputed (and equal to the last block header's).
     pub state_root: B256,
+}
+
+impl ValidatedBatch {
+    /// The `CommitBatchInfo` of this batch as batch `batch_number` with DA commitment
+    /// `da_commitment` (for a rollup: `da_commitment(&self.pubdata)`).
+    pub fn commit_batch_info(&self, batch_number: u64, da_commitment: B256) -> CommitBatchInfo {
+        self.outputs.commit_batch_info(batch_number, self.state_root, da_commitment)
+    }
+
+    /// Checks an operator's claimed `CommitBatchInfo` against the re-executed batch, field by
+    /// field. For a rollup (`rollup = true`) the DA commitment must be `keccak256(pubdata)`; for a
+    /// validium it is the DA committee's and is not checked here.
+    pub fn check_claim(
+        &self,
+        claimed: &CommitBatchInfo,
+        rollup: bool,
+    ) -> Result<(), ValidationError> {
+        let da = if rollup { da_commitment(&self.pubdata) } else { claimed.daCommitment };
+        let computed = self.commit_batch_info(claimed.batchNumber, da);
+        let mismatch = |field: &'static str, claimed: String, computed: String| {
+            Err(ValidationError::ClaimMismatch { field, claimed, computed })
+        };
+        if claimed.newStateRoot != computed.newStateRoot {
+            return mismatch(
+                "newStateRoot",
+                claimed.newStateRoot.to_string(),
+                computed.newStateRoot.to_string(),
+            );
+        }
+        if claimed.messagesRoot != computed.messagesRoot {
+            return mismatch(
+                "messagesRoot",
+                claimed.messagesRoot.to_string(),
+                computed.messagesRoot.to_string(),
+            );
+        }
+        if claimed.priorityOpsCount != computed.priorityOpsCount {
+            return mismatch(
+                "priorityOpsCount",
+                claimed.priorityOpsCount.to_string(),
+                computed.priorityOpsCount.to_string(),
+            );
+        }
+        if claimed.priorityOpsHash != computed.priorityOpsHash {
+            return mismatch(
+                "priorityOpsHash",
+                claimed.priorityOpsHash.to_string(),
+                computed.priorityOpsHash.to_string(),
+            );
+        }
+        if claimed.importedRoots != computed.importedRoots {
+            return mismatch(
+                "importedRoots",
+                format!("{:?}", claimed.importedRoots),
+                format!("{:?}", computed.importedRoots),
+            );
+        }
+        if claimed.daCommitment != computed.daCommitment {
+            return mismatch(
+                "daCommitment",
+                claimed.daCommitment.to_string(),
+                computed.daCommitment.to_string(),
+            );
+        }
+        if claimed.transfers != computed.transfers {
+            return mismatch(
+                "transfers",
+                format!("{:?}", claimed.transfers),
+                format!("{:?}", computed.transfers),
+            );
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -72,3 +72,76 @@ async fn attestation_verifier_accepts_k_of_n_and_rejects_tampering() {
     }
     assert!(verifier.verify(input, reversed.into()).call().await.is_err(), "unsorted");
 }
+
+#[tokio::test]
+async fn attester_signs_only_batches_that_validate() {
+    use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
+    use hyperchain_prover::{AttestationDomain, BatchClaim, ProverError};
+    use hyperchain_zkevm::{
+        BatchContext, ExecutionRules, build_witness, da_commitment, validate_batch,
+    };
+
+    let anvil = harness::anvil();
+    let provider = harness::provider(&anvil);
+    // One block first so that the batch's previous header commits to the state.
+    let to = anvil.addresses()[1];
+    let send = |value: u64| {
+        let provider = provider.clone();
+        async move {
+            let tx = TransactionRequest::default().with_to(to).with_value(U256::from(value));
+            provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+        }
+    };
+    send(1).await;
+    let first = provider.get_block_number().await.unwrap() + 1;
+    send(2).await;
+    send(3).await;
+    let last = provider.get_block_number().await.unwrap();
+    let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
+    let context = BatchContext {
+        l1_chain_id: U256::from(1),
+        chain_id: U256::from(anvil.chain_id()),
+        next_message_nonce: U256::ZERO,
+        priority_ops_count: 0,
+        priority_ops_hash: B256::ZERO,
+    };
+    let rules = ExecutionRules::ANVIL;
+    let validated =
+        validate_batch(&blocks, &witness, witness.prev_state_root, &context, &rules).unwrap();
+    let commit = validated.commit_batch_info(1, da_commitment(&validated.pubdata));
+    let attester = Attester::new((0..2).map(|_| PrivateKeySigner::random()).collect()).unwrap();
+    let domain = AttestationDomain {
+        l1_chain_id: U256::from(1),
+        verifier: Address::repeat_byte(0x11),
+        protocol_version: U256::from(1),
+    };
+    let claim = BatchClaim {
+        blocks: &blocks,
+        witness: &witness,
+        prev_state_root: witness.prev_state_root,
+        context: &context,
+        commit: &commit,
+        rollup: true,
+    };
+    let proof = attester.attest_batch(&domain, &claim, &rules).unwrap();
+    let input = hyperchain_zkevm::public_input(context.chain_id, witness.prev_state_root, &commit);
+    assert_eq!(
+        proof,
+        attester
+            .attest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
+            .unwrap()
+    );
+
+    // A claimed state root that re-execution does not produce: no signature.
+    let mut wrong = commit.clone();
+    wrong.newStateRoot = keccak256("wrong");
+    let err = attester
+        .attest_batch(&domain, &BatchClaim { commit: &wrong, ..claim }, &rules)
+        .unwrap_err();
+    assert!(matches!(err, ProverError::Invalid(_)), "{err}");
+    // A wrong previous root: no signature.
+    let err = attester
+        .attest_batch(&domain, &BatchClaim { prev_state_root: keccak256("x"), ..claim }, &rules)
+        .unwrap_err();
+    assert!(matches!(err, ProverError::Invalid(_)), "{err}");
+}
