@@ -350,10 +350,10 @@ pub async fn register_chain(
 
 fn contract_reason(err: &alloy::contract::Error) -> String {
     use alloy::sol_types::SolInterface;
-    if let Some(data) = err.as_revert_data() {
-        if let Ok(e) = ChainFactory::ChainFactoryErrors::abi_decode(&data) {
-            return format!("{e:?}");
-        }
+    if let Some(data) = err.as_revert_data()
+        && let Ok(e) = ChainFactory::ChainFactoryErrors::abi_decode(&data)
+    {
+        return format!("{e:?}");
     }
     err.to_string()
 }

@@ -1,31 +1,40 @@
 //! Building one batch's CommitBatchInfo and DA data from the L2 blocks it covers.
 //!
-//! The derivation is `hyperchain-zkevm`'s: [`BatchOutputs::from_logs`] over every log of the
-//! batch's blocks (messages root, imported roots, cumulative priority operations, transfers) and
-//! the rollup state-diff pubdata ([`StateDiff`]), whose post-state this module collects from
-//! anvil's `prestateTracer` in diff mode. The full revm re-execution (validator with witness) is
-//! not wired yet.
+//! The derivation is `hyperchain-zkevm`'s validity program: the witness (prestate + proofs from
+//! the node), revm re-execution of every transaction, the new state root, the outputs
+//! (messages root, imported roots, cumulative priority operations, transfers) and the rollup
+//! state-diff pubdata. The operator only adds the batch number and checks the node agrees.
 
 use crate::OperatorError;
 use alloy::{
     eips::BlockId,
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     sol_types::SolEvent,
 };
 use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, predeploys};
-use hyperchain_zkevm::{BatchContext, BatchOutputs, StateDiff, da_commitment};
-use std::collections::BTreeMap;
+use hyperchain_zkevm::{
+    BatchContext, ExecutionRules, build_witness, da_commitment, validate_batch,
+};
 
 fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
     move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
 }
 
-/// The true state root after `block`: keccak256 of the root node of an `eth_getProof` answer.
-/// (anvil reports the empty-trie root in the header of a `--init` genesis block, so headers are
-/// not used.)
+/// The state root after `block`: the header's for mined blocks. anvil reports the empty-trie
+/// root in the header of an `--init` genesis block, so block 0's root is keccak256 of the root
+/// node of an `eth_getProof` answer (valid while the chain has no other block; later the
+/// genesis root is read from L1, where it was registered).
 pub async fn state_root_at(l2: &DynProvider, block: u64) -> Result<B256, OperatorError> {
+    if block > 0 {
+        let header = l2
+            .get_block_by_number(block.into())
+            .await
+            .map_err(rpc("eth_getBlockByNumber"))?
+            .ok_or_else(|| OperatorError::Inconsistent(format!("L2 block {block} not found")))?;
+        return Ok(header.header.state_root);
+    }
     let proof = l2
         .get_proof(predeploys::INBOX, vec![])
         .block_id(BlockId::number(block))
@@ -61,13 +70,17 @@ pub async fn outbound_messages(
     Ok(messages)
 }
 
-/// The batch's CommitBatchInfo (with `daCommitment` of its state-diff pubdata) and the pubdata.
+/// Runs the validity program (`hyperchain-zkevm`: witness from the node, revm re-execution,
+/// sparse-MPT state root) over blocks `first..=last` starting from `prev_state_root` (the
+/// previous batch's committed root), and returns the batch's CommitBatchInfo with its rollup
+/// state-diff pubdata. The node's own state root must agree with the program's.
 pub async fn build_commit_info(
     l2: &DynProvider,
     l1_chain_id: u64,
     number: u64,
     first: u64,
     last: u64,
+    prev_state_root: B256,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
     let chain_id = l2.get_chain_id().await.map_err(rpc("eth_chainId"))?;
     let before = BlockId::number(first - 1);
@@ -101,82 +114,33 @@ pub async fn build_commit_info(
             .await
             .map_err(view("Inbox.priorityOpsHash"))?,
     };
-    let filter = Filter::new().from_block(first).to_block(last);
-    let logs = l2.get_logs(&filter).await.map_err(rpc("eth_getLogs(batch)"))?;
-    let outputs = BatchOutputs::from_logs(&ctx, logs.iter().map(|l| &l.inner))
-        .map_err(|e| OperatorError::Build { batch: number, reason: e.to_string() })?;
-    let pubdata = state_diff(l2, first, last).await?.encode();
-    let info =
-        outputs.commit_batch_info(number, state_root_at(l2, last).await?, da_commitment(&pubdata));
-    Ok((info, pubdata))
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct TracedTx {
-    result: DiffResult,
-}
-
-#[derive(Debug, serde::Deserialize, Default)]
-struct DiffResult {
-    #[serde(default)]
-    pre: BTreeMap<Address, TracedAccount>,
-    #[serde(default)]
-    post: BTreeMap<Address, TracedAccount>,
-}
-
-#[derive(Debug, serde::Deserialize, Default)]
-struct TracedAccount {
-    balance: Option<U256>,
-    nonce: Option<u64>,
-    code: Option<Bytes>,
-    #[serde(default)]
-    storage: BTreeMap<B256, U256>,
-}
-
-/// The batch's state diff (final values of everything its transactions changed), from
-/// `debug_traceBlockByNumber` with the prestate tracer in diff mode, merged block by block.
-pub async fn state_diff(
-    l2: &DynProvider,
-    first: u64,
-    last: u64,
-) -> Result<StateDiff, OperatorError> {
-    let mut diff = StateDiff::default();
-    for number in first..=last {
-        let traces: Vec<TracedTx> = l2
-            .raw_request(
-                "debug_traceBlockByNumber".into(),
-                (
-                    alloy::eips::BlockNumberOrTag::Number(number),
-                    serde_json::json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}),
-                ),
-            )
-            .await
-            .map_err(rpc("debug_traceBlockByNumber(prestateTracer, diffMode)"))?;
-        for tx in traces {
-            let mut tx_diff = StateDiff::default();
-            let DiffResult { pre, post } = tx.result;
-            for (address, after) in &post {
-                let entry = tx_diff.accounts.entry(*address).or_default();
-                entry.balance = after.balance;
-                entry.nonce = after.nonce;
-                entry.code = after.code.clone().filter(|c| !c.is_empty());
-                entry.storage.extend(after.storage.iter().map(|(k, v)| (*k, *v)));
-            }
-            // Diff mode leaves out of `post` what became zero / empty.
-            for (address, before) in &pre {
-                let after = post.get(address);
-                let entry = tx_diff.accounts.entry(*address).or_default();
-                for slot in before.storage.keys() {
-                    if after.is_none_or(|a| !a.storage.contains_key(slot)) {
-                        entry.storage.insert(*slot, U256::ZERO);
-                    }
-                }
-                if before.balance.is_some() && after.is_none_or(|a| a.balance.is_none()) {
-                    entry.balance = Some(U256::ZERO);
-                }
-            }
-            diff.merge(&tx_diff);
-        }
+    let (blocks, mut witness) =
+        build_witness(l2, first, last).await.map_err(|e| OperatorError::Rpc {
+            step: format!("building the witness of batch {number}"),
+            reason: e.to_string(),
+        })?;
+    if first == 1 {
+        // anvil's `--init` genesis header carries the empty-trie root; the witness proofs are
+        // against the real genesis root, the one registered on L1 (and checked by the program).
+        witness.prev_state_root = prev_state_root;
     }
-    Ok(diff)
+    let validated =
+        validate_batch(&blocks, &witness, prev_state_root, &ctx, &ExecutionRules::ANVIL).map_err(
+            |e| OperatorError::Build {
+                batch: number,
+                reason: format!("validity program rejected blocks {first}..={last}: {e}"),
+            },
+        )?;
+    let node_root = state_root_at(l2, last).await?;
+    if validated.state_root != node_root {
+        return Err(OperatorError::Build {
+            batch: number,
+            reason: format!(
+                "validity program computed state root {} but the node reports {node_root} at block {last}",
+                validated.state_root
+            ),
+        });
+    }
+    let info = validated.commit_batch_info(number, da_commitment(&validated.pubdata));
+    Ok((info, validated.pubdata))
 }

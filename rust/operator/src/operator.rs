@@ -423,8 +423,10 @@ impl Operator {
     /// One iteration: deliver priority messages, import the newest Transaction Root, seal a batch
     /// if the policy says so, then move every unexecuted batch as far as it can go on L1.
     pub async fn tick(&mut self) -> Result<TickReport, OperatorError> {
-        let mut report = TickReport::default();
-        report.delivered = self.deliver_priority_messages().await?;
+        let mut report = TickReport {
+            delivered: self.deliver_priority_messages().await?,
+            ..TickReport::default()
+        };
         if let Some(root) = self.import_latest_root().await? {
             report.imported.push(root);
         }
@@ -581,8 +583,19 @@ impl Operator {
         if !due {
             return Ok(None);
         }
-        let (info, pubdata) =
-            batch::build_commit_info(&self.l2, self.l1_chain_id, number, first, head).await?;
+        let prev_state_root = match &last {
+            Some(b) => b.info.newStateRoot,
+            None => self.settlement.stateRoot(0).call().await.map_err(call_err("stateRoot(0)"))?,
+        };
+        let (info, pubdata) = batch::build_commit_info(
+            &self.l2,
+            self.l1_chain_id,
+            number,
+            first,
+            head,
+            prev_state_root,
+        )
+        .await?;
         let da_input = match self.da_mode {
             DaMode::Rollup => pubdata,
             DaMode::Validium => self.committee_signatures(info.daCommitment, number).await?,
@@ -593,14 +606,27 @@ impl Operator {
         Ok(Some(number))
     }
 
+    /// Whether blocks `first..=last` hold a transaction other than a Transaction Root import.
+    /// Import-only blocks wait for `idle_interval`: sealing them at once would make every
+    /// settlement produce a new root that every other chain imports and settles in turn, a loop
+    /// of empty batches.
     async fn has_transactions(&self, first: u64, last: u64) -> Result<bool, OperatorError> {
+        let import = IInbox::importTransactionRootCall::SELECTOR;
         for n in (first..=last).rev() {
-            let count = self
+            let Some(block) = self
                 .l2
-                .get_block_transaction_count_by_number(n.into())
+                .get_block_by_number(n.into())
+                .full()
                 .await
-                .map_err(rpc_err("eth_getBlockTransactionCountByNumber"))?;
-            if count.unwrap_or(0) > 0 {
+                .map_err(rpc_err("eth_getBlockByNumber"))?
+            else {
+                continue;
+            };
+            let only_imports = block.transactions.txns().all(|tx| {
+                tx.inner.signer() == predeploys::SYSTEM_CALLER
+                    && alloy::consensus::Transaction::input(&tx.inner).get(..4) == Some(&import[..])
+            });
+            if !only_imports {
                 return Ok(true);
             }
         }
@@ -784,11 +810,10 @@ impl Operator {
 }
 
 fn sign_sorted(keys: &[B256], digest: B256, batch: u64) -> Result<Bytes, OperatorError> {
-    let mut signers = keys
-        .iter()
-        .map(|k| PrivateKeySigner::from_bytes(k))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| OperatorError::Build { batch, reason: format!("invalid signer key: {e}") })?;
+    let mut signers =
+        keys.iter().map(PrivateKeySigner::from_bytes).collect::<Result<Vec<_>, _>>().map_err(
+            |e| OperatorError::Build { batch, reason: format!("invalid signer key: {e}") },
+        )?;
     signers.sort_by_key(|s| s.address());
     let mut out = Vec::with_capacity(65 * signers.len());
     for signer in signers {

@@ -212,7 +212,10 @@ fn relayer_toml(eco: &Ecosystem, run_dir: &Path) -> String {
          metrics_addr = \"127.0.0.1:{metrics_port}\"\n\n\
          [signer]\nkey_env = \"RELAYER_PRIVATE_KEY\"\n\n\
          [l1]\nrpc_url = \"{l1}\"\ntransaction_root = \"{tr}\"\nchain_factory = \"{cf}\"\n\n\
-         [poll]\ninterval_ms = 200\n",
+         [poll]\ninterval_ms = 200\n\n\
+         # A local devnet delivers every message, zero-fee ones included (OpenZeppelin's\n\
+         # crosschain apps send without a fee attribute), as supersim does.\n\
+         [fee]\npolicy = \"min-fee\"\nmin_fee = \"0\"\n",
         db = run_dir.join("relayer.db").display(),
         l1 = eco.l1.rpc_url(),
         tr = eco.deployment.transaction_root,
@@ -234,8 +237,8 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
         "  (L1 {} ms, deploy {} ms, genesis + chains + createChain {} ms)\n",
         timings.l1_ready_ms, timings.deploy_l1_ms, timings.chains_ms
     );
-    println!("{:<10} {:>8}  {:<24} {:<44} {}", "chain", "id", "rpc", "settlement", "da");
-    println!("{:<10} {:>8}  {:<24} {:<44} {}", "L1", d.l1.chain_id, d.l1.rpc_url, "-", "-");
+    println!("{:<10} {:>8}  {:<24} {:<44} da", "chain", "id", "rpc", "settlement");
+    println!("{:<10} {:>8}  {:<24} {:<44} -", "L1", d.l1.chain_id, d.l1.rpc_url, "-");
     for c in &d.chains {
         println!(
             "{:<10} {:>8}  {:<24} {:<44} {}",
