@@ -624,7 +624,8 @@ impl Operator {
             };
             let only_imports = block.transactions.txns().all(|tx| {
                 tx.inner.signer() == predeploys::SYSTEM_CALLER
-                    && alloy::consensus::Transaction::input(&tx.inner).get(..4) == Some(&import[..])
+                    && alloy::consensus::Transaction::input(tx.inner.inner()).get(..4)
+                        == Some(&import[..])
             });
             if !only_imports {
                 return Ok(true);
