@@ -994,6 +994,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Test helper: `chain_id` imported `root` (a stored leaf's root) and its `batch_executed`
+    /// messages move to `root_imported`.
+    #[doc(hidden)]
+    pub async fn imported_and_promote_for_test(&self, chain_id: u64, root: B256) {
+        let _ = self.insert_imported_roots(chain_id, &[(root, 1)]).await;
+        if let Ok(Some((root, count))) = self.best_imported_root(chain_id).await {
+            let _ = self.promote_root_imported(chain_id, root, count).await;
+        }
+    }
+}
+
 fn u256_i64(v: U256) -> i64 {
     u64::try_from(v).map(to_i64).unwrap_or(i64::MAX)
 }

@@ -36,7 +36,10 @@ fn counter_recipient_code() -> Bytes {
 
 fn wallet_provider(url: &str, key: B256) -> DynProvider {
     let signer = PrivateKeySigner::from_bytes(&key).unwrap();
-    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url.parse().unwrap()).erased()
+    ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(url.parse().unwrap())
+        .erased()
 }
 
 struct Env {
@@ -98,7 +101,9 @@ impl Env {
     }
 
     fn l2(&self, i: usize) -> DynProvider {
-        ProviderBuilder::new().connect_http(self.eco.chains[i].anvil.rpc_url().parse().unwrap()).erased()
+        ProviderBuilder::new()
+            .connect_http(self.eco.chains[i].anvil.rpc_url().parse().unwrap())
+            .erased()
     }
 
     fn key(&self, account: usize) -> B256 {
@@ -169,7 +174,8 @@ async fn send_messages(
     let url = env.eco.chains[from].anvil.rpc_url();
     let provider = wallet_provider(&url, env.key(sender_account));
     let dest = U256::from(env.eco.chains[to].chain_id);
-    let fee_attr: Bytes = [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into();
+    let fee_attr: Bytes =
+        [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into();
     let call = IOutbox::sendMessageCall {
         recipient: interop_address(dest, recipient),
         payload: payload.to_vec().into(),
@@ -229,7 +235,12 @@ async fn confirmed_count(db_url: &str) -> usize {
         Ok(store) => store
             .counts()
             .await
-            .map(|c| c.iter().filter(|(_, s, _)| *s == MessageState::Confirmed).map(|(_, _, n)| *n as usize).sum())
+            .map(|c| {
+                c.iter()
+                    .filter(|(_, s, _)| *s == MessageState::Confirmed)
+                    .map(|(_, _, n)| *n as usize)
+                    .sum()
+            })
             .unwrap_or(0),
         Err(_) => 0,
     }
@@ -243,8 +254,20 @@ async fn wait_delivered(env: &Env, i: usize, hashes: &[B256], timeout: Duration,
     while !remaining.is_empty() {
         if started.elapsed() > timeout {
             let tail = std::fs::read_to_string(log).unwrap_or_default();
-            let tail: String = tail.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-            panic!("{} of {} messages not delivered after {timeout:?}; relayer log tail:\n{tail}", remaining.len(), hashes.len());
+            let tail: String = tail
+                .lines()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
+            panic!(
+                "{} of {} messages not delivered after {timeout:?}; relayer log tail:\n{tail}",
+                remaining.len(),
+                hashes.len()
+            );
         }
         let mut still = Vec::new();
         for h in remaining {
@@ -338,11 +361,15 @@ async fn kill_nine_twice_delivers_each_message_exactly_once() {
     let key = env.key(roles::RELAYER);
 
     let mut child = spawn_relayer(&config, key, &log);
-    let hashes = send_messages(&env, 0, 1, recipient, b"x", U256::ZERO, U256::from(1000), n, 2).await;
+    let hashes =
+        send_messages(&env, 0, 1, recipient, b"x", U256::ZERO, U256::from(1000), n, 2).await;
     for (round, threshold) in [(1, n / 4), (2, n / 2)] {
         let started = Instant::now();
         while confirmed_count(&db).await < threshold.max(1) {
-            assert!(started.elapsed() < Duration::from_secs(300), "no progress before kill {round}");
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "no progress before kill {round}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         child.kill().unwrap(); // SIGKILL
@@ -407,14 +434,17 @@ async fn two_instances_on_postgres_split_the_work() {
     assert_eq!(events.len(), n);
     assert_eq!(unique.len(), n);
     assert_eq!(counter(&env, 1, recipient).await, U256::from(n));
-    let by: Vec<usize> = signers.iter().map(|s| events.iter().filter(|e| e.1 == *s).count()).collect();
+    let by: Vec<usize> =
+        signers.iter().map(|s| events.iter().filter(|e| e.1 == *s).count()).collect();
     eprintln!("deliveries per instance: {by:?}");
     // Each instance submitted only messages it had claimed: no message was in two delivery txs.
     let store = Store::connect(&db).await.unwrap();
-    let subs: i64 = sqlx::query_scalar::<_, i64>("SELECT COALESCE(SUM(message_count), 0) FROM submissions WHERE status = 'confirmed'")
-        .fetch_one(&sqlx::AnyPool::connect(&db).await.unwrap())
-        .await
-        .unwrap_or(-1);
+    let subs: i64 = sqlx::query_scalar::<_, i64>(
+        "SELECT COALESCE(SUM(message_count), 0) FROM submissions WHERE status = 'confirmed'",
+    )
+    .fetch_one(&sqlx::AnyPool::connect(&db).await.unwrap())
+    .await
+    .unwrap_or(-1);
     drop(store);
     assert_eq!(subs, n as i64, "confirmed submissions carried each message once");
     env.shutdown().await;
@@ -426,7 +456,10 @@ async fn malformed_config_and_dead_rpc_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[l1]\nrpc_url = \"http://127.0.0.1:1\"\ntransaction_root = 5\n").unwrap();
-    let out = Command::new(BIN).args(["--config", bad.to_str().unwrap(), "check-config"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--config", bad.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 3") && err.contains("transaction_root"), "{err}");
@@ -489,7 +522,10 @@ async fn unknown_chain_id_is_reported() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     assert!(stdout.contains("has chain id 777, config says 901"), "{stdout}");
-    assert!(stdout.contains("no contract at 0x0000000000000000000000000000000000000001"), "{stdout}");
+    assert!(
+        stdout.contains("no contract at 0x0000000000000000000000000000000000000001"),
+        "{stdout}"
+    );
 }
 
 /// Throughput: N messages already settled and covered by imported roots, then one relayer
@@ -498,7 +534,8 @@ async fn unknown_chain_id_is_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark; run explicitly"]
 async fn bench_relayer_throughput() {
-    let n: usize = std::env::var("RELAYER_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let n: usize =
+        std::env::var("RELAYER_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let env = Env::launch(3).await;
     let recipient = Address::repeat_byte(0xc3);
     set_counter_recipient(&env, 1, recipient).await;
@@ -521,7 +558,9 @@ async fn bench_relayer_throughput() {
             .await
             .unwrap()
             .iter()
-            .filter(|(_, s, _)| !matches!(s, MessageState::Discovered | MessageState::BatchExecuted))
+            .filter(|(_, s, _)| {
+                !matches!(s, MessageState::Discovered | MessageState::BatchExecuted)
+            })
             .map(|(_, _, c)| *c)
             .sum();
         if ready as usize >= n {
@@ -548,7 +587,10 @@ async fn bench_relayer_throughput() {
     child.kill().unwrap();
     let _ = child.wait();
     let rate = n as f64 / secs;
-    println!("{}", serde_json::json!({"relayer_msgs_per_s": (rate * 10.0).round() / 10.0, "messages": n, "seconds": (secs * 1000.0).round() / 1000.0, "destinations": 2}));
+    println!(
+        "{}",
+        serde_json::json!({"relayer_msgs_per_s": (rate * 10.0).round() / 10.0, "messages": n, "seconds": (secs * 1000.0).round() / 1000.0, "destinations": 2})
+    );
     assert_eq!(relayed(&env, 1).await.len() + relayed(&env, 2).await.len(), n);
     env.shutdown().await;
 }
@@ -556,4 +598,99 @@ async fn bench_relayer_throughput() {
 #[allow(dead_code)]
 fn _uses(_: (U256, Bytes)) -> Vec<u8> {
     (U256::ZERO,).abi_encode()
+}
+
+/// Store level, no chains: two instances claiming concurrently from one PostgreSQL get disjoint
+/// sets (`FOR UPDATE SKIP LOCKED`), and only the claimer can record a submission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_are_disjoint_between_instances() {
+    use hyperchain_relayer::db::{LeafRow, NewMessage, SubmissionRow};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/postgres.sh");
+    let out = Command::new("bash").arg(&script).output().unwrap();
+    if !out.status.success() {
+        eprintln!(
+            "SKIPPED: PostgreSQL could not be installed or started: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {key}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .unwrap()
+    };
+    let (url, pg_dir) = (get("DATABASE_URL"), get("PG_DIR"));
+    let store = Store::connect(&url).await.unwrap();
+    assert!(store.is_postgres());
+    let n = 500u64;
+    let messages: Vec<NewMessage> = (0..n)
+        .map(|nonce| NewMessage {
+            message: hyperchain_bindings::Message {
+                sourceChainId: U256::from(1),
+                destinationChainId: U256::from(2),
+                nonce: U256::from(nonce),
+                sender: Address::repeat_byte(1),
+                recipient: Address::repeat_byte(2),
+                value: U256::ZERO,
+                fee: U256::from(3),
+                payload: Bytes::new(),
+            },
+            state: MessageState::Discovered,
+            reason: None,
+            block: 1,
+        })
+        .collect();
+    assert_eq!(store.insert_messages(&messages).await.unwrap(), n);
+    let leaf = LeafRow {
+        leaf_index: 0,
+        root: B256::repeat_byte(9),
+        chain_id: 1,
+        batch_number: 1,
+        leaf: B256::repeat_byte(8),
+        state_root: B256::ZERO,
+        messages_root: B256::ZERO,
+        l1_block: 1,
+        l1_block_hash: B256::ZERO,
+        first_nonce: None,
+        message_count: None,
+    };
+    store.insert_leaves(std::slice::from_ref(&leaf)).await.unwrap();
+    store.assign_batch(&leaf, 0, n).await.unwrap();
+    store.imported_and_promote_for_test(2, leaf.root).await;
+    // Two instances (separate pools) race to claim in small batches until nothing is left.
+    let claim_all = |name: &'static str, url: String| async move {
+        let s = Store::connect(&url).await.unwrap();
+        let mut mine = Vec::new();
+        loop {
+            let got = s.claim_ready(2, name, 7, 60_000).await.unwrap();
+            if got.is_empty() {
+                break;
+            }
+            let hashes: Vec<B256> = got.iter().map(|m| m.hash).collect();
+            s.set_claimed_state(name, &hashes, MessageState::Simulated, None).await.unwrap();
+            let sub = SubmissionRow {
+                tx_hash: keccak256(format!("{name}{}", mine.len())),
+                chain_id: 2,
+                signer: Address::ZERO,
+                nonce: mine.len() as u64,
+                raw_tx: Bytes::new(),
+                status: "pending".into(),
+                created_at: 0,
+                updated_at: 0,
+            };
+            assert!(s.record_submission(name, &sub, &hashes).await.unwrap());
+            mine.extend(hashes);
+        }
+        mine
+    };
+    let (a, b) = tokio::join!(claim_all("a", url.clone()), claim_all("b", url.clone()));
+    let sa: HashSet<B256> = a.iter().copied().collect();
+    let sb: HashSet<B256> = b.iter().copied().collect();
+    eprintln!("instance a claimed {}, b claimed {}", sa.len(), sb.len());
+    assert!(sa.is_disjoint(&sb), "a message was claimed by both instances");
+    assert_eq!(sa.len() + sb.len(), n as usize, "every message claimed once");
+    assert_eq!(a.len(), sa.len());
+    let _ = Command::new("bash").arg(&script).args(["--stop", &pg_dir]).status();
 }
