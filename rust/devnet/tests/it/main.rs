@@ -92,3 +92,23 @@ async fn ecosystem_launches_l1_and_two_registered_hyperchains() {
     eprintln!("ecosystem timings: {:?}", eco.timings);
     eco.shutdown().await;
 }
+
+#[tokio::test]
+async fn ecosystem_l1_can_be_a_fork_of_another_rpc() {
+    use hyperchain_devnet::{Ecosystem, EcosystemConfig};
+    let toolchain = Toolchain::locate().unwrap();
+    // The "real network": a local anvil with its own chain id and history.
+    let origin = AnvilInstance::spawn(
+        &toolchain,
+        &AnvilConfig { chain_id: Some(4242), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let config =
+        EcosystemConfig { l1_fork_url: Some(origin.rpc_url()), ..EcosystemConfig::local(1) };
+    let eco = Ecosystem::launch(&config).await.unwrap();
+    assert_eq!(eco.l1.chain_id(), 4242, "the fork keeps the forked chain id");
+    assert_eq!(eco.chains[0].anvil.chain_id(), 901);
+    assert_ne!(eco.chains[0].settlement, alloy::primitives::Address::ZERO);
+    eco.shutdown().await;
+}
