@@ -127,9 +127,7 @@ impl BenchArgs {
         watcher.wait_all(&latency_sent, deadline).await?;
         let mut latencies: Vec<f64> = latency_sent
             .iter()
-            .map(|s| {
-                watcher.seen[&s.hash].saturating_duration_since(s.sent_at).as_secs_f64() * 1e3
-            })
+            .map(|s| watcher.seen[&s.hash].saturating_duration_since(s.sent_at).as_secs_f64() * 1e3)
             .collect();
         latencies.sort_by(f64::total_cmp);
 
@@ -144,7 +142,8 @@ impl BenchArgs {
         let last_mined = Instant::now();
         let deadline = Instant::now() + Duration::from_secs(self.timeout);
         watcher.wait_all(&burst_sent, deadline).await?;
-        let last_seen = burst_sent.iter().map(|s| watcher.seen[&s.hash]).max().unwrap_or(last_mined);
+        let last_seen =
+            burst_sent.iter().map(|s| watcher.seen[&s.hash]).max().unwrap_or(last_mined);
         let burst_secs = last_seen.saturating_duration_since(last_mined).as_secs_f64().max(1e-3);
 
         // Gas from the receipts of this run.
@@ -278,10 +277,7 @@ impl Watcher {
     }
 }
 
-async fn total_gas(
-    provider: &DynProvider,
-    txs: impl Iterator<Item = B256>,
-) -> eyre::Result<u64> {
+async fn total_gas(provider: &DynProvider, txs: impl Iterator<Item = B256>) -> eyre::Result<u64> {
     let mut total = 0;
     for tx in txs {
         let receipt = provider
@@ -344,4 +340,3 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), 0.0);
     }
 }
-
