@@ -15,7 +15,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, TransactionRequest},
     signers::local::PrivateKeySigner,
-    sol_types::{SolCall, SolEvent, SolValue},
+    sol_types::{SolCall, SolEvent},
 };
 use hyperchain_bindings::{IInbox, IOutbox, SharedBridge, interop_address, predeploys};
 use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
@@ -160,6 +160,7 @@ fn spawn_relayer(config: &Path, key: B256, log: &Path) -> Child {
 
 /// Sends `n` messages from chain `from` to `recipient` on chain `to`, each with `value` and
 /// `fee`; returns their hashes (from `MessageQueued`).
+#[allow(clippy::too_many_arguments)]
 async fn send_messages(
     env: &Env,
     from: usize,
@@ -593,11 +594,6 @@ async fn bench_relayer_throughput() {
     );
     assert_eq!(relayed(&env, 1).await.len() + relayed(&env, 2).await.len(), n);
     env.shutdown().await;
-}
-
-#[allow(dead_code)]
-fn _uses(_: (U256, Bytes)) -> Vec<u8> {
-    (U256::ZERO,).abi_encode()
 }
 
 /// Store level, no chains: two instances claiming concurrently from one PostgreSQL get disjoint
