@@ -170,7 +170,15 @@ impl UpArgs {
 
         if !self.exit_when_ready {
             tracing::info!("ready in {ready_ms} ms; Ctrl-C to stop");
-            tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .wrap_err("installing the SIGTERM handler")?;
+            let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .wrap_err("installing the SIGINT handler")?;
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
             eprintln!("shutting down…");
         }
         let _ = stop_tx.send(true);
