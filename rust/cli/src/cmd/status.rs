@@ -113,12 +113,8 @@ impl StatusArgs {
                 );
                 for m in &c.messages {
                     println!(
-                        "  message {} → chain {} nonce {}: step {}: {}",
-                        m.message_hash,
-                        m.destination_chain_id,
-                        m.nonce,
-                        m.step.min(7),
-                        m.detail
+                        "  message {} → chain {} nonce {}: step {}",
+                        m.message_hash, m.destination_chain_id, m.nonce, m.detail
                     );
                 }
                 if let Some(e) = &c.error {
