@@ -116,6 +116,8 @@ struct TreeCache {
     batches: HashMap<(u64, u64), (Arc<Tree>, u64)>,
     /// leaf count → Transaction Root tree.
     roots: HashMap<u64, Arc<Tree>>,
+    /// leaf index → matched leaf row (only rows with a matched batch are cached).
+    leaves: HashMap<u64, LeafRow>,
 }
 
 /// The running relayer.
@@ -429,6 +431,7 @@ impl Relayer {
         let mut trees = self.trees.lock().await;
         trees.roots.clear();
         trees.batches.clear();
+        trees.leaves.clear();
         Ok(())
     }
 
