@@ -312,7 +312,13 @@ async fn message_and_asset_delivered_and_relayer_paid() {
     let asset = send_messages(&env, 0, 1, user, b"", U256::from(5_000_000u64), fee, 1, 2).await;
 
     let db = env.sqlite_url("paid");
-    let config = env.write_config("paid", &db, "instance_id = \"paid\"");
+    let metrics_port =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = env.write_config(
+        "paid",
+        &db,
+        &format!("instance_id = \"paid\"\nmetrics_addr = \"127.0.0.1:{metrics_port}\""),
+    );
     let log = env.dir.path().join("paid.log");
     let relayer_key = env.key(roles::RELAYER);
     let relayer_addr = env.eco.accounts()[roles::RELAYER].address;
@@ -323,6 +329,20 @@ async fn message_and_asset_delivered_and_relayer_paid() {
     let started = Instant::now();
     while confirmed_count(&db).await < 2 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Operations endpoints (the gauges refresh every 2 s).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let base = format!("http://127.0.0.1:{metrics_port}");
+    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    for needle in [
+        "relayer_messages{chain=\"chain1\",state=\"confirmed\"} 2",
+        "relayer_delivery_latency_seconds_bucket",
+        "relayer_fees_earned_wei_total{chain=\"chain1\"} 2000000000000",
+        "relayer_delivered_total{chain=\"chain1\"} 2",
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing from /metrics:\n{metrics}");
     }
     child.kill().unwrap();
     let _ = child.wait();
