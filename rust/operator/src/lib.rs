@@ -20,6 +20,7 @@
 pub mod batch;
 mod error;
 mod operator;
+pub mod reconstruct;
 mod store;
 
 pub use error::{OperatorError, decode_revert, decode_revert_data};

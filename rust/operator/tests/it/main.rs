@@ -113,6 +113,19 @@ async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
     for pair in batches.windows(2) {
         assert_eq!(pair[1].first_block, pair[0].last_block + 1);
     }
+    // The state rebuilt from L1 data alone (genesis + every batch's pubdata) is the settled one.
+    let genesis: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&eco.chains[0].genesis_path).unwrap())
+            .unwrap();
+    let rebuilt = hyperchain_operator::reconstruct::reconstruct(
+        &l1_as(&eco, 0),
+        eco.chains[0].settlement,
+        &genesis,
+    )
+    .await
+    .unwrap();
+    assert!(rebuilt.batches >= counters.executed);
+    assert!(rebuilt.matches, "{rebuilt:?}");
     eco.shutdown().await;
 }
 
