@@ -42,6 +42,9 @@ pub(crate) struct ChainInfo {
     pub(crate) genesis_state_root: B256,
     pub(crate) operator: Address,
     pub(crate) operator_db: PathBuf,
+    /// The genesis file the chain was started from.
+    #[serde(default)]
+    pub(crate) genesis: PathBuf,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

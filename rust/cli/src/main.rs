@@ -31,6 +31,8 @@ enum Command {
     Send(cmd::send::SendArgs),
     /// Withdraw ETH from a hyperchain to L1 (and finalize it on L1 with --finalize).
     Withdraw(cmd::withdraw::WithdrawArgs),
+    /// Rebuild a rollup chain's state from L1 data alone and check it against L1's state root.
+    Reconstruct(cmd::reconstruct::ReconstructArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
     Status(cmd::status::StatusArgs),
     /// Measure a running devnet: latency, gas, relayer throughput (the `make bench` table).
@@ -51,6 +53,7 @@ async fn main() {
         Command::Send(args) => args.run(cli.json).await,
         Command::Withdraw(args) => args.run(cli.json).await,
         Command::Status(args) => args.run(cli.json).await,
+        Command::Reconstruct(args) => args.run(cli.json).await,
         Command::Bench(args) => args.run(cli.json).await,
     };
     if let Err(err) = result {

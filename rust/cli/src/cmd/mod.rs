@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod create_chain;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
+pub(crate) mod reconstruct;
 pub(crate) mod send;
 pub(crate) mod status;
 pub(crate) mod up;

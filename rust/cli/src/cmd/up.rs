@@ -110,6 +110,7 @@ impl UpArgs {
                 genesis_state_root: node.genesis_state_root,
                 operator: node.operator.address,
                 operator_db: db,
+                genesis: node.genesis_path.clone(),
             });
         }
 

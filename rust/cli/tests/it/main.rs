@@ -107,6 +107,11 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     let withdrawal = messages.iter().find(|m| m["destinationChainId"] == 900).unwrap();
     assert_eq!(withdrawal["step"], 8, "withdrawal finalized: {text}");
 
+    // The chain's state rebuilt from L1 data alone matches the settled root.
+    let (ok, out, text) = run(&["reconstruct", "--chain", "901"], &devnet);
+    assert!(ok, "{text}");
+    assert_eq!(out["matches"], true, "{text}");
+
     // Sensible errors.
     let (ok, out, _) = run(&["deposit", "--chain", "999", "--amount", "1"], &devnet);
     assert!(!ok);
