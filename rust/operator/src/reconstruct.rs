@@ -97,12 +97,12 @@ pub async fn reconstruct(
         .or_insert_with(|| Account { code: HISTORY_STORAGE_CODE.clone(), ..Account::default() });
     let genesis_root = state_root(&state)?;
     let contract = ChainSettlement::new(settlement, l1.clone());
-    let last = contract.lastCommittedBatch().call().await.map_err(|e| bad(e))?;
+    let last = contract.lastCommittedBatch().call().await.map_err(bad)?;
     let filter = Filter::new()
         .address(settlement)
         .event_signature(ChainSettlement::BatchCommitted::SIGNATURE_HASH)
         .from_block(0u64);
-    let logs = l1.get_logs(&filter).await.map_err(|e| bad(e))?;
+    let logs = l1.get_logs(&filter).await.map_err(bad)?;
     // The last commit of each number wins (earlier ones may have been reverted).
     let mut pubdata: BTreeMap<u64, Bytes> = BTreeMap::new();
     for log in logs {
@@ -110,7 +110,7 @@ pub async fn reconstruct(
         let tx = l1
             .get_transaction_by_hash(hash)
             .await
-            .map_err(|e| bad(e))?
+            .map_err(bad)?
             .ok_or_else(|| bad("commit tx missing"))?;
         use alloy::consensus::Transaction as _;
         if let Ok(call) = ChainSettlement::commitBatchCall::abi_decode(tx.input()) {
@@ -138,8 +138,8 @@ pub async fn reconstruct(
     }
 
     let state_root = state_root(&state)?;
-    let l1_state_root = contract.stateRoot(last).call().await.map_err(|e| bad(e))?;
-    let l1_genesis_root = contract.stateRoot(0).call().await.map_err(|e| bad(e))?;
+    let l1_state_root = contract.stateRoot(last).call().await.map_err(bad)?;
+    let l1_genesis_root = contract.stateRoot(0).call().await.map_err(bad)?;
     Ok(Reconstruction {
         genesis_root,
         l1_genesis_root,
