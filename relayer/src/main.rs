@@ -148,10 +148,16 @@ async fn run(config: Config) -> eyre::Result<()> {
     }
     let store = Store::connect(&config.database_url).await?;
     let relayer = Relayer::new(config, store, health).await.map_err(|e| eyre!("{e}"))?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .wrap_err("cannot install the SIGTERM handler")?;
     tokio::select! {
         r = relayer.run() => r.map_err(|e| eyre!("{e}")),
         _ = tokio::signal::ctrl_c() => {
             tracing::info!("interrupted; state is persisted, exiting");
+            Ok(())
+        }
+        _ = term.recv() => {
+            tracing::info!("terminated; state is persisted, exiting");
             Ok(())
         }
     }
