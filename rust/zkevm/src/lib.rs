@@ -20,5 +20,8 @@ pub mod trie;
 pub mod validate;
 pub mod witness;
 
-pub use validate::{ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, validate_batch};
+pub use validate::{
+    ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, execute_unverified,
+    validate_batch,
+};
 pub use witness::{BatchBlocks, Witness, WitnessError, build_witness};

@@ -568,6 +568,71 @@ pub fn validate_batch(
     Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, state_root })
 }
 
+/// Baseline for benchmarks: plain revm execution of the batch's transactions from the witness
+/// pre-state taken on trust (no proof verification, no header checks, no outputs, no state root),
+/// with senders recovered from signatures as in [`validate_batch`]. Returns the gas used.
+pub fn execute_unverified(
+    batch: &BatchBlocks,
+    witness: &Witness,
+    chain_id: u64,
+    rules: &ExecutionRules,
+) -> Result<u64, ValidationError> {
+    let mut db = WitnessDb { block_hashes: witness.block_hashes.clone(), ..WitnessDb::default() };
+    for (hash, code) in &witness.codes {
+        db.codes.insert(*hash, Bytecode::new_raw(code.clone()));
+    }
+    for acc in &witness.accounts {
+        for slot in &acc.storage_proof {
+            db.storage.insert((acc.address, U256::from_be_bytes(slot.key.as_b256().0)), slot.value);
+        }
+        let code_hash = if acc.code_hash == B256::ZERO { KECCAK256_EMPTY } else { acc.code_hash };
+        let code = db.codes.get(&code_hash).cloned().unwrap_or_default();
+        db.accounts.insert(
+            acc.address,
+            Some(
+                AccountInfo::default()
+                    .with_balance(acc.balance)
+                    .with_nonce(acc.nonce)
+                    .with_code_and_hash(code, code_hash),
+            ),
+        );
+    }
+    let mut cache = CacheDB::new(db);
+    let mut gas = 0;
+    for block in &batch.blocks {
+        let header = &block.header;
+        let number = header.number();
+        let block_env = BlockEnv {
+            number: U256::from(number),
+            beneficiary: header.beneficiary(),
+            timestamp: U256::from(header.timestamp()),
+            gas_limit: header.gas_limit(),
+            basefee: header.base_fee_per_gas().unwrap_or_default(),
+            difficulty: header.difficulty(),
+            prevrandao: Some(header.mix_hash().unwrap_or_default()),
+            ..BlockEnv::default()
+        };
+        let mut cfg = CfgEnv::new_with_spec(rules.spec);
+        cfg.chain_id = chain_id;
+        let mut evm = Context::mainnet()
+            .with_db(&mut cache)
+            .with_block(block_env)
+            .with_cfg(cfg)
+            .build_mainnet();
+        for (index, tx) in block.transactions.txns().enumerate() {
+            let caller = sender(tx, number, index)?;
+            let env = tx_env(tx.inner.inner(), caller).map_err(|reason| {
+                ValidationError::BadTransaction { block: number, index, reason }
+            })?;
+            let result = evm.transact_commit(env).map_err(|e| {
+                ValidationError::InvalidTransaction { block: number, index, reason: e.to_string() }
+            })?;
+            gas += result.tx_gas_used();
+        }
+    }
+    Ok(gas)
+}
+
 /// (f) The state root after the batch: the previous state trie, opened by the witness proofs,
 /// with every changed account (and its changed storage) written back.
 fn new_state_root(
