@@ -1,4 +1,71 @@
 #!/usr/bin/env bash
+# `make bench`: one table measured in one run, also written as JSON to .hyperchain/bench.json.
+#  1. `hyperchain up --chains 2` (time to ready is recorded by `up`), then `hyperchain bench`
+#     against it: latency send→delivered, L1 gas per batch, relay gas, send gas, relayer
+#     throughput — all from this run's wall clock and receipts.
+#  2. The zkevm criterion bench: validation and plain revm execution of the same blocks.
+# The chain figures use the debug build (dependencies at opt-level 2, see Cargo.toml); the zkevm
+# figures come from criterion (release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "no benchmarks yet"
+export PATH="$PWD/node_modules/.bin:$PATH"
+MESSAGES="${BENCH_MESSAGES:-200}"
+BURST="${BENCH_BURST:-1000}"
+
+echo "==> building the hyperchain and hyperchain-relayer binaries"
+forge build >/dev/null
+cargo build --quiet -p hyperchain-cli -p hyperchain-relayer
+bin="$PWD/target/debug/hyperchain"
+run_dir="$PWD/.hyperchain"
+mkdir -p "$run_dir"
+devnet="$run_dir/bench-devnet.json"
+rm -f "$devnet"
+
+echo "==> hyperchain up --chains 2"
+"$bin" up --chains 2 --out "$devnet" >"$run_dir/bench-up.out" 2>"$run_dir/bench-up.log" &
+up_pid=$!
+trap 'kill -INT $up_pid 2>/dev/null; wait $up_pid 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 600); do
+  grep -q "ready in" "$run_dir/bench-up.out" 2>/dev/null && break
+  kill -0 "$up_pid" 2>/dev/null || { tail -n 30 "$run_dir/bench-up.log" >&2; exit 1; }
+  sleep 0.1
+done
+head -n 2 "$run_dir/bench-up.out"
+
+echo "==> hyperchain bench --messages $MESSAGES --burst $BURST"
+"$bin" bench --json --messages "$MESSAGES" --burst "$BURST" --devnet "$devnet" >"$run_dir/bench-chain.json"
+
+echo "==> zkevm: validation vs plain revm on the same blocks (criterion)"
+cargo bench --quiet -p hyperchain-zkevm --bench validate -- --noplot 2>/dev/null | tee "$run_dir/bench-zkevm.txt" | grep -E "^batch|time:|thrpt:" || true
+
+python3 - "$run_dir" <<'PY'
+import json, re, sys, datetime, os
+run = sys.argv[1]
+chain = json.load(open(f"{run}/bench-chain.json"))
+text = open(f"{run}/bench-zkevm.txt").read()
+# criterion: "<group>/validate_batch ... thrpt: [lo mid hi] Melem/s" — elements are gas units.
+def mgas(name):
+    m = re.search(name + r".*?thrpt:\s*\[\S+ \S+ (\S+) (\S)elem/s", text, re.S)
+    if not m:
+        return None
+    scale = {"K": 1e-3, "M": 1.0, "G": 1e3}.get(m.group(2), None)
+    return None if scale is None else float(m.group(1)) * scale
+chain["zkevm_mgas_per_s"] = mgas("validate_batch")
+chain["revm_mgas_per_s"] = mgas("plain_revm_execution")
+chain["measured_at"] = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+chain["machine"] = f"{os.cpu_count()} cores"
+json.dump(chain, open(f"{run}/bench.json", "w"), indent=2)
+goals = {"latency_ms_p50": ("<=", 1000), "latency_ms_p99": None, "l1_gas_per_batch": ("<=", 150000),
+         "relay_gas_per_message": ("<=", 60000), "send_gas": ("<=", 40000),
+         "relayer_msgs_per_s": (">=", 500), "up_seconds": ("<=", 5),
+         "zkevm_mgas_per_s": None, "revm_mgas_per_s": None}
+print("\n| metric | measured | goal |\n|---|---|---|")
+for key, goal in goals.items():
+    v = chain.get(key)
+    shown = "n/a" if v is None else (f"{v:.2f}" if isinstance(v, float) and v < 10 else f"{v:.0f}")
+    g = "" if goal is None else f"{goal[0]} {goal[1]}"
+    print(f"| `{key}` | {shown} | {g} |")
+if chain["zkevm_mgas_per_s"] and chain["revm_mgas_per_s"]:
+    print(f"\nzkevm / revm = {chain['zkevm_mgas_per_s'] / chain['revm_mgas_per_s']:.2f} (goal >= 0.5)")
+print(f"\nwritten to {run}/bench.json")
+PY
