@@ -15,7 +15,7 @@ use std::{
 };
 
 use alloy::{
-    network::EthereumWallet,
+    network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, Log, TransactionReceipt},
@@ -450,4 +450,28 @@ fn wallet(url: &str, key: B256) -> eyre::Result<DynProvider> {
 /// `MerkleProof` helper for crafting refused proofs.
 pub fn merkle_proof(index: u64, leaf_count: u64, siblings: Vec<B256>) -> MerkleProof {
     MerkleProof { index: U256::from(index), leafCount: U256::from(leaf_count), siblings }
+}
+
+/// Deploys the forge artifact `out/<file>/<contract>.json` (an existing test contract, e.g.
+/// `Mocks.sol`/`L1TestToken`) with ABI-encoded constructor `args`; returns its address.
+pub async fn deploy_artifact(
+    provider: &DynProvider,
+    file: &str,
+    contract: &str,
+    args: &[u8],
+) -> eyre::Result<Address> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../../out/{file}/{contract}.json"));
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).wrap_err_with(|| path.display().to_string())?,
+    )?;
+    let code = json["bytecode"]["object"]
+        .as_str()
+        .ok_or_else(|| eyre!("{} has no bytecode", path.display()))?;
+    let mut input = alloy::hex::decode(code)?;
+    input.extend_from_slice(args);
+    let tx = alloy::rpc::types::TransactionRequest::default().with_deploy_code(input);
+    let receipt = provider.send_transaction(tx).await?.get_receipt().await?;
+    eyre::ensure!(receipt.status(), "deploying {contract} reverted");
+    receipt.contract_address.ok_or_else(|| eyre!("no contract address deploying {contract}"))
 }

@@ -10,7 +10,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolValue},
 };
 use hyperchain_bindings::{
     ChainSettlement, IInbox, Message, RelayProof, SharedBridge, TransactionRoot, predeploys,
@@ -504,6 +504,73 @@ async fn three_chains_two_sources_one_destination() -> eyre::Result<()> {
         batch_b.number,
         t0.elapsed()
     );
+    w.shutdown().await;
+    Ok(())
+}
+
+alloy::sol! {
+    struct Link {
+        address gateway;
+        bytes counterpart;
+    }
+
+    #[sol(rpc)]
+    interface IOZToken {
+        function mint(address to, uint256 amount) external;
+        function crosschainTransfer(bytes to, uint256 amount) external returns (bytes32);
+        function balanceOf(address who) external view returns (uint256);
+        function totalSupply() external view returns (uint256);
+    }
+}
+
+/// OpenZeppelin 5.7's `ERC20Crosschain`, unchanged (the `OZCrosschainToken` artifact of
+/// `test/l2/TwoChain.t.sol`, which only passes constructor links), over our gateway between two
+/// real chains: gateway = OUTBOX, counterpart = the same token address on the other chain (same
+/// deployer and nonce on both). 40 tokens A → B, then 15 back B → A, delivered by the relayer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openzeppelin_erc20_crosschain_over_the_gateway() -> eyre::Result<()> {
+    let t0 = Instant::now();
+    let mut w = World::launch(2).await?;
+    w.start_relayer().await?;
+    let (a, b) = (0, 1);
+    let deployer = 7;
+    let predicted = w.account(deployer).address.create(0);
+    for (i, other) in [(a, b), (b, a)] {
+        let link = Link {
+            gateway: predeploys::OUTBOX,
+            counterpart: hyperchain_bindings::interop_address(
+                U256::from(w.chain_id(other)),
+                predicted,
+            ),
+        };
+        let args = (vec![link],).abi_encode_params();
+        let p = w.l2_wallet(i, deployer)?;
+        let at = hyperchain_e2e::deploy_artifact(&p, "TwoChain.t.sol", "OZCrosschainToken", &args)
+            .await?;
+        assert_eq!(at, predicted, "same token address on both chains");
+    }
+    let (alice, bob) = (w.account(2), w.account(3));
+    let on_a = IOZToken::new(predicted, w.l2_wallet(a, 2)?);
+    let on_b = IOZToken::new(predicted, w.l2_wallet(b, 3)?);
+    on_a.mint(alice.address, eth(100)).send().await?.get_receipt().await?;
+    let to_bob = hyperchain_bindings::interop_address(U256::from(w.chain_id(b)), bob.address);
+    let r = on_a.crosschainTransfer(to_bob, eth(40)).send().await?.get_receipt().await?;
+    assert!(r.status(), "crosschainTransfer on A reverted");
+    assert_eq!(on_a.balanceOf(alice.address).call().await?, eth(60), "burned on A");
+    poll("40 OZX delivered to bob on B", STEP_TIMEOUT, || async {
+        Ok((on_b.balanceOf(bob.address).call().await? == eth(40)).then_some(()))
+    })
+    .await?;
+    assert_eq!(on_b.totalSupply().call().await?, eth(40), "minted on B");
+    let to_alice = hyperchain_bindings::interop_address(U256::from(w.chain_id(a)), alice.address);
+    let r = on_b.crosschainTransfer(to_alice, eth(15)).send().await?.get_receipt().await?;
+    assert!(r.status(), "crosschainTransfer on B reverted");
+    poll("15 OZX back to alice on A", STEP_TIMEOUT, || async {
+        Ok((on_a.balanceOf(alice.address).call().await? == eth(75)).then_some(()))
+    })
+    .await?;
+    assert_eq!(on_b.totalSupply().call().await?, eth(25), "burned on B");
+    eprintln!("ERC20Crosschain A → B → A: {:?}", t0.elapsed());
     w.shutdown().await;
     Ok(())
 }
