@@ -25,6 +25,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Gas limit of every `executePriorityMessage` system transaction.
+const PRIORITY_MESSAGE_GAS: u64 = 5_000_000;
+
 /// When to seal a batch.
 #[derive(Clone, Debug)]
 pub struct SealPolicy {
@@ -496,6 +499,11 @@ impl Operator {
                 .inbox
                 .executePriorityMessage(message)
                 .from(predeploys::SYSTEM_CALLER)
+                // Not estimated: the inbox swallows a failing recipient, so an estimate is the gas
+                // of the *failure* path and would make the delivery fail for lack of gas (e.g. a
+                // first ERC-20 deposit deploys the bridged token). The message format carries no
+                // gas limit, so every priority message gets the same generous one.
+                .gas(PRIORITY_MESSAGE_GAS)
                 .send()
                 .await
                 .map_err(|e| {
