@@ -9,7 +9,9 @@
 //! ([`crate::commitment`]) and (e) the state diff / rollup pubdata ([`crate::pubdata`]).
 //!
 //! Finally (f) it recomputes the new state root by updating a sparse trie opened by the witness
-//! proofs ([`crate::trie`]) and requires it to equal the last block header's state root.
+//! proofs ([`crate::trie`]) and requires it to equal the last block header's state root. Under
+//! anvil's rules ([`ExecutionRules::keep_cleared_slots`]) every slot a committed transaction
+//! loaded is written back, zero ones as rlp(0) leaves, whether or not its value changed.
 
 use crate::{
     commitment::{BatchContext, BatchOutputs, CommitmentError},
@@ -29,7 +31,8 @@ use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount, proof::verify_proof};
 use hyperchain_bindings::{CommitBatchInfo, IInbox, predeploys};
 use revm::{
-    Context, DatabaseRef, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
+    Context, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    SystemCallCommitEvm,
     bytecode::Bytecode,
     context::{BlockEnv, CfgEnv, TxEnv},
     context_interface::block::BlobExcessGasAndPrice,
@@ -38,7 +41,7 @@ use revm::{
     primitives::hardfork::SpecId,
     state::AccountInfo,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a batch was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -171,8 +174,10 @@ impl DBErrorMarker for MissingEntry {}
 pub struct ExecutionRules {
     /// EVM hardfork.
     pub spec: SpecId,
-    /// anvil keeps a storage slot written to zero in its storage trie as a leaf holding `rlp(0)`
-    /// (it hashes every slot of its in-memory state); Ethereum deletes it. `true` = anvil's rule.
+    /// anvil hashes every slot of its in-memory revm `CacheDB`, so a zero slot it ever loaded
+    /// stays in its storage trie as a leaf holding `rlp(0)`: a slot written to zero, but also one
+    /// only read (SLOAD of an empty mapping entry) or written and reset within the batch;
+    /// Ethereum has no zero leaves. `true` = anvil's rule (see `matching_state_root`).
     pub keep_cleared_slots: bool,
 }
 
@@ -456,6 +461,7 @@ pub fn validate_batch(
     let mut all_logs: Vec<Log> = Vec::new();
     let mut gas_used = 0u64;
     let mut transactions = 0usize;
+    let mut loaded = LoadedSlots::new();
 
     for block in &batch.blocks {
         let header = &block.header;
@@ -515,7 +521,7 @@ pub fn validate_batch(
             let env = tx_env(envelope, caller).map_err(|reason| {
                 ValidationError::BadTransaction { block: number, index, reason }
             })?;
-            let result = evm.transact_commit(env).map_err(|e| match e {
+            let outcome = evm.transact(env).map_err(|e| match e {
                 revm::context::result::EVMError::Database(missing) => {
                     ValidationError::MissingWitness(missing)
                 }
@@ -525,6 +531,9 @@ pub fn validate_batch(
                     reason: other.to_string(),
                 },
             })?;
+            record_loaded(&mut loaded, &outcome.state);
+            evm.commit(outcome.state);
+            let result = outcome.result;
             cumulative += result.tx_gas_used();
             let logs = result.logs().to_vec();
             let receipt = Receipt {
@@ -561,7 +570,7 @@ pub fn validate_batch(
     let state_diff = state_diff(&pre, &cache);
     let pubdata = state_diff.encode();
     let claimed = batch.blocks.last().map(|b| b.header.state_root()).unwrap_or_default();
-    let state_root = new_state_root(witness, &pre, &cache, rules)?;
+    let state_root = matching_state_root(witness, &pre, &cache, rules, &loaded, claimed)?;
     if state_root != claimed {
         return Err(ValidationError::StateRootMismatch { computed: state_root, claimed });
     }
@@ -633,33 +642,130 @@ pub fn execute_unverified(
     Ok(gas)
 }
 
-/// (f) The state root after the batch: the previous state trie, opened by the witness proofs,
-/// with every changed account (and its changed storage) written back.
-fn new_state_root(
+/// Slots loaded (read or written) by committed transactions, per touched account: anvil's
+/// `CacheDB` keeps every one of them in its storage map.
+type LoadedSlots = BTreeMap<Address, BTreeSet<U256>>;
+
+/// Records the slots `state` (a finalized transaction) makes anvil's `CacheDB` keep.
+fn record_loaded(loaded: &mut LoadedSlots, state: &revm::state::EvmState) {
+    for (address, account) in state {
+        if !account.is_touched() {
+            continue;
+        }
+        let slots = loaded.entry(*address).or_default();
+        if account.is_selfdestructed() || account.is_created() {
+            slots.clear();
+        }
+        if !account.is_selfdestructed() {
+            slots.extend(account.storage.keys().copied());
+        }
+    }
+}
+
+/// At most this many accounts with ambiguous read-through slots are searched exhaustively.
+const MAX_AMBIGUOUS_ACCOUNTS: usize = 8;
+
+/// (f) The new state root, matched against `claimed`.
+///
+/// With `keep_cleared_slots` (anvil) a storage trie holds every slot anvil's revm `CacheDB` ever
+/// put in its storage map, a zero one as an rlp(0) leaf: every slot a committed transaction
+/// loaded (`loaded`, exact), and slots read through by an execution that was not committed (a
+/// reverted call) — but the latter only for accounts the node did not create with
+/// CREATE/CREATE2 (`AccountState::StorageCleared` in anvil), which the trie does not record.
+/// Such zero leaves do not change any slot's value, so each ambiguous account is tried both
+/// ways (exhaustively up to [`MAX_AMBIGUOUS_ACCOUNTS`], else all or none) and the root equal to
+/// `claimed`, if any, is returned; otherwise the root with read-through slots kept.
+fn matching_state_root(
     witness: &Witness,
     pre: &WitnessDb,
     post: &CacheDB<WitnessDb>,
     rules: &ExecutionRules,
+    loaded: &LoadedSlots,
+    claimed: B256,
 ) -> Result<B256, ValidationError> {
     let mut store = NodeStore::new();
-    let mut storage_roots = BTreeMap::new();
     for acc in &witness.accounts {
         add_nodes(&mut store, &acc.account_proof);
         for slot in &acc.storage_proof {
             add_nodes(&mut store, &slot.proof);
         }
+    }
+    let ambiguous: Vec<Address> = if rules.keep_cleared_slots {
+        post.cache
+            .accounts
+            .iter()
+            .filter(|(address, account)| {
+                !matches!(
+                    account.account_state,
+                    AccountState::StorageCleared | AccountState::NotExisting
+                ) && account.storage.iter().any(|(slot, value)| {
+                    value.is_zero()
+                        && !loaded.get(*address).is_some_and(|s| s.contains(slot))
+                        && pre.storage.get(&(**address, *slot)).is_some_and(|v| v.is_zero())
+                })
+            })
+            .map(|(address, _)| *address)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let choices: Vec<BTreeSet<Address>> = if ambiguous.len() <= MAX_AMBIGUOUS_ACCOUNTS {
+        (0..1usize << ambiguous.len())
+            .map(|mask| {
+                ambiguous
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) == 0)
+                    .map(|(_, a)| *a)
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![ambiguous.iter().copied().collect(), BTreeSet::new()]
+    };
+    let mut first = None;
+    for read_through in &choices {
+        let root = new_state_root(witness, &store, pre, post, rules, loaded, read_through)?;
+        if root == claimed {
+            return Ok(root);
+        }
+        first.get_or_insert(root);
+    }
+    Ok(first.unwrap_or_default())
+}
+
+/// The state trie after the batch: the previous state trie, opened by the witness proofs, with
+/// every changed account (and its changed or kept storage) written back. `read_through`: the
+/// accounts whose read-through-only slots are kept (see [`matching_state_root`]).
+fn new_state_root(
+    witness: &Witness,
+    store: &NodeStore,
+    pre: &WitnessDb,
+    post: &CacheDB<WitnessDb>,
+    rules: &ExecutionRules,
+    committed: &LoadedSlots,
+    read_through: &BTreeSet<Address>,
+) -> Result<B256, ValidationError> {
+    let mut storage_roots = BTreeMap::new();
+    for acc in &witness.accounts {
         let root = if acc.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { acc.storage_hash };
         storage_roots.insert(acc.address, root);
     }
-    let mut accounts = SparseTrie::new(witness.prev_state_root, &store)?;
+    let mut accounts = SparseTrie::new(witness.prev_state_root, store)?;
     for (address, account) in &post.cache.accounts {
         let before = pre.accounts.get(address).cloned().flatten();
         let cleared = matches!(account.account_state, AccountState::StorageCleared);
+        let kept = |slot: &U256| {
+            rules.keep_cleared_slots
+                && (committed.get(address).is_some_and(|s| s.contains(slot))
+                    || read_through.contains(address))
+        };
         let changed_slots: Vec<(U256, U256)> = account
             .storage
             .iter()
             .filter(|(slot, value)| {
                 cleared
+                    || kept(slot)
                     || pre.storage.get(&(*address, **slot)).copied().unwrap_or_default() != **value
             })
             .map(|(s, v)| (*s, *v))
@@ -691,7 +797,7 @@ fn new_state_root(
             (Some(_), false) => storage_roots.get(address).copied().unwrap_or(EMPTY_ROOT_HASH),
             _ => EMPTY_ROOT_HASH,
         };
-        let mut storage = SparseTrie::new(base, &store)?;
+        let mut storage = SparseTrie::new(base, store)?;
         for (slot, value) in changed_slots {
             let encoded = if value.is_zero() && !rules.keep_cleared_slots {
                 Vec::new()

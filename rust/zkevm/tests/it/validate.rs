@@ -249,3 +249,199 @@ async fn unsigned_system_sender_is_refused_outside_system_entry_points() {
             .unwrap_err();
     assert!(matches!(err, ValidationError::BadTransaction { .. }), "{err}");
 }
+
+alloy::sol! {
+    #[sol(rpc)]
+    interface ITestToken {
+        function mint(address to, uint256 amount) external;
+        function approve(address spender, uint256 amount) external returns (bool);
+    }
+}
+
+/// Creation code of the `L1TestToken` mock (an OpenZeppelin ERC-20 with a public mint) with
+/// constructor arguments `(name, symbol)`.
+fn test_token_code(name: &str, symbol: &str) -> Bytes {
+    use alloy::sol_types::SolValue;
+    let path = harness::repo_root().join("out/Mocks.sol/L1TestToken.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("L1TestToken artifact"))
+            .expect("artifact json");
+    let code: Bytes = json["bytecode"]["object"].as_str().expect("bytecode").parse().unwrap();
+    [code.to_vec(), (name.to_string(), symbol.to_string()).abi_encode_params()].concat().into()
+}
+
+/// Bridging an L2-native ERC-20 locks it in the asset router (`transferFrom(user → router)`):
+/// the batch re-executes and the recomputed state root is the node's.
+#[tokio::test]
+async fn native_token_bridge_batch_recomputes_the_state_root() {
+    let anvil = harness::anvil_with_chain_id(L2);
+    let provider = harness::provider(&anvil);
+    install_predeploys(&provider).await;
+    let router = hyperchain_bindings::AssetRouter::deploy(
+        &provider,
+        U256::from(L1),
+        Address::repeat_byte(0x5b),
+    )
+    .await
+    .unwrap();
+    let code = provider.get_code_at(*router.address()).await.unwrap();
+    let _: () = provider
+        .raw_request("anvil_setCode".into(), (predeploys::ASSET_ROUTER, code))
+        .await
+        .unwrap();
+    let _: String = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let user = anvil.addresses()[0];
+    let first = provider.get_block_number().await.unwrap() + 1;
+
+    // The batch: deploy, mint, approve, bridge to another hyperchain.
+    let token = send(
+        &provider,
+        TransactionRequest::default().with_deploy_code(test_token_code("Native", "NAT")),
+    )
+    .await
+    .contract_address
+    .unwrap();
+    let erc20 = ITestToken::new(token, &provider);
+    let amount = U256::from(10u64).pow(U256::from(18));
+    erc20.mint(user, amount * U256::from(2)).send().await.unwrap().get_receipt().await.unwrap();
+    erc20
+        .approve(predeploys::ASSET_ROUTER, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let router = hyperchain_bindings::AssetRouter::new(predeploys::ASSET_ROUTER, &provider);
+    let receipt = router
+        .bridgeERC20(U256::from(OTHER_L2), token, user, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "bridgeERC20 reverted");
+    let last = provider.get_block_number().await.unwrap();
+
+    let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
+    let result =
+        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL);
+    if let Err(err) = &result {
+        debug_compare(&provider, &witness, last).await;
+        panic!("{err}");
+    }
+    let validated = result.unwrap();
+    assert_eq!(validated.state_root, blocks.blocks.last().unwrap().header.state_root);
+    assert_eq!(validated.outputs.messages.len(), 1);
+    // The router's storage now holds the zero leaves of `_origins[token]` (only read).
+    let router_root = provider.get_proof(predeploys::ASSET_ROUTER, vec![]).await.unwrap();
+    assert_ne!(router_root.storage_hash, alloy_trie::EMPTY_ROOT_HASH);
+
+    // A second bridge of the same token, from a pre-state holding those rlp(0) leaves.
+    let first2 = last + 1;
+    erc20
+        .approve(predeploys::ASSET_ROUTER, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    router
+        .bridgeERC20(U256::from(OTHER_L2), token, user, amount)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let last2 = provider.get_block_number().await.unwrap();
+    let (blocks2, witness2) = build_witness(&provider, first2, last2).await.unwrap();
+    let next_ctx = BatchContext {
+        next_message_nonce: validated.outputs.next_message_nonce,
+        priority_ops_count: validated.outputs.priority_ops_count,
+        priority_ops_hash: validated.outputs.priority_ops_hash,
+        ..ctx()
+    };
+    let validated2 = validate_batch(
+        &blocks2,
+        &witness2,
+        validated.state_root,
+        &next_ctx,
+        &ExecutionRules::ANVIL,
+    )
+    .unwrap();
+    assert_eq!(validated2.state_root, blocks2.blocks.last().unwrap().header.state_root);
+}
+
+/// Prints, for every witness account and slot, the node's proof after the batch.
+async fn debug_compare(provider: &DynProvider, witness: &hyperchain_zkevm::Witness, last: u64) {
+    for acc in &witness.accounts {
+        let slots: Vec<B256> = acc.storage_proof.iter().map(|s| s.key.as_b256()).collect();
+        let after = provider.get_proof(acc.address, slots).number(last).await.unwrap();
+        eprintln!(
+            "{} nonce {}→{} bal {}→{} storage {}→{}",
+            acc.address,
+            acc.nonce,
+            after.nonce,
+            acc.balance,
+            after.balance,
+            acc.storage_hash,
+            after.storage_hash
+        );
+        for (b, a) in acc.storage_proof.iter().zip(&after.storage_proof) {
+            let leaf = |p: &[Bytes]| p.last().map(alloy::hex::encode).unwrap_or_default();
+            eprintln!(
+                "  slot {} {}→{} last node after: {}",
+                a.key.as_b256(),
+                b.value,
+                a.value,
+                leaf(&a.proof)
+            );
+        }
+    }
+}
+
+/// Reads slot 5 and reverts.
+const READ_AND_REVERT: &[u8] = &[0x60, 0x05, 0x54, 0x50, 0x60, 0x00, 0x60, 0x00, 0xfd];
+
+/// A zero slot read only by a reverted call is kept by anvil as an rlp(0) leaf for an account it
+/// did not create (here `anvil_setCode`, like the genesis predeploys) but not for a contract it
+/// created: both batches validate.
+#[tokio::test]
+async fn zero_slot_read_by_a_reverted_call_validates() {
+    let anvil = harness::anvil_with_chain_id(L2);
+    let provider = harness::provider(&anvil);
+    install_predeploys(&provider).await;
+    let created =
+        send(&provider, TransactionRequest::default().with_deploy_code(init_code(READ_AND_REVERT)))
+            .await
+            .contract_address
+            .unwrap();
+    let set = Address::repeat_byte(0x77);
+    let _: () = provider
+        .raw_request("anvil_setCode".into(), (set, Bytes::from_static(READ_AND_REVERT)))
+        .await
+        .unwrap();
+    let _: String = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let first = provider.get_block_number().await.unwrap() + 1;
+    for to in [created, set] {
+        let r =
+            send(&provider, TransactionRequest::default().with_to(to).with_gas_limit(50_000)).await;
+        assert!(!r.status());
+    }
+    let last = provider.get_block_number().await.unwrap();
+    let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
+    let result =
+        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL);
+    if let Err(err) = &result {
+        debug_compare(&provider, &witness, last).await;
+        panic!("{err}");
+    }
+    // The two accounts really differ: anvil kept the read slot of one of them only.
+    let kept = provider.get_proof(set, vec![B256::with_last_byte(5)]).await.unwrap();
+    let dropped = provider.get_proof(created, vec![B256::with_last_byte(5)]).await.unwrap();
+    assert_ne!(kept.storage_hash, alloy_trie::EMPTY_ROOT_HASH);
+    assert_eq!(dropped.storage_hash, alloy_trie::EMPTY_ROOT_HASH);
+}
