@@ -5,8 +5,8 @@
 //!   `CommitBatchInfo` and the public input, byte-identical to `BatchHashing`.
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
 //! - [`witness`]: the batch witness and its builder (RPC: prestateTracer + eth_getProof).
-//! - [`validate`]: the validity program: verify the witness, re-execute on revm, derive outputs.
-//!   It does not recompute the new state root yet (see its docs).
+//! - [`validate`]: the validity program: verify the witness, re-execute on revm, derive outputs,
+//!   recompute the new state root (anvil's trie rules: see its docs).
 
 pub mod commitment;
 pub mod pubdata;
