@@ -500,8 +500,12 @@ impl Relayer {
                     .call()
                     .await
                     .map_err(|e| err(format!("messagesRoot({}): {e}", d.batchNumber)))?;
-                let leaf =
-                    abi::transaction_root_leaf(chain_id, d.batchNumber, messages_root, state_root);
+                let leaf = abi::transaction_root_leaf(
+                    U256::from(chain_id),
+                    d.batchNumber,
+                    messages_root,
+                    state_root,
+                );
                 if leaf != d.leaf {
                     return Err(RelayerError::Inconsistent(format!(
                         "leaf {index} of chain {chain_id} batch {} does not match the batch's \

@@ -56,6 +56,17 @@ pub fn roll_priority_hash(previous: B256, message_hash: B256) -> B256 {
     keccak256((previous, message_hash).abi_encode())
 }
 
+/// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`: the leaf an
+/// executed batch appends to the Transaction Root.
+pub fn transaction_root_leaf(
+    chain_id: U256,
+    batch_number: u64,
+    messages_root: B256,
+    state_root: B256,
+) -> B256 {
+    keccak256((chain_id, batch_number, messages_root, state_root).abi_encode())
+}
+
 impl From<hyperchain_merkle::MerkleProof> for MerkleProof {
     fn from(proof: hyperchain_merkle::MerkleProof) -> Self {
         Self {

@@ -20,7 +20,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, Log, TransactionReceipt},
     signers::local::PrivateKeySigner,
-    sol_types::{SolEvent, SolInterface, SolValue},
+    sol_types::{SolEvent, SolInterface},
 };
 use eyre::{WrapErr, eyre};
 use hyperchain_bindings::{
@@ -396,15 +396,7 @@ pub fn recomputed_root(message: &Message, proof: &RelayProof) -> eyre::Result<B2
     hyperchain_merkle::compute_root(leaf, &bp).map_err(|e| eyre!("{e}"))
 }
 
-/// `BatchHashing.transactionRootLeaf`.
-pub fn transaction_root_leaf(
-    chain_id: U256,
-    batch: u64,
-    messages_root: B256,
-    state_root: B256,
-) -> B256 {
-    keccak256((chain_id, U256::from(batch), messages_root, state_root).abi_encode())
-}
+pub use hyperchain_bindings::transaction_root_leaf;
 
 /// The `relayerFee(uint256)` ERC-7786 attribute.
 pub fn fee_attribute(fee: U256) -> Bytes {

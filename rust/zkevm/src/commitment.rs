@@ -287,13 +287,4 @@ pub fn public_input(chain_id: U256, prev_state_root: B256, batch: &CommitBatchIn
     )
 }
 
-/// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`: the leaf an
-/// executed batch appends to the Transaction Root.
-pub fn transaction_root_leaf(
-    chain_id: U256,
-    batch_number: u64,
-    messages_root: B256,
-    state_root: B256,
-) -> B256 {
-    keccak256((chain_id, batch_number, messages_root, state_root).abi_encode())
-}
+pub use hyperchain_bindings::transaction_root_leaf;
