@@ -17,7 +17,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolEvent},
 };
-use hyperchain_bindings::{IInbox, IOutbox, SharedBridge, interop_address, predeploys};
+use hyperchain_bindings::{IInbox, IOutbox, interop_address, predeploys};
 use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
 use hyperchain_relayer::{db::Store, state::MessageState};
@@ -56,6 +56,7 @@ impl Env {
             .try_init();
         let mut config = EcosystemConfig::local(chains);
         config.l2_block_time = None;
+        config.backing = U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18));
         let eco = Ecosystem::launch(&config).await.expect("ecosystem launch");
         let attester = eco.attester().unwrap().private_key;
         let mut operators = Vec::new();
@@ -78,24 +79,10 @@ impl Env {
             .await
             .expect("operator");
             operators.push(tokio::spawn(async move {
-                let _ = op.run(std::future::pending()).await;
+                if let Err(e) = op.run(std::future::pending()).await {
+                    eprintln!("operator stopped: {e}");
+                }
             }));
-        }
-        // Back the L2 dev accounts' ETH on L1: hyperbridge value and fees move between chain
-        // balances of the shared bridge when a batch executes.
-        let l1 = wallet_provider(&eco.l1.rpc_url(), eco.accounts()[5].private_key);
-        let bridge = SharedBridge::new(eco.deployment.shared_bridge, l1);
-        for node in &eco.chains {
-            let receipt = bridge
-                .depositETH(U256::from(node.chain_id), Address::repeat_byte(0xdd))
-                .value(U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18)))
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
-            assert!(receipt.status());
         }
         Self { eco, operators, dir: tempfile::tempdir().unwrap() }
     }
@@ -180,8 +167,7 @@ async fn send_messages(
     let url = env.eco.chains[from].anvil.rpc_url();
     let provider = wallet_provider(&url, env.key(sender_account));
     let dest = U256::from(env.eco.chains[to].chain_id);
-    let fee_attr: Bytes =
-        [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into();
+    let fee_attr = hyperchain_bindings::relayer_fee_attribute(fee);
     let call = IOutbox::sendMessageCall {
         recipient: interop_address(dest, recipient),
         payload: payload.to_vec().into(),
@@ -203,11 +189,16 @@ async fn send_messages(
         pending.push(*provider.send_transaction(tx).await.unwrap().tx_hash());
     }
     let mut hashes = Vec::new();
+    let started = Instant::now();
     for tx in pending {
         let receipt = loop {
             if let Some(r) = provider.get_transaction_receipt(tx).await.unwrap() {
                 break r;
             }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "sendMessage {tx} not mined within 120 s"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         assert!(receipt.status(), "sendMessage reverted");

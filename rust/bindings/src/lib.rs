@@ -67,6 +67,58 @@ pub fn transaction_root_leaf(
     keccak256((chain_id, batch_number, messages_root, state_root).abi_encode())
 }
 
+/// The `relayerFee(uint256)` ERC-7786 attribute of `Outbox.sendMessage`: the fee, paid in
+/// `msg.value` next to the message's own value, that the relayer receives on delivery.
+pub fn relayer_fee_attribute(fee: U256) -> Bytes {
+    [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into()
+}
+
+/// Decodes the revert reason of a failed contract call against every custom error the L1 and L2
+/// contracts declare; `None` when the error is not a revert (a transport error).
+pub fn decode_revert(err: &alloy::contract::Error) -> Option<String> {
+    let data = err.as_revert_data()?;
+    Some(decode_revert_data(&data))
+}
+
+/// Renders revert data as `ErrorName(arg, …)`.
+pub fn decode_revert_data(data: &Bytes) -> String {
+    use alloy::sol_types::SolInterface;
+    if let Ok(e) = ChainSettlement::ChainSettlementErrors::abi_decode(data) {
+        return clean_debug(format!("{e:?}"));
+    }
+    if let Ok(e) = SharedBridge::SharedBridgeErrors::abi_decode(data) {
+        return clean_debug(format!("{e:?}"));
+    }
+    if let Ok(e) = IInbox::IInboxErrors::abi_decode(data) {
+        return clean_debug(format!("{e:?}"));
+    }
+    if let Ok(e) = AssetRouter::AssetRouterErrors::abi_decode(data) {
+        return clean_debug(format!("{e:?}"));
+    }
+    if let Ok(e) = RemoteSwap::RemoteSwapErrors::abi_decode(data) {
+        return clean_debug(format!("{e:?}"));
+    }
+    if data.is_empty() {
+        return "reverted without a reason".into();
+    }
+    format!("unknown revert 0x{}", alloy::hex::encode(data))
+}
+
+/// `UnknownTransactionRoot(UnknownTransactionRoot { root: 0x… })` → `UnknownTransactionRoot(0x…)`.
+fn clean_debug(s: String) -> String {
+    let Some(open) = s.find('(') else { return s };
+    let name = &s[..open];
+    let inner = &s[open + 1..s.len().saturating_sub(1)];
+    let Some(brace) = inner.find('{') else { return format!("{name}()") };
+    let fields = inner[brace + 1..].trim_end_matches('}').trim();
+    let values: Vec<&str> = fields
+        .split(", ")
+        .map(|kv| kv.split_once(": ").map_or(kv, |(_, v)| v))
+        .filter(|v| !v.is_empty())
+        .collect();
+    format!("{name}({})", values.join(", "))
+}
+
 impl From<hyperchain_merkle::MerkleProof> for MerkleProof {
     fn from(proof: hyperchain_merkle::MerkleProof) -> Self {
         Self {
@@ -141,7 +193,10 @@ pub fn parse_interop_address(bytes: &[u8]) -> Result<(U256, Address), InvalidInt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::{address, hex};
+    use alloy::{
+        primitives::{address, hex},
+        sol_types::SolError,
+    };
     use proptest::prelude::*;
 
     #[test]
@@ -161,6 +216,17 @@ mod tests {
         let mut long = good.to_vec();
         long.push(0);
         assert!(parse_interop_address(&long).is_err());
+    }
+
+    #[test]
+    fn unknown_transaction_root_is_rendered_with_its_root() {
+        let err = ChainSettlement::UnknownTransactionRoot { root: B256::repeat_byte(0xab) };
+        let text = decode_revert_data(&err.abi_encode().into());
+        assert_eq!(text, format!("UnknownTransactionRoot({})", B256::repeat_byte(0xab)));
+        let err = ChainSettlement::NonConsecutiveBatch { expected: 3, actual: 5 };
+        assert_eq!(decode_revert_data(&err.abi_encode().into()), "NonConsecutiveBatch(3, 5)");
+        let err = ChainSettlement::ChainNotFrozen {};
+        assert_eq!(decode_revert_data(&err.abi_encode().into()), "ChainNotFrozen()");
     }
 
     proptest! {

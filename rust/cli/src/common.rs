@@ -168,7 +168,7 @@ pub(crate) fn parse_amount(s: &str) -> Result<U256, String> {
 
 /// Renders a contract error with its decoded custom error.
 pub(crate) fn contract_error(step: &str, err: alloy::contract::Error) -> eyre::Report {
-    match hyperchain_operator::decode_revert(&err) {
+    match hyperchain_bindings::decode_revert(&err) {
         Some(reason) => eyre!("{step} reverted: {reason}"),
         None => eyre!("{step} failed: {err}"),
     }

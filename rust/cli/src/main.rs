@@ -35,6 +35,8 @@ enum Command {
     Reconstruct(cmd::reconstruct::ReconstructArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
     Status(cmd::status::StatusArgs),
+    /// Scenarios on the running devnet: `demo swap`, the seed's cross-chain Uniswap.
+    Demo(cmd::demo::DemoArgs),
     /// Measure a running devnet: latency, gas, relayer throughput (the `make bench` table).
     Bench(cmd::bench::BenchArgs),
 }
@@ -55,6 +57,7 @@ async fn main() {
         Command::Status(args) => args.run(cli.json).await,
         Command::Reconstruct(args) => args.run(cli.json).await,
         Command::Bench(args) => args.run(cli.json).await,
+        Command::Demo(args) => args.run(cli.json).await,
     };
     if let Err(err) = result {
         if cli.json {

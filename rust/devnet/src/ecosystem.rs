@@ -13,7 +13,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use hyperchain_bindings::{ChainConfig, ChainFactory, predeploys};
+use hyperchain_bindings::{ChainConfig, ChainFactory, SharedBridge, predeploys};
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -44,7 +44,15 @@ pub struct EcosystemConfig {
     pub l2_block_time: Option<Duration>,
     /// Where genesis files go (default: a folder removed with the ecosystem).
     pub genesis_dir: Option<PathBuf>,
+    /// ETH the deployer deposits on L1 to each chain at launch (to [`BACKING_RECIPIENT`]). The dev
+    /// accounts' genesis ETH on a hyperchain was never deposited, so L1 does not back it; without
+    /// this, a hyperbridge transfer of that ETH makes the source chain's next batch fail with
+    /// `InsufficientChainBalance` on L1. Zero: no deposit (the priority queue stays empty).
+    pub backing: U256,
 }
+
+/// Recipient on L2 of the launch's backing deposits: an address nobody has the key of.
+pub const BACKING_RECIPIENT: Address = Address::repeat_byte(0xdd);
 
 impl EcosystemConfig {
     /// L1 900 and `n` hyperchains 901.., rollup mode, 250 ms L2 blocks.
@@ -56,6 +64,7 @@ impl EcosystemConfig {
             chains: (0..n as u64).map(|i| ChainSpec { chain_id: 901 + i, da_mode: 0 }).collect(),
             l2_block_time: Some(Duration::from_millis(250)),
             genesis_dir: None,
+            backing: U256::ZERO,
         }
     }
 }
@@ -173,7 +182,7 @@ impl Ecosystem {
             .wallet(EthereumWallet::from(signer(&deployer)?))
             .connect_http(url(&l1.rpc_url())?)
             .erased();
-        let factory = ChainFactory::new(deployment.chain_factory, l1_provider);
+        let factory = ChainFactory::new(deployment.chain_factory, l1_provider.clone());
         let mut chains = Vec::new();
         for (i, (anvil, genesis_state_root, genesis_path)) in nodes.into_iter().enumerate() {
             let spec = &config.chains[i];
@@ -187,6 +196,10 @@ impl Ecosystem {
             )
             .await?;
             tracing::info!(chain = spec.chain_id, %settlement, url = %anvil.rpc_url(), "hyperchain registered");
+            if !config.backing.is_zero() {
+                back_chain(&l1_provider, deployment.shared_bridge, spec.chain_id, config.backing)
+                    .await?;
+            }
             chains.push(HyperchainNode {
                 anvil,
                 chain_id: spec.chain_id,
@@ -219,6 +232,30 @@ impl Ecosystem {
         }
         self.l1.shutdown().await;
     }
+}
+
+/// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT)` with `amount`.
+async fn back_chain(
+    l1: &DynProvider,
+    shared_bridge: Address,
+    chain_id: u64,
+    amount: U256,
+) -> Result<(), DevnetError> {
+    let step = || format!("backing deposit to chain {chain_id}");
+    let contract_err = |reason: String| DevnetError::Contract { step: step(), reason };
+    let receipt = SharedBridge::new(shared_bridge, l1)
+        .depositETH(U256::from(chain_id), BACKING_RECIPIENT)
+        .value(amount)
+        .send()
+        .await
+        .map_err(|e| contract_err(e.to_string()))?
+        .get_receipt()
+        .await
+        .map_err(|e| contract_err(e.to_string()))?;
+    if !receipt.status() {
+        return Err(contract_err("reverted".into()));
+    }
+    Ok(())
 }
 
 fn account(accounts: &[DevAccount], i: usize) -> Result<DevAccount, DevnetError> {

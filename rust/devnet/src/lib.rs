@@ -1,6 +1,7 @@
 //! Local ecosystem launcher: anvil nodes (L1 and hyperchains) supervised as child processes, the
 //! repository's forge scripts (`DeployL1.s.sol`, `GenesisL2.s.sol`), and [`Ecosystem`], which
-//! brings up a whole L1 + N hyperchains with registered settlement contracts.
+//! brings up a whole L1 + N hyperchains with registered settlement contracts; [`swap`] runs the
+//! seed's cross-chain swap on a running one.
 //!
 //! Every anvil runs in its own process group and dies with its owner (drop, Ctrl-C, even
 //! `kill -9` of the parent on Linux): no orphan processes. Clocks: every node uses wall-clock
@@ -10,12 +11,13 @@ mod anvil;
 mod ecosystem;
 mod error;
 mod forge;
+pub mod swap;
 mod toolchain;
 
 pub use anvil::{AnvilConfig, AnvilInstance, DevAccount, wait_ready};
 pub use ecosystem::{
-    ChainSpec, Ecosystem, EcosystemConfig, HyperchainNode, Timings, genesis_state_root,
-    register_chain, roles,
+    BACKING_RECIPIENT, ChainSpec, Ecosystem, EcosystemConfig, HyperchainNode, Timings,
+    genesis_state_root, register_chain, roles,
 };
 pub use error::DevnetError;
 pub use forge::{
@@ -23,3 +25,26 @@ pub use forge::{
     generate_genesis, read_json,
 };
 pub use toolchain::Toolchain;
+
+/// Polls `check` every 200 ms until it returns `Some`, failing after `timeout` with an error that
+/// names `step`.
+pub async fn poll<T, F, Fut>(
+    step: &str,
+    timeout: std::time::Duration,
+    mut check: F,
+) -> eyre::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = eyre::Result<Option<T>>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if started.elapsed() > timeout {
+            eyre::bail!("step did not happen within {timeout:?}: {step}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -7,16 +7,11 @@
 //! independent computation is [`World::relay_proof`], which rebuilds a relay proof from L1 and L2
 //! logs with `hyperchain-merkle` (to check the relayer's proofs and to craft refused ones).
 
-use std::{
-    future::Future,
-    path::PathBuf,
-    sync::Once,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, sync::Once, time::Duration};
 
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Filter, Log, TransactionReceipt},
     signers::local::PrivateKeySigner,
@@ -31,7 +26,7 @@ use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{BatchRecord, BatchState, Operator, OperatorConfig, SealPolicy, Store};
 use tokio::task::JoinHandle;
 
-pub use hyperchain_devnet::roles as dev_roles;
+pub use hyperchain_devnet::{poll, roles as dev_roles};
 
 /// Environment variable the in-process relayer reads its key from.
 const RELAYER_KEY_ENV: &str = "HYPERCHAIN_E2E_RELAYER_KEY";
@@ -55,9 +50,8 @@ pub struct World {
 
 impl World {
     /// Launches L1 + `chains` hyperchains (one block per transaction), starts one operator per
-    /// chain (sqlite database in a temp dir) and backs each chain with 1000 ETH deposited on L1
-    /// (the L2 dev accounts' genesis ETH is not backed on L1; hyperbridge transfers move L1
-    /// chain balances). The relayer is started separately ([`World::start_relayer`]).
+    /// chain (sqlite database in a temp dir); each chain is backed with 1000 ETH deposited on L1
+    /// ([`EcosystemConfig::backing`]). The relayer is started separately ([`World::start_relayer`]).
     pub async fn launch(chains: usize) -> eyre::Result<Self> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
@@ -67,6 +61,7 @@ impl World {
             .try_init();
         let mut config = EcosystemConfig::local(chains);
         config.l2_block_time = None;
+        config.backing = eth(1000);
         let eco = Ecosystem::launch(&config).await.wrap_err("ecosystem launch")?;
         let dir = tempfile::tempdir()?;
         let attester = eco.attester()?.private_key;
@@ -96,17 +91,6 @@ impl World {
             })));
         }
         let world = Self { eco, operators, relayer: None, dir };
-        let bridge = SharedBridge::new(world.eco.deployment.shared_bridge, world.l1_wallet(5)?);
-        for node in &world.eco.chains {
-            let receipt = bridge
-                .depositETH(U256::from(node.chain_id), Address::repeat_byte(0xdd))
-                .value(eth(1000))
-                .send()
-                .await?
-                .get_receipt()
-                .await?;
-            eyre::ensure!(receipt.status(), "backing deposit to chain {} reverted", node.chain_id);
-        }
         Ok(world)
     }
 
@@ -262,7 +246,7 @@ impl World {
         let provider = self.l2_wallet(from, sender)?;
         let mut attributes = Vec::new();
         if !fee.is_zero() {
-            attributes.push(fee_attribute(fee));
+            attributes.push(hyperchain_bindings::relayer_fee_attribute(fee));
         }
         let receipt = IOutbox::new(predeploys::OUTBOX, provider)
             .sendMessage(interop_address(U256::from(destination), recipient), payload, attributes)
@@ -398,11 +382,6 @@ pub fn recomputed_root(message: &Message, proof: &RelayProof) -> eyre::Result<B2
 
 pub use hyperchain_bindings::transaction_root_leaf;
 
-/// The `relayerFee(uint256)` ERC-7786 attribute.
-pub fn fee_attribute(fee: U256) -> Bytes {
-    [&keccak256("relayerFee(uint256)")[..4], &fee.to_be_bytes::<32>()[..]].concat().into()
-}
-
 /// Decodes a contract call's revert data as `E` (a contract's error enum).
 pub fn revert_as<E: SolInterface>(err: &alloy::contract::Error) -> Option<E> {
     err.as_revert_data().and_then(|d| E::abi_decode(&d).ok())
@@ -410,25 +389,7 @@ pub fn revert_as<E: SolInterface>(err: &alloy::contract::Error) -> Option<E> {
 
 /// A contract error as `Name(args)` when decodable.
 pub fn revert_text(err: &alloy::contract::Error) -> String {
-    hyperchain_operator::decode_revert(err).unwrap_or_else(|| err.to_string())
-}
-
-/// Polls `check` every 200 ms until it returns `Some`, failing after `timeout` with `step`.
-pub async fn poll<T, F, Fut>(step: &str, timeout: Duration, mut check: F) -> eyre::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = eyre::Result<Option<T>>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        if started.elapsed() > timeout {
-            eyre::bail!("step did not happen within {timeout:?}: {step}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    hyperchain_bindings::decode_revert(err).unwrap_or_else(|| err.to_string())
 }
 
 fn wallet(url: &str, key: B256) -> eyre::Result<DynProvider> {

@@ -144,3 +144,14 @@ pub async fn build_commit_info(
     let info = validated.commit_batch_info(number, da_commitment(&validated.pubdata));
     Ok((info, validated.pubdata))
 }
+
+/// The batch and DA input carried by a `commitBatch` or `settleBatch` transaction's calldata (both
+/// emit `BatchCommitted`); `None` for any other call.
+pub fn committed_batch(input: &[u8]) -> Option<(CommitBatchInfo, Bytes)> {
+    use alloy::sol_types::SolCall as _;
+    use hyperchain_bindings::ChainSettlement::{commitBatchCall, settleBatchCall};
+    match commitBatchCall::abi_decode(input) {
+        Ok(call) => Some((call.batch, call.daInput)),
+        Err(_) => settleBatchCall::abi_decode(input).ok().map(|call| (call.batch, call.daInput)),
+    }
+}

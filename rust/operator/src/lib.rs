@@ -7,13 +7,14 @@
 //! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`);
 //! 3. seals the pending L2 blocks into a batch per [`SealPolicy`], fixing its CommitBatchInfo and
 //!    DA input in the database before anything is sent;
-//! 4. moves every unexecuted batch through `commitBatch` → `proveBatch` (attestation) →
-//!    `executeBatch`, recording each mined transaction.
+//! 4. settles every sealed batch on L1 in one `settleBatch` transaction (commit + prove with the
+//!    attestation + execute), recording the mined transaction; a batch found already committed
+//!    goes through `proveBatch` → `executeBatch`.
 //!
 //! Progress lives in SQLite ([`Store`]); on start [`Operator::new`] reconciles it with L1's
 //! counters, so a `kill -9` at any point neither commits a batch twice nor skips one, and a lost
-//! database is rebuilt from L1's `commitBatch` calldata. Errors name the step and the decoded L1
-//! custom error, e.g. `batch 3 rejected by L1 at executeBatch: UnknownTransactionRoot(0x…)`.
+//! database is rebuilt from L1's `commitBatch`/`settleBatch` calldata. Errors name the step and the decoded L1
+//! custom error, e.g. `batch 3 rejected by L1 at settleBatch: UnknownTransactionRoot(0x…)`.
 //!
 //! Batch proofs are attestations (k-of-n signatures over the batch public input), not ZK proofs.
 

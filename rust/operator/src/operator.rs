@@ -159,6 +159,9 @@ mod reqwest_url {
     pub(crate) use alloy::transports::http::reqwest::Url;
 }
 
+/// Gas added to the estimate of every L1 settlement transaction, in percent of it.
+const L1_GAS_HEADROOM_PERCENT: u64 = 25;
+
 impl Operator {
     /// Connects to L1 and L2, checks the settlement contract, opens the database and reconciles it
     /// with L1 (re-syncing from L1 when the database is new or lost).
@@ -284,7 +287,8 @@ impl Operator {
 
     /// Brings the database in line with L1: batches L1 already has move forward (our transaction
     /// was mined before a crash), sealed batches L1 reverted are dropped, and batches L1 knows
-    /// but the database does not (lost database) are re-read from the `commitBatch` calldata.
+    /// but the database does not (lost database) are re-read from the `commitBatch` or
+    /// `settleBatch` calldata.
     pub async fn reconcile(&mut self) -> Result<(), OperatorError> {
         let l1 = self.l1_counters().await?;
         for record in self.store.unexecuted_batches().await? {
@@ -309,7 +313,8 @@ impl Operator {
         Ok(())
     }
 
-    /// Re-reads batches `after+1..=committed` from L1 `commitBatch` calldata and finds their L2
+    /// Re-reads batches `after+1..=committed` from L1 `commitBatch`/`settleBatch` calldata (found
+    /// through `BatchCommitted` events, which both emit) and finds their L2
     /// block ranges by state root.
     async fn resync_from_l1(&mut self, after: u64, l1: &L1Counters) -> Result<(), OperatorError> {
         tracing::warn!(
@@ -336,10 +341,10 @@ impl Operator {
                 .ok_or_else(|| OperatorError::Inconsistent(format!("L1 tx {tx_hash} missing")))?;
             use alloy::consensus::Transaction as _;
             // Later commits of the same number (after a revert) replace earlier ones.
-            if let Ok(call) = ChainSettlement::commitBatchCall::abi_decode(tx.input()) {
-                let n = call.batch.batchNumber;
+            if let Some((batch, da_input)) = batch::committed_batch(tx.input()) {
+                let n = batch.batchNumber;
                 if n > after && n <= l1.committed {
-                    infos.insert(n, (call.batch, call.daInput, tx_hash));
+                    infos.insert(n, (batch, da_input, tx_hash));
                 }
             }
         }
@@ -351,7 +356,7 @@ impl Operator {
         for n in after + 1..=l1.committed {
             let (info, da_input, tx) = infos.remove(&n).ok_or_else(|| {
                 OperatorError::Inconsistent(format!(
-                    "batch {n} is committed on L1 but its commitBatch call was not found"
+                    "batch {n} is committed on L1 but its commitBatch/settleBatch call was not found"
                 ))
             })?;
             let mut last_block = None;
@@ -642,7 +647,10 @@ impl Operator {
         Ok(false)
     }
 
-    /// Moves every unexecuted batch forward: commit, prove, execute, in order.
+    /// Moves every unexecuted batch forward, in order: a sealed batch in one `settleBatch` (commit +
+    /// prove + execute, every older batch being executed by then), a batch already committed on
+    /// L1 (by `commit_next`, or by an earlier operator version) through `proveBatch` and
+    /// `executeBatch`.
     async fn settle(&mut self, report: &mut TickReport) -> Result<(), OperatorError> {
         for record in self.store.unexecuted_batches().await? {
             let n = record.number;
@@ -663,19 +671,34 @@ impl Operator {
         let n = record.number;
         let mut state = record.state;
         if state == BatchState::Sealed {
-            let tx = self
-                .send_l1(
-                    n,
-                    "commitBatch",
-                    self.settlement.commitBatch(record.info.clone(), record.da_input.clone()),
-                )
-                .await?;
-            self.store.advance(n, BatchState::Committed, Some(tx)).await?;
+            let public_input = self.public_input(record).await?;
+            let proof = self.attest(n, public_input).await?;
+            let call =
+                self.settlement.settleBatch(record.info.clone(), record.da_input.clone(), proof);
+            let tx = self.send_l1(n, "settleBatch", call).await?;
+            self.store.settled(n, tx).await?;
             report.committed.push(n);
-            state = BatchState::Committed;
+            report.proven.push(n);
+            report.executed.push(n);
+            return Ok(());
         }
         if state == BatchState::Committed {
-            let proof = self.attestation(record).await?;
+            let public_input = self.public_input(record).await?;
+            let committed = self
+                .settlement
+                .batchPublicInput(n)
+                .call()
+                .await
+                .map_err(call_err("batchPublicInput"))?;
+            if committed != public_input {
+                return Err(OperatorError::Build {
+                    batch: n,
+                    reason: format!(
+                        "L1 committed public input {committed} but the batch's is {public_input}"
+                    ),
+                });
+            }
+            let proof = self.attest(n, public_input).await?;
             let tx = self.send_l1(n, "proveBatch", self.settlement.proveBatch(n, proof)).await?;
             self.store.advance(n, BatchState::Proven, Some(tx)).await?;
             report.proven.push(n);
@@ -691,17 +714,27 @@ impl Operator {
         Ok(())
     }
 
-    /// Sends one L1 transaction from the operator key (alloy's nonce/gas fillers are the single
-    /// place managing them) and waits for its receipt. Reverts become `BatchRejected`.
+    /// Sends one L1 transaction from the operator key (alloy's nonce filler is the single place
+    /// managing nonces) and waits for its receipt. Reverts, in estimation or on chain, become
+    /// `BatchRejected`.
+    ///
+    /// The gas limit is the estimate plus [`L1_GAS_HEADROOM_PERCENT`]: other chains' batches
+    /// executed between the estimate and inclusion change what appending to the Transaction Root
+    /// costs (a new tree level writes a fresh slot).
     async fn send_l1<C: SolCall>(
         &self,
         batch: u64,
         step: &'static str,
         call: alloy::contract::SolCallBuilder<&DynProvider, C>,
     ) -> Result<B256, OperatorError> {
-        let pending = call.send().await.map_err(|e| {
-            classify(step, e, |reason| OperatorError::BatchRejected { batch, step, reason })
-        })?;
+        let rejected =
+            |e| classify(step, e, |reason| OperatorError::BatchRejected { batch, step, reason });
+        let estimate = call.estimate_gas().await.map_err(rejected)?;
+        let pending = call
+            .gas(estimate + estimate * L1_GAS_HEADROOM_PERCENT / 100)
+            .send()
+            .await
+            .map_err(rejected)?;
         let receipt = pending.get_receipt().await.map_err(|e| OperatorError::Rpc {
             step: format!("{step}({batch}) receipt"),
             reason: e.to_string(),
@@ -710,38 +743,29 @@ impl Operator {
             return Err(OperatorError::BatchRejected {
                 batch,
                 step,
-                reason: format!("transaction {} reverted", receipt.transaction_hash),
+                reason: format!(
+                    "transaction {} reverted (gas used {})",
+                    receipt.transaction_hash, receipt.gas_used
+                ),
             });
         }
         Ok(receipt.transaction_hash)
     }
 
-    /// The attestation L1's verifier accepts for committed batch `n` (`hyperchain-prover`'s
-    /// `Attester` over `hyperchain-zkevm`'s public input, checked against what L1 committed).
-    async fn attestation(&self, record: &BatchRecord) -> Result<Bytes, OperatorError> {
-        let n = record.number;
+    /// The batch's public input (`hyperchain-zkevm`), over the previous batch's state root on L1.
+    async fn public_input(&self, record: &BatchRecord) -> Result<B256, OperatorError> {
         let prev_root = self
             .settlement
-            .stateRoot(n - 1)
+            .stateRoot(record.number - 1)
             .call()
             .await
             .map_err(call_err("stateRoot(previous batch)"))?;
-        let public_input =
-            hyperchain_zkevm::public_input(U256::from(self.chain_id), prev_root, &record.info);
-        let committed = self
-            .settlement
-            .batchPublicInput(n)
-            .call()
-            .await
-            .map_err(call_err("batchPublicInput"))?;
-        if committed != public_input {
-            return Err(OperatorError::Build {
-                batch: n,
-                reason: format!(
-                    "L1 committed public input {committed} but the batch's is {public_input}"
-                ),
-            });
-        }
+        Ok(hyperchain_zkevm::public_input(U256::from(self.chain_id), prev_root, &record.info))
+    }
+
+    /// The attestation L1's verifier accepts for batch `n` with `public_input`
+    /// (`hyperchain-prover`'s `Attester`; `hyperchain-zkevm` validated the batch when it was sealed).
+    async fn attest(&self, n: u64, public_input: B256) -> Result<Bytes, OperatorError> {
         let version =
             self.settlement.protocolVersion().call().await.map_err(call_err("protocolVersion"))?;
         self.attester

@@ -8,7 +8,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolEvent,
 };
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use hyperchain_bindings::ChainSettlement;
@@ -113,13 +113,14 @@ pub async fn reconstruct(
             .map_err(bad)?
             .ok_or_else(|| bad("commit tx missing"))?;
         use alloy::consensus::Transaction as _;
-        if let Ok(call) = ChainSettlement::commitBatchCall::abi_decode(tx.input()) {
-            pubdata.insert(call.batch.batchNumber, call.daInput);
+        if let Some((batch, da_input)) = crate::batch::committed_batch(tx.input()) {
+            pubdata.insert(batch.batchNumber, da_input);
         }
     }
     for n in 1..=last {
-        let data =
-            pubdata.get(&n).ok_or_else(|| bad(format!("no commitBatch calldata for batch {n}")))?;
+        let data = pubdata
+            .get(&n)
+            .ok_or_else(|| bad(format!("no commitBatch/settleBatch calldata for batch {n}")))?;
         let diff = StateDiff::decode(data)
             .map_err(|e| bad(format!("batch {n} pubdata: {e} (is the chain a validium?)")))?;
         for (address, change) in diff.accounts {

@@ -202,6 +202,25 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a batch executed by one `settleBatch` transaction (its commit, prove and execute tx).
+    pub async fn settled(&self, number: u64, tx: B256) -> Result<(), OperatorError> {
+        let tx = tx.to_string();
+        sqlx::query(
+            "UPDATE batches SET state = ?, commit_tx = ?, prove_tx = ?, execute_tx = ?, error = NULL,
+             updated_at = ? WHERE number = ?",
+        )
+        .bind(BatchState::Executed.as_str())
+        .bind(&tx)
+        .bind(&tx)
+        .bind(&tx)
+        .bind(now())
+        .bind(number as i64)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Records why the next step of a batch failed.
     pub async fn set_error(&self, number: u64, error: &str) -> Result<(), OperatorError> {
         sqlx::query("UPDATE batches SET error = ?, updated_at = ? WHERE number = ?")

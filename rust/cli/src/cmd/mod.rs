@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod create_chain;
+pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
 pub(crate) mod reconstruct;

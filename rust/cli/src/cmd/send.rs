@@ -8,7 +8,7 @@ use crate::{
 };
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
-    sol_types::{SolEvent, SolValue},
+    sol_types::SolEvent,
 };
 use eyre::{bail, eyre};
 use hyperchain_bindings::{AssetRouter, IOutbox, Message, interop_address, predeploys};
@@ -85,10 +85,7 @@ impl SendArgs {
                 ensure_funded(&l2, from, total, &format!("chain {}", src.chain_id)).await?;
                 let mut attributes = Vec::new();
                 if !self.fee.is_zero() {
-                    let selector = &alloy::primitives::keccak256("relayerFee(uint256)")[..4];
-                    let mut attr = selector.to_vec();
-                    attr.extend_from_slice(&self.fee.abi_encode());
-                    attributes.push(Bytes::from(attr));
+                    attributes.push(hyperchain_bindings::relayer_fee_attribute(self.fee));
                 }
                 IOutbox::new(predeploys::OUTBOX, &l2)
                     .sendMessage(

@@ -1,6 +1,6 @@
 //! `hyperchain up`: the whole local ecosystem in one command.
 
-use crate::common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output};
+use crate::common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount};
 use eyre::{Context, eyre};
 use hyperchain_devnet::{ChainSpec, Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
@@ -31,6 +31,10 @@ pub(crate) struct UpArgs {
     /// Validium DA for these chain ids (default: every chain is a rollup).
     #[arg(long, value_delimiter = ',')]
     validium: Vec<u64>,
+    /// ETH the deployer deposits on L1 to each chain at start, backing the dev accounts' genesis
+    /// ETH (which L1 never saw) so that hyperbridge transfers of it can settle (0: none).
+    #[arg(long, value_parser = parse_amount, default_value = "1000")]
+    backing: alloy::primitives::U256,
     /// Batch sealing interval in milliseconds (batches with transactions).
     #[arg(long, default_value_t = 300)]
     seal_interval: u64,
@@ -65,6 +69,7 @@ impl UpArgs {
                 .collect(),
             l2_block_time: (self.block_time > 0).then(|| Duration::from_millis(self.block_time)),
             genesis_dir: Some(run_dir.clone()),
+            backing: self.backing,
         };
         tracing::info!(chains = self.chains, "starting L1 and hyperchains");
         let eco = Ecosystem::launch(&config).await.wrap_err("bringing up the ecosystem failed")?;

@@ -75,6 +75,39 @@ async fn chain_balance(w: &World, i: usize, block: BlockId) -> eyre::Result<U256
     Ok(bridge.chainBalance(U256::from(w.chain_id(i)), Address::ZERO).block(block).call().await?)
 }
 
+/// Waits until chain `i`'s batch holding the withdrawal queued in `receipt` is executed on L1;
+/// returns the message, the batch number and the message's proof in the batch's messages tree
+/// (what `SharedBridge.finalizeWithdrawal` takes).
+async fn withdrawal_proof(
+    w: &World,
+    i: usize,
+    receipt: &alloy::rpc::types::TransactionReceipt,
+) -> eyre::Result<(Message, u64, hyperchain_bindings::MerkleProof)> {
+    let withdrawal = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<hyperchain_bindings::IOutbox::MessageQueued>().ok())
+        .map(|l| l.inner.data.message)
+        .ok_or_else(|| eyre::eyre!("no MessageQueued for the withdrawal"))?;
+    let batch = w
+        .executed_batch_of(
+            i,
+            receipt.block_number.unwrap_or_default(),
+            "the batch with the withdrawal executed",
+        )
+        .await?;
+    let leaves: Vec<B256> = w.batch_messages(i, &batch).await?.iter().map(Message::hash).collect();
+    let index = leaves
+        .iter()
+        .position(|h| *h == withdrawal.hash())
+        .ok_or_else(|| eyre::eyre!("withdrawal not in its batch"))?;
+    let proof = hyperchain_merkle::Tree::new(&leaves)
+        .proof(index as u64)
+        .map_err(|e| eyre::eyre!("{e}"))?;
+    Ok((withdrawal, batch.number, proof.into()))
+}
+
 /// The 7 hyperbridge steps of DESIGN.md, asserted one by one on chain, then the refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
@@ -344,7 +377,7 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
         .sendMessage(
             hyperchain_bindings::interop_address(U256::from(w.chain_id(b)), dest.address()),
             Bytes::new(),
-            vec![hyperchain_e2e::fee_attribute(fee)],
+            vec![hyperchain_bindings::relayer_fee_attribute(fee)],
         )
         .value(eth(1) + fee)
         .send()
@@ -402,37 +435,10 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
         .get_receipt()
         .await?;
     assert!(receipt.status(), "withdrawal sendMessage reverted");
-    let withdrawal = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| l.log_decode::<hyperchain_bindings::IOutbox::MessageQueued>().ok())
-        .map(|l| l.inner.data.message)
-        .ok_or_else(|| eyre::eyre!("no MessageQueued for the withdrawal"))?;
-    let batch_b = w
-        .executed_batch_of(
-            b,
-            receipt.block_number.unwrap_or_default(),
-            "B's batch with the withdrawal executed",
-        )
-        .await?;
-    let leaves: Vec<B256> =
-        w.batch_messages(b, &batch_b).await?.iter().map(Message::hash).collect();
-    let index = leaves
-        .iter()
-        .position(|h| *h == withdrawal.hash())
-        .ok_or_else(|| eyre::eyre!("withdrawal not in B's batch"))?;
-    let proof = hyperchain_merkle::Tree::new(&leaves)
-        .proof(index as u64)
-        .map_err(|e| eyre::eyre!("{e}"))?;
+    let (withdrawal, batch_b, proof) = withdrawal_proof(&w, b, &receipt).await?;
     let b_before = chain_balance(&w, b, latest).await?;
     let r = bridge
-        .finalizeWithdrawal(
-            U256::from(w.chain_id(b)),
-            batch_b.number,
-            withdrawal.clone(),
-            proof.clone().into(),
-        )
+        .finalizeWithdrawal(U256::from(w.chain_id(b)), batch_b, withdrawal.clone(), proof.clone())
         .send()
         .await
         .map_err(|e| eyre::eyre!("finalizeWithdrawal: {}", revert_text(&e)))?
@@ -448,12 +454,7 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     eth_conserved(&w, latest, "after the withdrawal").await?;
     // A second finalization is refused.
     let err = bridge
-        .finalizeWithdrawal(
-            U256::from(w.chain_id(b)),
-            batch_b.number,
-            withdrawal.clone(),
-            proof.into(),
-        )
+        .finalizeWithdrawal(U256::from(w.chain_id(b)), batch_b, withdrawal.clone(), proof)
         .call()
         .await
         .err()
@@ -472,36 +473,187 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     Ok(())
 }
 
-/// Three chains: A → C and B → C, both delivered by the relayer on C.
+/// ERC-20: an L1 token deposited L1 → A (escrowed in the shared bridge, minted on A), moved A → B
+/// over the hyperbridge (burned on A, minted on B, no L1 round trip), withdrawn B → L1 with a Merkle
+/// proof. The token's chain balances follow and Σ chainBalance(token) == the bridge's escrow at every
+/// step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erc20_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
+    use hyperchain_bindings::{AssetRouter, FaucetToken};
+
+    let t0 = Instant::now();
+    let mut w = World::launch(2).await?;
+    w.start_relayer().await?;
+    let (a, b) = (0, 1);
+    let (chain_a, chain_b) = (U256::from(w.chain_id(a)), U256::from(w.chain_id(b)));
+    let user = w.account(6).address;
+    let l1_user = w.l1_wallet(6)?;
+    let token = FaucetToken::deploy(l1_user.clone(), "Ten".into(), "TEN".into()).await?;
+    token.mint(user, eth(100)).send().await?.get_receipt().await?;
+    let bridge = w.shared_bridge(6)?;
+    let conserved = |step: &'static str| {
+        let (w, token) = (&w, *token.address());
+        async move {
+            let bridge = SharedBridge::new(w.eco.deployment.shared_bridge, w.l1()?);
+            let mut sum = U256::ZERO;
+            for node in &w.eco.chains {
+                sum += bridge.chainBalance(U256::from(node.chain_id), token).call().await?;
+            }
+            let escrow =
+                FaucetToken::new(token, w.l1()?).balanceOf(*bridge.address()).call().await?;
+            assert_eq!(sum, escrow, "{step}: Σ chainBalance(token) != the bridge's escrow");
+            eyre::Ok(sum)
+        }
+    };
+    let balance_of = |i: u64| {
+        let bridge = &bridge;
+        let token = *token.address();
+        async move { eyre::Ok(bridge.chainBalance(U256::from(i), token).call().await?) }
+    };
+
+    // L1 → A: 10 tokens escrowed on L1, minted on A by the AssetRouter.
+    token.approve(*bridge.address(), eth(10)).send().await?.get_receipt().await?;
+    let r = bridge
+        .depositERC20(chain_a, *token.address(), user, eth(10))
+        .send()
+        .await
+        .map_err(|e| eyre::eyre!("depositERC20: {}", revert_text(&e)))?
+        .get_receipt()
+        .await?;
+    assert!(r.status(), "depositERC20 reverted");
+    assert_eq!(balance_of(w.chain_id(a)).await?, eth(10), "A's chainBalance(token)");
+    assert_eq!(conserved("after the deposit").await?, eth(10));
+    let user_a = w.l2_wallet(a, 6)?;
+    let router_a = AssetRouter::new(predeploys::ASSET_ROUTER, user_a.clone());
+    let l1_id = U256::from(w.l1_chain_id());
+    let on_a =
+        FaucetToken::new(router_a.bridgedToken(l1_id, *token.address()).call().await?, &user_a);
+    poll("deposit minted on A", STEP_TIMEOUT, || async {
+        if user_a.get_code_at(*on_a.address()).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok((on_a.balanceOf(user).call().await? == eth(10)).then_some(()))
+    })
+    .await?;
+
+    // A → B: 4 tokens, burned on A, minted on B; L1 moves A's chain balance to B at execution.
+    let fee = U256::from(1_000_000_000_000u64);
+    let r = router_a
+        .bridgeERC20(chain_b, *on_a.address(), user, eth(4))
+        .value(fee)
+        .send()
+        .await
+        .map_err(|e| eyre::eyre!("bridgeERC20 A → B: {}", revert_text(&e)))?
+        .get_receipt()
+        .await?;
+    assert!(r.status(), "bridgeERC20 A → B reverted");
+    assert_eq!(on_a.balanceOf(user).call().await?, eth(6), "burned on A");
+    w.executed_batch_of(
+        a,
+        r.block_number.unwrap_or_default(),
+        "A's batch with the transfer executed",
+    )
+    .await?;
+    assert_eq!(balance_of(w.chain_id(a)).await?, eth(6), "A's chainBalance fell by 4");
+    assert_eq!(balance_of(w.chain_id(b)).await?, eth(4), "B's chainBalance rose by 4");
+    assert_eq!(conserved("after A's batch executed").await?, eth(10));
+    let user_b = w.l2_wallet(b, 6)?;
+    let router_b = AssetRouter::new(predeploys::ASSET_ROUTER, user_b.clone());
+    let on_b =
+        FaucetToken::new(router_b.bridgedToken(l1_id, *token.address()).call().await?, &user_b);
+    poll("A → B tokens minted on B", STEP_TIMEOUT, || async {
+        if user_b.get_code_at(*on_b.address()).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok((on_b.balanceOf(user).call().await? == eth(4)).then_some(()))
+    })
+    .await?;
+
+    // B → L1: 3 tokens withdrawn to a fresh L1 address, finalized with the batch's Merkle proof.
+    let l1_to = Address::repeat_byte(0x5b);
+    let r = router_b
+        .bridgeERC20(l1_id, *on_b.address(), l1_to, eth(3))
+        .send()
+        .await
+        .map_err(|e| eyre::eyre!("bridgeERC20 B → L1: {}", revert_text(&e)))?
+        .get_receipt()
+        .await?;
+    assert!(r.status(), "bridgeERC20 B → L1 reverted");
+    let (withdrawal, batch, proof) = withdrawal_proof(&w, b, &r).await?;
+    let r = bridge
+        .finalizeWithdrawal(chain_b, batch, withdrawal, proof)
+        .send()
+        .await
+        .map_err(|e| eyre::eyre!("finalizeWithdrawal: {}", revert_text(&e)))?
+        .get_receipt()
+        .await?;
+    assert!(r.status(), "finalizeWithdrawal reverted");
+    assert_eq!(token.balanceOf(l1_to).call().await?, eth(3), "L1 recipient paid from escrow");
+    assert_eq!(balance_of(w.chain_id(b)).await?, eth(1), "B's chainBalance fell by 3");
+    assert_eq!(conserved("after the withdrawal").await?, eth(7));
+    eprintln!("erc20_deposit_hyperbridge_and_withdrawal: {:?}", t0.elapsed());
+    w.shutdown().await;
+    Ok(())
+}
+
+/// Three chains: A → C and B → C, delivered by the relayer in the same C batch. The relayer starts
+/// once C has imported a Transaction Root that holds both source batches, so both messages are
+/// deliverable together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_chains_two_sources_one_destination() -> eyre::Result<()> {
     let t0 = Instant::now();
     let mut w = World::launch(3).await?;
-    w.start_relayer().await?;
     let c = 2;
     let chain_c = w.chain_id(c);
     let fee = U256::from(1_000_000_000_000u64);
     let (to_a, to_b) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb1));
-    let (m_a, _) = w.send(0, 2, chain_c, to_a, Bytes::new(), U256::from(111u64), fee).await?;
-    let (m_b, _) = w.send(1, 3, chain_c, to_b, Bytes::new(), U256::from(222u64), fee).await?;
+    let (m_a, r_a) = w.send(0, 2, chain_c, to_a, Bytes::new(), U256::from(111u64), fee).await?;
+    let (m_b, r_b) = w.send(1, 3, chain_c, to_b, Bytes::new(), U256::from(222u64), fee).await?;
+    // The Transaction Root leaf of each source batch; C must import a root at least that new.
+    let l1 = w.l1()?;
+    let tr = *w.transaction_root()?.address();
+    let mut needed = U256::ZERO;
+    for (i, r) in [(0, &r_a), (1, &r_b)] {
+        let batch = w
+            .executed_batch_of(i, r.block_number.unwrap_or_default(), "source batch executed on L1")
+            .await?;
+        let updates = World::events::<TransactionRoot::TransactionRootUpdated>(&l1, tr).await?;
+        let (leaf, _) = updates
+            .into_iter()
+            .find(|(e, _)| e.chainId == U256::from(w.chain_id(i)) && e.batchNumber == batch.number)
+            .ok_or_else(|| eyre::eyre!("no Transaction Root leaf for batch {}", batch.number))?;
+        needed = needed.max(leaf.leafIndex);
+    }
+    let l2c = w.l2(c)?;
+    poll("C imported a Transaction Root holding A's and B's batches", STEP_TIMEOUT, || async {
+        let imported = World::events::<IInbox::TransactionRootImported>(&l2c, predeploys::INBOX)
+            .await?
+            .into_iter()
+            .map(|(e, _)| e.root)
+            .collect::<std::collections::HashSet<_>>();
+        let updates = World::events::<TransactionRoot::TransactionRootUpdated>(&l1, tr).await?;
+        Ok(updates
+            .iter()
+            .any(|(e, _)| e.leafIndex >= needed && imported.contains(&e.root))
+            .then_some(()))
+    })
+    .await?;
+    w.start_relayer().await?;
     let (ev_a, tx_a, block_a) = relayed_event(&w, c, m_a.hash(), "A → C delivered on C").await?;
     let (ev_b, tx_b, block_b) = relayed_event(&w, c, m_b.hash(), "B → C delivered on C").await?;
     let relayer = w.relayer_address();
     assert_eq!((ev_a.relayer, ev_b.relayer), (relayer, relayer));
     assert_eq!(ev_a.sourceChainId, U256::from(w.chain_id(0)));
     assert_eq!(ev_b.sourceChainId, U256::from(w.chain_id(1)));
-    let l2c = w.l2(c)?;
     assert_eq!(l2c.get_balance(to_a).await?, U256::from(111u64), "A's value arrived on C");
     assert_eq!(l2c.get_balance(to_b).await?, U256::from(222u64), "B's value arrived on C");
     let batch_a = w.executed_batch_of(c, block_a, "C's batch with A's delivery executed").await?;
     let batch_b = w.executed_batch_of(c, block_b, "C's batch with B's delivery executed").await?;
+    assert_eq!(batch_a.number, batch_b.number, "A's and B's messages executed in the same C batch");
     eprintln!(
-        "three chains: relay txs {} / {} ({}), C batches {} / {}, {:?}",
-        tx_a,
-        tx_b,
+        "three chains: relay txs {tx_a} / {tx_b} ({}), one C batch {}, {:?}",
         if tx_a == tx_b { "one relayBatch" } else { "two transactions" },
         batch_a.number,
-        batch_b.number,
         t0.elapsed()
     );
     w.shutdown().await;
@@ -574,153 +726,75 @@ async fn openzeppelin_erc20_crosschain_over_the_gateway() -> eyre::Result<()> {
     w.shutdown().await;
     Ok(())
 }
-alloy::sol! {
-    #[sol(rpc)]
-    interface ITestToken {
-        function mint(address to, uint256 amount) external;
-        function approve(address spender, uint256 amount) external returns (bool);
-        function balanceOf(address who) external view returns (uint256);
-    }
-}
-
-/// The seed's cross-chain swap: a user on A sells token X for Y on a pool that lives on B, with
-/// `RemoteSwap` (token transfer + order A → B, swap on B, proceeds bridged back B → A), through the
-/// real operators and relayer. X and Y are ERC-20s native to A (the L1 tests' `L1TestToken`
-/// artifact deployed on A); the pool's liquidity is bridged A → B through the AssetRouter first.
+/// The seed's cross-chain swap, exactly as `hyperchain demo swap` runs it
+/// (`hyperchain_devnet::swap`): a user on A sells token X for Y on a pool that lives on B, with one
+/// `RemoteSwap.swapRemote` on A (token transfer + order A → B, swap on B, proceeds bridged back
+/// B → A), carried by the real operators and relayer. Checked here independently on both chains.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_chain_swap_with_remote_swap() -> eyre::Result<()> {
+    use hyperchain_bindings::{ConstantProductPool, FaucetToken, RemoteSwap};
+    use hyperchain_devnet::swap::{SwapChain, SwapConfig, cross_chain_swap};
+
     let t0 = Instant::now();
     let mut w = World::launch(2).await?;
     w.start_relayer().await?;
     let (a, b) = (0, 1);
-    let (chain_a, chain_b) = (w.chain_id(a), w.chain_id(b));
-    let (user, lp) = (2, 4);
-    let (user_addr, lp_addr) = (w.account(user).address, w.account(lp).address);
-    let fee = U256::from(1_000_000_000_000u64);
+    let chain =
+        |i: usize| SwapChain { chain_id: w.chain_id(i), rpc_url: w.eco.chains[i].anvil.rpc_url() };
+    let config = SwapConfig {
+        a: chain(a),
+        b: chain(b),
+        user_key: w.account(2).private_key,
+        lp_key: w.account(4).private_key,
+        liquidity: eth(1000),
+        amount_in: eth(1),
+        relayer_fee: U256::from(1_000_000_000_000u64),
+        step_timeout: STEP_TIMEOUT,
+    };
+    let report = cross_chain_swap(&config, |line| eprintln!("swap: {line}")).await?;
+    let user = w.account(2).address;
+    assert_eq!(report.user, user);
 
-    // X and Y on A, minted to the LP and the user.
-    let lp_a = w.l2_wallet(a, lp)?;
-    let mut tokens = Vec::new();
-    for name in ["X", "Y"] {
-        let args = (name.to_string(), name.to_string()).abi_encode_params();
-        let t = hyperchain_e2e::deploy_artifact(&lp_a, "Mocks.sol", "L1TestToken", &args).await?;
-        let token = ITestToken::new(t, lp_a.clone());
-        token.mint(lp_addr, eth(1000)).send().await?.get_receipt().await?;
-        token.mint(user_addr, eth(10)).send().await?.get_receipt().await?;
-        token.approve(predeploys::ASSET_ROUTER, eth(1000)).send().await?.get_receipt().await?;
-        tokens.push(t);
-    }
-    let (x, y) = (tokens[0], tokens[1]);
-    // The LP bridges its liquidity A → B (AssetRouter messages, relayed).
-    let router_a = hyperchain_bindings::AssetRouter::new(predeploys::ASSET_ROUTER, lp_a.clone());
-    for t in [x, y] {
-        let r = router_a
-            .bridgeERC20(U256::from(chain_b), t, lp_addr, eth(1000))
-            .value(fee)
-            .send()
-            .await
-            .map_err(|e| eyre::eyre!("bridgeERC20: {}", revert_text(&e)))?
-            .get_receipt()
-            .await?;
-        assert!(r.status(), "bridgeERC20 reverted");
-    }
-    let l2b = w.l2(b)?;
-    let router_b = hyperchain_bindings::AssetRouter::new(predeploys::ASSET_ROUTER, l2b.clone());
-    let mut bridged = Vec::new();
-    for t in [x, y] {
-        let addr = router_b.bridgedToken(U256::from(chain_a), t).call().await?;
-        let token = ITestToken::new(addr, l2b.clone());
-        poll("LP's tokens bridged A → B", STEP_TIMEOUT, || async {
-            if l2b.get_code_at(addr).await?.is_empty() {
-                return Ok(None);
-            }
-            Ok((token.balanceOf(lp_addr).call().await? == eth(1000)).then_some(()))
-        })
-        .await?;
-        bridged.push(addr);
-    }
-    let (xb, yb) = (bridged[0], bridged[1]);
-
-    // Pool (X_B, Y_B) on B with liquidity; RemoteSwap on both chains, linked.
-    let lp_b = w.l2_wallet(b, lp)?;
-    let pool = hyperchain_bindings::ConstantProductPool::deploy(lp_b.clone(), xb, yb).await?;
-    for t in [xb, yb] {
-        ITestToken::new(t, lp_b.clone())
-            .approve(*pool.address(), eth(1000))
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
-    }
-    let r = pool.addLiquidity(eth(1000), eth(1000), lp_addr).send().await?.get_receipt().await?;
-    assert!(r.status(), "addLiquidity reverted");
-    let swap_b =
-        hyperchain_bindings::RemoteSwap::deploy(lp_b.clone(), lp_addr, *pool.address()).await?;
-    let user_a = w.l2_wallet(a, user)?;
-    let swap_a =
-        hyperchain_bindings::RemoteSwap::deploy(user_a.clone(), user_addr, Address::ZERO).await?;
-    swap_a
-        .setCounterpart(U256::from(chain_b), *swap_b.address())
-        .send()
+    // On A: the user's one transaction, X gone, Y arrived.
+    let (l2a, l2b) = (w.l2(a)?, w.l2(b)?);
+    let tx = l2a
+        .get_transaction_by_hash(report.swap_tx)
         .await?
-        .get_receipt()
-        .await?;
-    swap_b
-        .setCounterpart(U256::from(chain_a), *swap_a.address())
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-
-    // The user on A sells 1 X for Y on B's pool.
-    let amount_in = eth(1);
-    let expected_out = pool.quote(xb, amount_in).call().await?;
-    assert!(expected_out > U256::ZERO);
-    ITestToken::new(x, user_a.clone())
-        .approve(*swap_a.address(), amount_in)
-        .send()
-        .await?
-        .get_receipt()
-        .await?;
-    let r = swap_a
-        .swapRemote(U256::from(chain_b), x, amount_in, expected_out, fee, fee)
-        .value(fee * U256::from(3))
-        .send()
-        .await
-        .map_err(|e| eyre::eyre!("swapRemote: {}", revert_text(&e)))?
-        .get_receipt()
-        .await?;
-    assert!(r.status(), "swapRemote reverted");
-    let l2a = w.l2(a)?;
-    let (x_a, y_a) = (ITestToken::new(x, l2a.clone()), ITestToken::new(y, l2a.clone()));
-    assert_eq!(x_a.balanceOf(user_addr).call().await?, eth(9), "X left the user on A");
-    // Executed on B…
-    let (executed, _) = poll("RemoteSwapExecuted on B", STEP_TIMEOUT, || async {
-        let evs = World::events::<hyperchain_bindings::RemoteSwap::RemoteSwapExecuted>(
-            &l2b,
-            *swap_b.address(),
-        )
-        .await?;
-        Ok(evs.into_iter().next())
-    })
-    .await?;
-    assert!(executed.swapped, "the order was swapped, not refunded");
+        .ok_or_else(|| eyre::eyre!("swap tx not found on A"))?;
+    assert_eq!(tx.inner.signer(), user, "the user sent swapRemote");
+    assert_eq!(tx.inner.to(), Some(report.remote_swap_a), "to RemoteSwap on A");
+    let (x, y) = (FaucetToken::new(report.token_x, &l2a), FaucetToken::new(report.token_y, &l2a));
+    assert_eq!(x.balanceOf(user).call().await?, report.x_before - eth(1), "1 X left the user on A");
     assert_eq!(
-        (executed.tokenSentBack, executed.amountSentBack),
-        (yb, expected_out),
-        "Y proceeds bridged back"
+        y.balanceOf(user).call().await?,
+        report.y_before + report.amount_out,
+        "the Y proceeds arrived on A"
     );
+    assert!(report.amount_out > U256::ZERO);
+
+    // On B: the relayer delivered the order, the pool traded exactly once.
+    let exec = l2b
+        .get_transaction_by_hash(report.executed_tx_b)
+        .await?
+        .ok_or_else(|| eyre::eyre!("execution tx not found on B"))?;
+    assert_eq!(exec.inner.signer(), w.relayer_address(), "the relayer delivered the order on B");
+    let pool = ConstantProductPool::new(report.pool, &l2b);
     assert_eq!(
         pool.reserve0().call().await? + pool.reserve1().call().await?,
-        eth(2000) + amount_in - expected_out,
-        "pool reserves moved by the swap"
+        eth(2000) + eth(1) - report.amount_out,
+        "pool reserves moved by one swap"
     );
-    // …and the proceeds are back on A as native Y.
-    poll("Y proceeds delivered to the user on A", STEP_TIMEOUT, || async {
-        Ok((y_a.balanceOf(user_addr).call().await? == eth(10) + expected_out).then_some(()))
-    })
-    .await?;
-    eprintln!("cross-chain swap: 1 X → {expected_out} wei of Y, {:?}", t0.elapsed());
+    let executed =
+        World::events::<RemoteSwap::RemoteSwapExecuted>(&l2b, report.remote_swap_b).await?;
+    assert_eq!(executed.len(), 1, "one order executed on B");
+    assert!(executed[0].0.swapped && executed[0].0.orderId == report.order_id);
+    eprintln!(
+        "cross-chain swap: 1 X → {} wei of Y; set-up {} ms, swap {} ms, total {:?}",
+        report.amount_out,
+        report.setup_ms,
+        report.swap_ms,
+        t0.elapsed()
+    );
     w.shutdown().await;
     Ok(())
 }

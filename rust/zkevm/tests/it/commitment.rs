@@ -153,10 +153,9 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
 
     // Two outbound messages: to another hyperchain (with a relayer fee) and to L1.
     let outbox = Outbox::new(predeploys::OUTBOX, &provider);
-    let fee_attr: Vec<u8> =
-        [&keccak256("relayerFee(uint256)")[..4], &U256::from(7).to_be_bytes::<32>()[..]].concat();
+    let fee_attr = hyperchain_bindings::relayer_fee_attribute(U256::from(7));
     for (dest, fee) in [(OTHER_L2, Some(7u64)), (L1, None)] {
-        let attributes = fee.map(|_| vec![Bytes::from(fee_attr.clone())]).unwrap_or_default();
+        let attributes = fee.map(|_| vec![fee_attr.clone()]).unwrap_or_default();
         let receipt = outbox
             .sendMessage(
                 interop_address(U256::from(dest), user),
