@@ -15,7 +15,8 @@ BURST="${BENCH_BURST:-1000}"
 
 echo "==> building the hyperchain and hyperchain-relayer binaries"
 forge build >/dev/null
-cargo build --quiet -p hyperchain-cli -p hyperchain-relayer
+# --workspace: the same feature set as `make test`, so neither rebuilds the dependencies of the other.
+cargo build --quiet --workspace --bins
 bin="$PWD/target/debug/hyperchain"
 run_dir="$PWD/.hyperchain"
 mkdir -p "$run_dir"

@@ -10,7 +10,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 echo "==> building contracts and the hyperchain + hyperchain-relayer binaries"
 forge build >/dev/null
-cargo build --quiet -p hyperchain-cli -p hyperchain-relayer
+# --workspace: the same feature set as `make test`, so neither rebuilds the dependencies of the other.
+cargo build --quiet --workspace --bins
 bin="$PWD/target/debug/hyperchain"
 
 run_dir="$PWD/.hyperchain"

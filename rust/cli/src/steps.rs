@@ -60,10 +60,15 @@ pub(crate) async fn message_step(
     out.batch = Some(batch.number);
     if batch.state != BatchState::Executed {
         out.step = 2;
+        let state = match batch.state {
+            BatchState::Sealed => "sealed, being settled on L1",
+            BatchState::Committed => "committed on L1",
+            BatchState::Proven => "proven on L1",
+            BatchState::Executed => "executed on L1",
+        };
         out.detail = format!(
-            "2 settling: batch {} is {} on L1{}",
+            "2 settling: batch {} is {state}{}",
             batch.number,
-            serde_json::to_value(batch.state)?.as_str().unwrap_or("?"),
             batch.error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
         );
         return Ok(out);

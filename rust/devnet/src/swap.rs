@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use alloy::{
     network::EthereumWallet,
-    primitives::{Address, B256, U256},
+    primitives::{Address, B256, U256, utils::format_ether},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
@@ -199,8 +199,9 @@ pub async fn cross_chain_swap(
     confirm(x_user.approve(*swap_a.address(), config.amount_in).send().await, "approve RemoteSwap")
         .await?;
     progress(&format!(
-        "user {user} sells {} X for at least {amount_out} Y: one swapRemote on chain {chain_a}",
-        config.amount_in
+        "user {user} sells {} X for at least {} Y: one swapRemote on chain {chain_a}",
+        format_ether(config.amount_in),
+        format_ether(amount_out)
     ));
     let swap_started = Instant::now();
     let swap_user = RemoteSwap::new(*swap_a.address(), user_a.clone());
