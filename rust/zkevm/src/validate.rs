@@ -143,7 +143,7 @@ pub enum ValidationError {
 }
 
 /// A state read missing from the witness.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MissingEntry {
     /// Account.
     Account(Address),
@@ -586,6 +586,27 @@ pub fn execute_unverified(
     chain_id: u64,
     rules: &ExecutionRules,
 ) -> Result<u64, ValidationError> {
+    execute_on(batch, unverified_db(witness), chain_id, rules, true)
+}
+
+/// Every state read of `batch` that `witness` lacks: the batch is executed as by
+/// [`execute_unverified`], each missing account, slot, code or block hash read as empty and
+/// recorded, failing transactions skipped. Values read as empty can steer execution away from
+/// reads the real values lead to, so the witness builder repeats this with the entries found
+/// until nothing is missing; then the execution saw only real values and the set is complete.
+pub fn missing_entries(
+    batch: &BatchBlocks,
+    witness: &Witness,
+    chain_id: u64,
+    rules: &ExecutionRules,
+) -> BTreeSet<MissingEntry> {
+    let db = RecordingDb { inner: unverified_db(witness), missing: Default::default() };
+    let _ = execute_on(batch, &db, chain_id, rules, false);
+    db.missing.into_inner()
+}
+
+/// The witness's pre-state as a database, proofs not checked.
+fn unverified_db(witness: &Witness) -> WitnessDb {
     let mut db = WitnessDb { block_hashes: witness.block_hashes.clone(), ..WitnessDb::default() };
     for (hash, code) in &witness.codes {
         db.codes.insert(*hash, Bytecode::new_raw(code.clone()));
@@ -606,6 +627,21 @@ pub fn execute_unverified(
             ),
         );
     }
+    db
+}
+
+/// Executes the batch's transactions on `db`; `strict`: the first failing transaction is an
+/// error, else it is skipped. Returns the gas used.
+fn execute_on<DB>(
+    batch: &BatchBlocks,
+    db: DB,
+    chain_id: u64,
+    rules: &ExecutionRules,
+    strict: bool,
+) -> Result<u64, ValidationError>
+where
+    DB: DatabaseRef<Error = MissingEntry>,
+{
     let mut cache = CacheDB::new(db);
     let mut gas = 0;
     for block in &batch.blocks {
@@ -633,13 +669,55 @@ pub fn execute_unverified(
             let env = tx_env(tx.inner.inner(), caller).map_err(|reason| {
                 ValidationError::BadTransaction { block: number, index, reason }
             })?;
-            let result = evm.transact_commit(env).map_err(|e| {
-                ValidationError::InvalidTransaction { block: number, index, reason: e.to_string() }
-            })?;
-            gas += result.tx_gas_used();
+            match evm.transact_commit(env) {
+                Ok(result) => gas += result.tx_gas_used(),
+                Err(e) if strict => {
+                    return Err(ValidationError::InvalidTransaction {
+                        block: number,
+                        index,
+                        reason: e.to_string(),
+                    });
+                }
+                Err(_) => {}
+            }
         }
     }
     Ok(gas)
+}
+
+/// [`WitnessDb`] that reads what it lacks as empty and records it (for [`missing_entries`]).
+struct RecordingDb {
+    inner: WitnessDb,
+    missing: std::cell::RefCell<BTreeSet<MissingEntry>>,
+}
+
+impl RecordingDb {
+    fn or_empty<T>(&self, read: Result<T, MissingEntry>, empty: T) -> Result<T, MissingEntry> {
+        Ok(read.unwrap_or_else(|missing| {
+            self.missing.borrow_mut().insert(missing);
+            empty
+        }))
+    }
+}
+
+impl DatabaseRef for &RecordingDb {
+    type Error = MissingEntry;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, MissingEntry> {
+        self.or_empty(self.inner.basic_ref(address), None)
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, MissingEntry> {
+        self.or_empty(self.inner.code_by_hash_ref(code_hash), Bytecode::default())
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, MissingEntry> {
+        self.or_empty(self.inner.storage_ref(address, index), U256::ZERO)
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, MissingEntry> {
+        self.or_empty(self.inner.block_hash_ref(number), B256::ZERO)
+    }
 }
 
 /// Slots loaded (read or written) by committed transactions, per touched account: anvil's

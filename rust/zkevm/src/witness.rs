@@ -3,11 +3,16 @@
 //! The witness is the pre-state of every account and slot the batch touches, each with its
 //! `eth_getProof` Merkle-Patricia proof against the state root before the batch, the code of every
 //! touched contract, and the block hashes `BLOCKHASH` may read. [`build_witness`] asks a node
-//! (anvil) for it: `debug_traceBlockByNumber` with the `prestateTracer` names the touched
-//! accounts and slots, `eth_getProof` at the block before the batch proves them.
+//! (anvil) for it with `eth_getProof` at the block before the batch, and finds what the batch
+//! touches by executing it on what it has fetched so far ([`crate::validate::missing_entries`]),
+//! round after round, until nothing is missing.
+//!
+//! It does not use `debug_traceBlockByNumber` (`prestateTracer`): anvil 1.7.1 deadlocks when a
+//! block is mined while a trace runs (the miner waits for the tracer's read lock, the tracer
+//! waits behind the miner for a second one), which froze whole chains under load.
 
 use alloy::{
-    consensus::BlockHeader,
+    consensus::{BlockHeader, Transaction as _},
     eips::BlockNumberOrTag,
     network::Ethereum,
     primitives::{Address, B256, Bytes, U256, keccak256},
@@ -15,6 +20,8 @@ use alloy::{
     rpc::types::{Block, EIP1186AccountProofResponse},
 };
 use serde::{Deserialize, Serialize};
+
+use crate::MissingEntry;
 
 /// EIP-2935 block hash history contract.
 pub(crate) const HISTORY_STORAGE_ADDRESS: Address =
@@ -68,20 +75,26 @@ pub enum WitnessError {
     /// Batches start after genesis (anvil's genesis header does not carry the real state root).
     #[error("a batch must start at block 1 or later")]
     GenesisBatch,
+    /// Executing the batch kept finding state it had not read yet.
+    #[error("blocks {first}..={last}: touched state still growing after {rounds} execution rounds")]
+    Unsettled {
+        /// First block.
+        first: u64,
+        /// Last block.
+        last: u64,
+        /// Rounds run.
+        rounds: usize,
+    },
 }
 
-#[derive(Debug, Deserialize)]
-struct TracedTx {
-    result: BTreeMap<Address, PrestateAccount>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PrestateAccount {
-    #[serde(default)]
-    storage: BTreeMap<B256, B256>,
-}
+/// Execution rounds [`build_witness`] runs before giving up.
+pub const MAX_DISCOVERY_ROUNDS: usize = 64;
 
 /// Builds the blocks and the witness of the batch made of blocks `first..=last`.
+///
+/// Round 0 fetches what any batch touches (each block's beneficiary and system contracts, each
+/// transaction's sender, recipient and access list); every round then executes the batch on what
+/// has been fetched and fetches what it found missing.
 pub async fn build_witness<P: Provider<Ethereum>>(
     provider: &P,
     first: u64,
@@ -91,8 +104,9 @@ pub async fn build_witness<P: Provider<Ethereum>>(
         return Err(WitnessError::GenesisBatch);
     }
     let rpc = |method: &'static str| move |source| WitnessError::Rpc { method, source };
+    let chain_id = provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
     let mut blocks = Vec::new();
-    let mut touched: BTreeMap<Address, BTreeSet<B256>> = BTreeMap::new();
+    let mut pending: BTreeMap<Address, BTreeSet<B256>> = BTreeMap::new();
     for number in first..=last {
         let block = provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
@@ -100,55 +114,37 @@ pub async fn build_witness<P: Provider<Ethereum>>(
             .await
             .map_err(rpc("eth_getBlockByNumber"))?
             .ok_or(WitnessError::MissingBlock(number))?;
-        touched.entry(block.header.beneficiary()).or_default();
+        pending.entry(block.header.beneficiary()).or_default();
         // Pre-block system calls (EIP-2935 block hash history, EIP-4788 beacon roots) that the
         // node runs before the block's transactions.
-        touched
+        pending
             .entry(HISTORY_STORAGE_ADDRESS)
             .or_default()
             .insert(B256::from(U256::from((number - 1) % HISTORY_SERVE_WINDOW)));
         let timestamp = block.header.timestamp() % HISTORY_BUFFER_LENGTH;
-        touched.entry(BEACON_ROOTS_ADDRESS).or_default().extend([
+        pending.entry(BEACON_ROOTS_ADDRESS).or_default().extend([
             B256::from(U256::from(timestamp)),
             B256::from(U256::from(timestamp + HISTORY_BUFFER_LENGTH)),
         ]);
-        touched.entry(SYSTEM_ADDRESS).or_default();
-        let traces: Vec<TracedTx> = provider
-            .raw_request(
-                "debug_traceBlockByNumber".into(),
-                (U256::from(number), serde_json::json!({ "tracer": "prestateTracer" })),
-            )
-            .await
-            .map_err(rpc("debug_traceBlockByNumber"))?;
-        for trace in traces {
-            for (address, account) in trace.result {
-                touched.entry(address).or_default().extend(account.storage.into_keys());
+        pending.entry(SYSTEM_ADDRESS).or_default();
+        for tx in block.transactions.txns() {
+            pending.entry(tx.inner.signer()).or_default();
+            if let Some(to) = tx.inner.to() {
+                pending.entry(to).or_default();
+            }
+            for item in tx.inner.access_list().map(|l| l.0.as_slice()).unwrap_or_default() {
+                pending.entry(item.address).or_default().extend(item.storage_keys.iter().copied());
             }
         }
         blocks.push(block);
     }
+    let batch = BatchBlocks { blocks };
     let prev = provider
         .get_block_by_number(BlockNumberOrTag::Number(first - 1))
         .await
         .map_err(rpc("eth_getBlockByNumber"))?
         .ok_or(WitnessError::MissingBlock(first - 1))?;
     let mut witness = Witness { prev_state_root: prev.header.state_root(), ..Witness::default() };
-    for (address, slots) in touched {
-        let proof = provider
-            .get_proof(address, slots.into_iter().collect())
-            .number(first - 1)
-            .await
-            .map_err(rpc("eth_getProof"))?;
-        if proof.code_hash != alloy::primitives::KECCAK256_EMPTY && proof.code_hash != B256::ZERO {
-            let code = provider
-                .get_code_at(address)
-                .number(first - 1)
-                .await
-                .map_err(rpc("eth_getCode"))?;
-            witness.codes.insert(keccak256(&code), code);
-        }
-        witness.accounts.push(proof);
-    }
     for number in first.saturating_sub(256)..first {
         let block = provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
@@ -158,8 +154,56 @@ pub async fn build_witness<P: Provider<Ethereum>>(
         witness.block_hashes.insert(number, block.header.hash);
     }
     // Blocks of the batch itself can be read by later blocks of the batch.
-    for block in &blocks {
+    for block in &batch.blocks {
         witness.block_hashes.insert(block.header.number(), block.header.hash);
     }
-    Ok((BatchBlocks { blocks }, witness))
+
+    let mut proofs: BTreeMap<Address, EIP1186AccountProofResponse> = BTreeMap::new();
+    for _ in 0..MAX_DISCOVERY_ROUNDS {
+        for (address, slots) in std::mem::take(&mut pending) {
+            let proof = provider
+                .get_proof(address, slots.into_iter().collect())
+                .number(first - 1)
+                .await
+                .map_err(rpc("eth_getProof"))?;
+            if let Some(known) = proofs.get_mut(&address) {
+                known.storage_proof.extend(proof.storage_proof);
+                continue;
+            }
+            if proof.code_hash != alloy::primitives::KECCAK256_EMPTY
+                && proof.code_hash != B256::ZERO
+            {
+                let code = provider
+                    .get_code_at(address)
+                    .number(first - 1)
+                    .await
+                    .map_err(rpc("eth_getCode"))?;
+                witness.codes.insert(keccak256(&code), code);
+            }
+            proofs.insert(address, proof);
+        }
+        witness.accounts = proofs.values().cloned().collect();
+        let missing = crate::validate::missing_entries(
+            &batch,
+            &witness,
+            chain_id,
+            &crate::ExecutionRules::ANVIL,
+        );
+        for entry in missing {
+            match entry {
+                MissingEntry::Account(address) => {
+                    pending.entry(address).or_default();
+                }
+                MissingEntry::Slot(address, slot) => {
+                    pending.entry(address).or_default().insert(B256::from(slot));
+                }
+                // Code comes with its account's proof; BLOCKHASH reads only the last 256.
+                MissingEntry::Code(_) | MissingEntry::BlockHash(_) => {}
+            }
+        }
+        if pending.is_empty() {
+            return Ok((batch, witness));
+        }
+    }
+    Err(WitnessError::Unsettled { first, last, rounds: MAX_DISCOVERY_ROUNDS })
 }
