@@ -17,7 +17,7 @@ pub(crate) struct UpArgs {
     #[arg(long, default_value_t = 2)]
     chains: usize,
     /// L2 block time in milliseconds (0: a block per transaction).
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = 100)]
     block_time: u64,
     /// Run L1 as an anvil fork of this RPC (rehearse on a fork of a real network).
     #[arg(long)]
@@ -36,7 +36,7 @@ pub(crate) struct UpArgs {
     #[arg(long, value_parser = parse_amount, default_value = "1000")]
     backing: alloy::primitives::U256,
     /// Batch sealing interval in milliseconds (batches with transactions).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 100)]
     seal_interval: u64,
     /// Where to write the devnet description (default `<repo>/.hyperchain/devnet.json`).
     #[arg(long)]
@@ -226,7 +226,7 @@ fn relayer_toml(eco: &Ecosystem, run_dir: &Path) -> String {
          metrics_addr = \"127.0.0.1:{metrics_port}\"\n\n\
          [signer]\nkey_env = \"RELAYER_PRIVATE_KEY\"\n\n\
          [l1]\nrpc_url = \"{l1}\"\ntransaction_root = \"{tr}\"\nchain_factory = \"{cf}\"\n\n\
-         [poll]\ninterval_ms = 200\n\n\
+         [poll]\ninterval_ms = 50\n\n\
          # A local devnet delivers every message, zero-fee ones included (OpenZeppelin's\n\
          # crosschain apps send without a fee attribute), as supersim does.\n\
          [fee]\npolicy = \"min-fee\"\nmin_fee = \"0\"\n",
