@@ -144,19 +144,13 @@ pub async fn cross_chain_swap(
         )
         .await?;
     }
-    let router_b = AssetRouter::new(predeploys::ASSET_ROUTER, lp_b.clone());
     let mut bridged = Vec::new();
     for token in [x, y] {
-        let on_b = router_b.bridgedToken(chain_a, token).call().await?;
-        let balance = FaucetToken::new(on_b, lp_b.clone());
-        poll("the LP's tokens bridged A → B", config.step_timeout, || async {
-            if lp_b.get_code_at(on_b).await?.is_empty() {
-                return Ok(None);
-            }
-            Ok((balance.balanceOf(lp).call().await? == config.liquidity).then_some(()))
-        })
-        .await?;
-        bridged.push(on_b);
+        let step = "the LP's tokens bridged A → B";
+        bridged.push(
+            bridged_balance(&lp_b, chain_a, token, lp, config.liquidity, config.step_timeout, step)
+                .await?,
+        );
     }
     let (x_b, y_b) = (bridged[0], bridged[1]);
 
@@ -277,6 +271,30 @@ pub async fn cross_chain_swap(
         setup_ms,
         swap_ms: swap_started.elapsed().as_millis(),
     })
+}
+
+/// Waits until `holder` has `amount` of the `AssetRouter`'s bridged token of
+/// (`origin_chain_id`, `origin_token`) on the chain of `provider`; returns that token's address.
+pub async fn bridged_balance(
+    provider: &DynProvider,
+    origin_chain_id: U256,
+    origin_token: Address,
+    holder: Address,
+    amount: U256,
+    timeout: Duration,
+    step: &str,
+) -> eyre::Result<Address> {
+    let router = AssetRouter::new(predeploys::ASSET_ROUTER, provider);
+    let token = router.bridgedToken(origin_chain_id, origin_token).call().await?;
+    let balance = FaucetToken::new(token, provider);
+    poll(step, timeout, || async {
+        if provider.get_code_at(token).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok((balance.balanceOf(holder).call().await? == amount).then_some(()))
+    })
+    .await?;
+    Ok(token)
 }
 
 fn signer(key: B256) -> eyre::Result<PrivateKeySigner> {

@@ -4,7 +4,8 @@
 //!   messages root, imported Transaction Roots, cumulative priority operations, transfers), the
 //!   `CommitBatchInfo` and the public input, byte-identical to `BatchHashing`.
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
-//! - [`witness`]: the batch witness and its builder (RPC: prestateTracer + eth_getProof).
+//! - [`witness`]: the batch witness and its builder (RPC: `eth_getProof`; the touched accounts and
+//!   slots are found by executing the batch round after round).
 //! - [`validate`]: the validity program: verify the witness, re-execute on revm, derive outputs,
 //!   recompute the new state root (anvil's trie rules: see its docs).
 

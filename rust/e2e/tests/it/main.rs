@@ -480,6 +480,7 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erc20_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     use hyperchain_bindings::{AssetRouter, FaucetToken};
+    use hyperchain_devnet::swap::bridged_balance;
 
     let t0 = Instant::now();
     let mut w = World::launch(2).await?;
@@ -526,15 +527,9 @@ async fn erc20_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     let user_a = w.l2_wallet(a, 6)?;
     let router_a = AssetRouter::new(predeploys::ASSET_ROUTER, user_a.clone());
     let l1_id = U256::from(w.l1_chain_id());
-    let on_a =
-        FaucetToken::new(router_a.bridgedToken(l1_id, *token.address()).call().await?, &user_a);
-    poll("deposit minted on A", STEP_TIMEOUT, || async {
-        if user_a.get_code_at(*on_a.address()).await?.is_empty() {
-            return Ok(None);
-        }
-        Ok((on_a.balanceOf(user).call().await? == eth(10)).then_some(()))
-    })
-    .await?;
+    let (origin, step) = (*token.address(), "deposit minted on A");
+    let on_a = bridged_balance(&user_a, l1_id, origin, user, eth(10), STEP_TIMEOUT, step).await?;
+    let on_a = FaucetToken::new(on_a, &user_a);
 
     // A → B: 4 tokens, burned on A, minted on B; L1 moves A's chain balance to B at execution.
     let fee = U256::from(1_000_000_000_000u64);
@@ -559,15 +554,9 @@ async fn erc20_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     assert_eq!(conserved("after A's batch executed").await?, eth(10));
     let user_b = w.l2_wallet(b, 6)?;
     let router_b = AssetRouter::new(predeploys::ASSET_ROUTER, user_b.clone());
-    let on_b =
-        FaucetToken::new(router_b.bridgedToken(l1_id, *token.address()).call().await?, &user_b);
-    poll("A → B tokens minted on B", STEP_TIMEOUT, || async {
-        if user_b.get_code_at(*on_b.address()).await?.is_empty() {
-            return Ok(None);
-        }
-        Ok((on_b.balanceOf(user).call().await? == eth(4)).then_some(()))
-    })
-    .await?;
+    let step = "A → B tokens minted on B";
+    let on_b = bridged_balance(&user_b, l1_id, origin, user, eth(4), STEP_TIMEOUT, step).await?;
+    let on_b = FaucetToken::new(on_b, &user_b);
 
     // B → L1: 3 tokens withdrawn to a fresh L1 address, finalized with the batch's Merkle proof.
     let l1_to = Address::repeat_byte(0x5b);
