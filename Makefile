@@ -3,12 +3,13 @@
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
-# forge, anvil and cast come from the repository's node_modules, never from PATH.
-export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-FORGE := $(CURDIR)/node_modules/.bin/forge
+# forge, anvil and cast are the project-local binaries behind tools/bin (never node_modules/.bin,
+# whose npm wrappers always exit 0, and never whatever is on PATH).
+export PATH := $(CURDIR)/tools/bin:$(PATH)
+FORGE := $(CURDIR)/tools/bin/forge
 CARGO ?= cargo
 
-.PHONY: all install build demo test test-sol test-rust fmt bench bindings clean help
+.PHONY: all install build demo test test-self test-sol test-rust fmt bench clean help
 
 all: build
 
@@ -31,14 +32,17 @@ build: install ## compile contracts and the Rust workspace
 demo: install ## bring up L1 + 2 hyperchains + relayer and show a hyperbridge transfer
 	@tools/demo.sh
 
-test: install test-sol test-rust ## everything: formatting, lints, forge tests, Rust tests
+test: install test-self test-sol test-rust ## everything: the checks' self-test, formatting, lints, forge tests, Rust tests
 
-test-sol: install
+test-self: install ## prove the checks can fail: a failing test, a fmt diff, a compile error, a reverting cast send
+	tools/check-failures-fail.sh
+
+test-sol: install ## forge fmt --check, build, test
 	$(FORGE) fmt --check
 	$(FORGE) build
 	$(FORGE) test
 
-test-rust: install
+test-rust: install ## cargo fmt --check, clippy -D warnings, cargo test
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
@@ -50,5 +54,5 @@ fmt: install ## format Solidity and Rust
 bench: install ## performance table (see README)
 	@tools/bench.sh
 
-clean:
+clean: ## remove build output
 	rm -rf out cache target

@@ -9,7 +9,7 @@
 # figures come from criterion (release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/tools/bin:$PATH"
 MESSAGES="${BENCH_MESSAGES:-200}"
 BURST="${BENCH_BURST:-1000}"
 

@@ -6,7 +6,7 @@
 # on local anvil processes and stops when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/tools/bin:$PATH"
 
 echo "==> building contracts and the hyperchain + hyperchain-relayer binaries"
 forge build >/dev/null

@@ -1,6 +1,6 @@
 //! Generates the bindings from the forge artifacts.
 //!
-//! 1. Runs `<repo>/node_modules/.bin/forge build` (cached by forge; skipped with
+//! 1. Runs `<repo>/tools/bin/forge build` (cached by forge; skipped with
 //!    `HYPERCHAIN_SKIP_FORGE=1`). A failing build (e.g. a contract being edited) only warns: the
 //!    artifacts already in `out/` are used.
 //! 2. Reads every artifact in `out/` whose compilation target lives under `contracts/` (plus the
@@ -56,7 +56,7 @@ fn main() {
 }
 
 fn run_forge(repo: &Path) {
-    let forge = repo.join("node_modules/.bin/forge");
+    let forge = repo.join("tools/bin/forge");
     if !forge.exists() {
         println!(
             "cargo:warning=forge not found at {}: run `make install` in the repository root; \

@@ -5,7 +5,7 @@
 # Usage: test/l2/measure-gas-anvil.sh [port]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/tools/bin:$PATH"
 PORT="${1:-18651}"
 R="http://127.0.0.1:$PORT"
 GENESIS=out/genesis-gas-measure.json

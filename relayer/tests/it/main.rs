@@ -516,7 +516,7 @@ async fn malformed_config_and_dead_rpc_give_clear_errors() {
 #[tokio::test]
 async fn unknown_chain_id_is_reported() {
     let anvil = alloy::node_bindings::Anvil::new()
-        .path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/anvil"))
+        .path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/bin/anvil"))
         .chain_id(777)
         .spawn();
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@
 //!   whose artifacts do not exist yet are simply absent: the crate grows as contracts land.
 //! - [`predeploys`] holds the fixed L2 addresses parsed from `Predeploys.sol`.
 //!
-//! The build script runs `node_modules/.bin/forge build` first (set `HYPERCHAIN_SKIP_FORGE=1` to
+//! The build script runs `tools/bin/forge build` first (set `HYPERCHAIN_SKIP_FORGE=1` to
 //! use `out/` as it is).
 
 #![allow(missing_docs, unreachable_pub, clippy::too_many_arguments)]

@@ -16,6 +16,14 @@ pub enum DevnetError {
         /// Where it was expected.
         path: PathBuf,
     },
+    /// `@foundry-rs` publishes no binary for this machine.
+    #[error("no @foundry-rs binaries for {os}/{arch}: Hyperchains runs on Linux and macOS, x86-64 or arm64")]
+    UnsupportedPlatform {
+        /// `std::env::consts::OS`.
+        os: &'static str,
+        /// `std::env::consts::ARCH`.
+        arch: &'static str,
+    },
     /// Spawning a process failed.
     #[error("could not start {what}: {source}")]
     Spawn {

@@ -58,26 +58,17 @@ fn is_root(dir: &Path) -> bool {
     dir.join("foundry.toml").is_file() && dir.join("node_modules").is_dir()
 }
 
-/// The native binary of `@foundry-rs/<tool>-<platform>` avoids the node wrapper: it starts ~0.3 s
-/// faster and is the direct child, so killing it leaves no orphan.
+/// The native binary of `@foundry-rs/<tool>-<platform>`, never the `node_modules/.bin` wrapper:
+/// the wrapper always exits 0 (a failed `forge script` would look like success), starts ~0.3 s
+/// slower and is not the direct child, so killing it would orphan the tool.
 fn tool(root: &Path, name: &'static str) -> Result<PathBuf, DevnetError> {
     let platform = match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => Some("linux-amd64"),
-        ("linux", "aarch64") => Some("linux-arm64"),
-        ("macos", "x86_64") => Some("darwin-amd64"),
-        ("macos", "aarch64") => Some("darwin-arm64"),
-        _ => None,
+        ("linux", "x86_64") => "linux-amd64",
+        ("linux", "aarch64") => "linux-arm64",
+        ("macos", "x86_64") => "darwin-amd64",
+        ("macos", "aarch64") => "darwin-arm64",
+        (os, arch) => return Err(DevnetError::UnsupportedPlatform { os, arch }),
     };
-    if let Some(platform) = platform {
-        let native = root.join(format!("node_modules/@foundry-rs/{name}-{platform}/bin/{name}"));
-        if native.is_file() {
-            return Ok(native);
-        }
-    }
-    let wrapper = root.join("node_modules/.bin").join(name);
-    if wrapper.exists() {
-        Ok(wrapper)
-    } else {
-        Err(DevnetError::ToolMissing { tool: name, path: wrapper })
-    }
+    let native = root.join(format!("node_modules/@foundry-rs/{name}-{platform}/bin/{name}"));
+    if native.is_file() { Ok(native) } else { Err(DevnetError::ToolMissing { tool: name, path: native }) }
 }

@@ -34,7 +34,7 @@ fn make_batch() -> (BatchBlocks, Witness, u64) {
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     rt.block_on(async {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let anvil = Anvil::new().path(repo.join("node_modules/.bin/anvil")).spawn();
+        let anvil = Anvil::new().path(repo.join("tools/bin/anvil")).spawn();
         let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
         let provider =
             ProviderBuilder::new().wallet(signer).connect_http(anvil.endpoint_url()).erased();

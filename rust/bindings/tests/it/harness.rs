@@ -31,7 +31,7 @@ pub fn harness_bytecode() -> Bytes {
         let out = dir.path().join("out");
         let sources = repo.join("rust/bindings/tests/sol");
         // Only the harness and what it imports: other engineers' tests and scripts may be mid-edit.
-        let status = Command::new(repo.join("node_modules/.bin/forge"))
+        let status = Command::new(repo.join("tools/bin/forge"))
             .env("FOUNDRY_TEST", &sources)
             .env("FOUNDRY_SCRIPT", &sources)
             .args(["build", "--contracts"])
@@ -61,12 +61,12 @@ pub fn harness_bytecode() -> Bytes {
 
 /// A fresh anvil from the repository's toolchain.
 pub fn anvil() -> AnvilInstance {
-    Anvil::new().path(repo_root().join("node_modules/.bin/anvil")).spawn()
+    Anvil::new().path(repo_root().join("tools/bin/anvil")).spawn()
 }
 
 /// A fresh anvil with the given chain id.
 pub fn anvil_with_chain_id(chain_id: u64) -> AnvilInstance {
-    Anvil::new().path(repo_root().join("node_modules/.bin/anvil")).chain_id(chain_id).spawn()
+    Anvil::new().path(repo_root().join("tools/bin/anvil")).chain_id(chain_id).spawn()
 }
 
 /// A provider signing with anvil's first key.
