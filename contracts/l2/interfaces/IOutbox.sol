@@ -10,6 +10,14 @@ import {IERC7786GatewaySource} from "@openzeppelin/contracts/interfaces/draft-IE
 /// message and hands it to `deliverMessage`, so a recipient sees this same address as the gateway
 /// in both directions, which is what unchanged ERC-7786 apps (OpenZeppelin `CrosschainLinked`:
 /// one gateway per remote chain) require.
+///
+/// Deviation from ERC-7786: the standard has the gateway call `receiveMessage` for every message.
+/// Here a message with an empty `payload` is a plain ETH transfer: the recipient gets `value`
+/// without any call (so deposits and transfers reach EOAs and wallets that have no
+/// `receiveMessage`), and no gateway is involved in its delivery. An app that must see every
+/// incoming message, value-only ones included, sends a non-empty payload. The receiving gateway an
+/// app must trust (`msg.sender` of `receiveMessage`) is this contract, `Predeploys.OUTBOX`, never
+/// `Predeploys.INBOX`.
 interface IOutbox is IERC7786GatewaySource {
     /// @notice A message was appended to this chain's outbound messages. The batch's `messagesRoot`
     /// is the Merkle root of the `messageHash`es of its `MessageQueued` events in nonce order.
