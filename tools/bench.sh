@@ -38,11 +38,16 @@ echo "==> hyperchain bench --messages $MESSAGES --burst $BURST"
 "$bin" bench --json --messages "$MESSAGES" --burst "$BURST" --devnet "$devnet" >"$run_dir/bench-chain.json"
 
 echo "==> relayer: 2,000 settled messages delivered from an empty database (release build)"
-cargo test --release --quiet -p hyperchain-relayer --test it bench -- --ignored --nocapture 2>/dev/null \
-  | grep -o '{"relayer_msgs_per_s"[^}]*}' | tail -n 1 >"$run_dir/bench-relayer.json" || true
+cargo test --release --quiet -p hyperchain-relayer --test it bench -- --ignored --nocapture \
+  2>"$run_dir/bench-relayer.log" | tee "$run_dir/bench-relayer.out" \
+  | grep -o '{[^{}]*"relayer_msgs_per_s"[^{}]*}' | tail -n 1 >"$run_dir/bench-relayer.json"
+[ -s "$run_dir/bench-relayer.json" ] || {
+  echo "make bench: the relayer bench printed no relayer_msgs_per_s (see $run_dir/bench-relayer.log)" >&2
+  exit 1
+}
 
 echo "==> zkevm: validation vs plain revm on the same blocks (criterion)"
-cargo bench --quiet -p hyperchain-zkevm --bench validate -- --noplot 2>/dev/null | tee "$run_dir/bench-zkevm.txt" | grep -E "^batch|time:|thrpt:" || true
+cargo bench --quiet -p hyperchain-zkevm --bench validate -- --noplot 2>"$run_dir/bench-zkevm.log" | tee "$run_dir/bench-zkevm.txt" | grep -E "^batch|time:|thrpt:"
 
 python3 - "$run_dir" <<'PY'
 import json, re, sys, datetime, os
@@ -56,15 +61,18 @@ def mgas(name):
         return None
     scale = {"K": 1e-3, "M": 1.0, "G": 1e3}.get(m.group(2), None)
     return None if scale is None else float(m.group(1)) * scale
-try:
-    chain["relayer_msgs_per_s"] = json.load(open(f"{run}/bench-relayer.json"))["relayer_msgs_per_s"]
-except (OSError, ValueError, KeyError):
-    chain["relayer_msgs_per_s"] = None
+chain["relayer_msgs_per_s"] = json.load(open(f"{run}/bench-relayer.json"))["relayer_msgs_per_s"]
 chain["zkevm_mgas_per_s"] = mgas("validate_batch")
 chain["revm_mgas_per_s"] = mgas("plain_revm_execution")
 chain["measured_at"] = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
 chain["machine"] = f"{os.cpu_count()} cores"
 json.dump(chain, open(f"{run}/bench.json", "w"), indent=2)
+# A figure the bench could not produce is a failure, never a silent "n/a" in the table.
+missing = [k for k in ("latency_ms_p50", "l1_gas_per_batch", "relay_gas_per_message", "send_gas",
+                       "relayer_msgs_per_s", "burst_msgs_per_s", "up_seconds", "zkevm_mgas_per_s",
+                       "revm_mgas_per_s") if chain.get(k) is None]
+if missing:
+    sys.exit(f"make bench: no figure for {', '.join(missing)} (see the logs in {run})")
 goals = {"latency_ms_p50": ("<=", 1000), "latency_ms_p99": None, "l1_gas_per_batch": ("<=", 150000),
          "relay_gas_per_message": ("<=", 60000), "send_gas": ("<=", 40000),
          "relayer_msgs_per_s": (">=", 500), "burst_msgs_per_s": None, "up_seconds": ("<=", 5),
