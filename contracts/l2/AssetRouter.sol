@@ -34,6 +34,7 @@ contract AssetRouter is IAssetRouter {
 
     /// @dev Bridged tokens this router deployed => their origin.
     mapping(address token => Origin) private _origins;
+    mapping(uint256 chainId => mapping(address token => uint256)) private _chainBalances;
 
     constructor(uint256 l1ChainId_, address l1SharedBridge_) {
         L1_CHAIN_ID = l1ChainId_;
@@ -56,7 +57,12 @@ contract AssetRouter is IAssetRouter {
         if (origin.chainId == 0) {
             origin = Origin(block.chainid, token);
             IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+            _chainBalances[destinationChainId][token] += amount;
         } else {
+            // Only the origin can account for a hyperchain-native token: it goes back there.
+            if (origin.chainId != L1_CHAIN_ID && origin.chainId != destinationChainId) {
+                revert NotOriginChain(token, origin.chainId, destinationChainId);
+            }
             BridgedToken(token).crosschainBurn(msg.sender, amount);
         }
 
@@ -106,9 +112,17 @@ contract AssetRouter is IAssetRouter {
         address token;
         if (transfer.originChainId == block.chainid) {
             token = transfer.originToken;
+            uint256 balance = _chainBalances[sourceChainId][token];
+            if (balance < transfer.amount) {
+                revert InsufficientChainBalance(sourceChainId, token, balance, transfer.amount);
+            }
+            _chainBalances[sourceChainId][token] = balance - transfer.amount;
             IERC20(token).safeTransfer(transfer.to, transfer.amount);
         } else {
-            token = _bridgedTokenOrDeploy(transfer.originChainId, transfer.originToken, transfer.metadata);
+            if (transfer.originChainId != L1_CHAIN_ID && transfer.originChainId != sourceChainId) {
+                revert NotFromOriginChain(transfer.originChainId, sourceChainId);
+            }
+            token = _bridgedTokenOrDeploy(transfer, sourceChainId);
             BridgedToken(token).crosschainMint(transfer.to, transfer.amount);
         }
         emit TokenReceived(receiveId, sourceChainId, token, transfer.to, transfer.amount);
@@ -129,6 +143,11 @@ contract AssetRouter is IAssetRouter {
     }
 
     /// @inheritdoc IAssetRouter
+    function chainBalance(uint256 chainId, address token) external view returns (uint256) {
+        return _chainBalances[chainId][token];
+    }
+
+    /// @inheritdoc IAssetRouter
     function l1ChainId() external view returns (uint256) {
         return L1_CHAIN_ID;
     }
@@ -138,13 +157,20 @@ contract AssetRouter is IAssetRouter {
         return L1_SHARED_BRIDGE;
     }
 
-    function _bridgedTokenOrDeploy(uint256 originChainId, address originToken, bytes memory metadata)
+    /// @dev The metadata a `BridgedToken` is deployed with is final, so only the origin chain's
+    /// message may deploy it.
+    function _bridgedTokenOrDeploy(TokenTransfer memory transfer, uint256 sourceChainId)
         private
         returns (address token)
     {
+        (uint256 originChainId, address originToken) = (transfer.originChainId, transfer.originToken);
         token = bridgedToken(originChainId, originToken);
         if (token.code.length != 0) return token;
+        if (sourceChainId != originChainId) {
+            revert BridgedTokenNotDeployed(originChainId, originToken, sourceChainId);
+        }
         BridgedToken deployed = new BridgedToken{salt: _salt(originChainId, originToken)}();
+        bytes memory metadata = transfer.metadata;
         (string memory name, string memory symbol, uint8 decimals) =
             metadata.length == 0 ? ("", "", uint8(18)) : abi.decode(metadata, (string, string, uint8));
         deployed.initialize(originChainId, originToken, name, symbol, decimals);

@@ -235,4 +235,102 @@ contract AssetRouterTest is L2Base {
         vm.prank(alice);
         router.bridgeERC20(CHAIN_B, address(token), bob, 0.5 ether);
     }
+
+    uint256 internal constant CHAIN_C = 273;
+
+    function _fromRouter(uint256 sourceChainId, TokenTransfer memory transfer) internal {
+        vm.prank(Predeploys.OUTBOX);
+        router.receiveMessage(
+            keccak256(abi.encode(sourceChainId, transfer)),
+            InteroperableAddress.formatEvmV1(sourceChainId, Predeploys.ASSET_ROUTER),
+            abi.encode(transfer)
+        );
+    }
+
+    function test_chainBalance_sentAndReturned_succeeds() public {
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), bob, 100e6);
+        assertEq(router.chainBalance(CHAIN_B, address(native)), 100e6);
+        assertEq(router.chainBalance(CHAIN_C, address(native)), 0);
+        _fromRouter(CHAIN_B, TokenTransfer(CHAIN_A, address(native), bob, 60e6, ""));
+        assertEq(router.chainBalance(CHAIN_B, address(native)), 40e6);
+    }
+
+    /// A chain (e.g. one whose router is not the canonical code) claims back a native token it was
+    /// never sent: the tokens locked for other chains stay locked.
+    function test_receiveMessage_releaseToChainNeverSentTo_reverts() public {
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), bob, 100e6);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAssetRouter.InsufficientChainBalance.selector, CHAIN_C, address(native), 0, 1
+            )
+        );
+        _fromRouter(CHAIN_C, TokenTransfer(CHAIN_A, address(native), bob, 1, ""));
+        assertEq(native.balanceOf(address(router)), 100e6);
+    }
+
+    function test_receiveMessage_releaseMoreThanSentToChain_reverts() public {
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, address(native), bob, 100e6);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAssetRouter.InsufficientChainBalance.selector, CHAIN_B, address(native), 100e6, 100e6 + 1
+            )
+        );
+        _fromRouter(CHAIN_B, TokenTransfer(CHAIN_A, address(native), bob, 100e6 + 1, ""));
+    }
+
+    /// Chain C mints chain B's token on this chain: only B can send B's token.
+    function test_receiveMessage_tokenOfThirdChainFromNonOrigin_reverts() public {
+        address bToken = makeAddr("bToken");
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.NotFromOriginChain.selector, CHAIN_B, CHAIN_C));
+        _fromRouter(CHAIN_C, TokenTransfer(CHAIN_B, bToken, alice, 1e18, abi.encode("B", "B", uint8(18))));
+        // Also once the token exists here (deployed by its origin).
+        _fromRouter(CHAIN_B, TokenTransfer(CHAIN_B, bToken, alice, 1e18, abi.encode("B", "B", uint8(18))));
+        vm.expectRevert(abi.encodeWithSelector(IAssetRouter.NotFromOriginChain.selector, CHAIN_B, CHAIN_C));
+        _fromRouter(CHAIN_C, TokenTransfer(CHAIN_B, bToken, alice, 1e18, ""));
+    }
+
+    /// Chain B deploys the canonical bridged version of an L1 token here first, with decimals = 0,
+    /// by a zero-amount message: the metadata of a token comes only from its origin (L1).
+    function test_receiveMessage_l1TokenMetadataFromHyperchain_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAssetRouter.BridgedTokenNotDeployed.selector, L1_CHAIN_ID, l1Token, CHAIN_B
+            )
+        );
+        _fromRouter(
+            CHAIN_B, TokenTransfer(L1_CHAIN_ID, l1Token, alice, 0, abi.encode("Fake", "FAKE", uint8(0)))
+        );
+        assertEq(router.bridgedToken(L1_CHAIN_ID, l1Token).code.length, 0);
+    }
+
+    /// Once deployed by a deposit, an L1 token moves between hyperchains (L1 bounds each chain's
+    /// share), and a later message's metadata changes nothing.
+    function test_receiveMessage_l1TokenFromHyperchainAfterDeposit_succeeds() public {
+        BridgedToken token = BridgedToken(_l1Deposit(alice, 1 ether));
+        _fromRouter(
+            CHAIN_B, TokenTransfer(L1_CHAIN_ID, l1Token, bob, 2 ether, abi.encode("Fake", "FAKE", uint8(0)))
+        );
+        assertEq(token.balanceOf(bob), 2 ether);
+        assertEq(token.decimals(), 18);
+        assertEq(token.symbol(), "WTH");
+    }
+
+    /// A token native to chain B, held here as a BridgedToken, can only go back to B (which
+    /// accounts for it), not on to chain C.
+    function test_bridgeERC20_thirdChainTokenToOtherChain_reverts() public {
+        address bToken = makeAddr("bToken");
+        _fromRouter(CHAIN_B, TokenTransfer(CHAIN_B, bToken, alice, 1e18, abi.encode("B", "B", uint8(18))));
+        address bridged = router.bridgedToken(CHAIN_B, bToken);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAssetRouter.NotOriginChain.selector, bridged, CHAIN_B, CHAIN_C)
+        );
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_C, bridged, bob, 1e18);
+        vm.prank(alice);
+        router.bridgeERC20(CHAIN_B, bridged, bob, 1e18);
+        assertEq(BridgedToken(bridged).totalSupply(), 0);
+    }
 }

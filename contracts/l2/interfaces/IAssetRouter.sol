@@ -13,6 +13,14 @@ import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC77
 /// hyperchain, or to the L1 `SharedBridge` for withdrawals (L1-origin tokens only). Received
 /// messages are accepted only from the gateway (`Predeploys.OUTBOX`) with sender = the router on
 /// another hyperchain or the L1 SharedBridge (deposits).
+///
+/// Defense in depth against a chain whose router is not the canonical code (which the validity
+/// program refuses to attest): a token native to a hyperchain travels only between its origin and
+/// one other chain at a time (never from one non-origin hyperchain to another), the origin releases
+/// to a chain at most what it sent there (`chainBalance`, the L2 twin of the L1 bridge's), and a
+/// `BridgedToken` is deployed (its metadata fixed) only by a message from the token's origin chain.
+/// L1-origin tokens may move between any hyperchains: the L1 bridge bounds each chain by its
+/// `chainBalance` and moves it with every transfer.
 interface IAssetRouter is IERC7786Recipient {
     event TokenSent(
         bytes32 indexed sendId,
@@ -43,6 +51,15 @@ interface IAssetRouter is IERC7786Recipient {
     error MalformedPayload();
     /// @notice A deposit from the L1 SharedBridge must be of an L1-origin token.
     error InvalidOrigin(uint256 originChainId);
+    /// @notice A token native to another hyperchain can only be sent back to its origin chain.
+    error NotOriginChain(address token, uint256 originChainId, uint256 destinationChainId);
+    /// @notice A token native to hyperchain `originChainId` arrived from another chain.
+    error NotFromOriginChain(uint256 originChainId, uint256 sourceChainId);
+    /// @notice The first arrival of a token (which deploys its `BridgedToken` with the message's
+    /// metadata) must come from its origin chain; `sourceChainId` is not it.
+    error BridgedTokenNotDeployed(uint256 originChainId, address originToken, uint256 sourceChainId);
+    /// @notice `chainId` is sent back more of a native `token` than this chain sent it.
+    error InsufficientChainBalance(uint256 chainId, address token, uint256 balance, uint256 required);
 
     /// @notice Sends `amount` of `token` (the caller's, approved to the router if it is native to
     /// this chain) to `to` on `destinationChainId` (the L1 chain id = withdrawal). `msg.value` is
@@ -60,6 +77,10 @@ interface IAssetRouter is IERC7786Recipient {
     /// @notice Origin of a token as this router sees it: (originChainId, originToken) for a bridged
     /// token it deployed, (block.chainid, token) for any other token.
     function originOf(address token) external view returns (uint256 originChainId, address originToken);
+
+    /// @notice How much of `token`, native to this chain, was sent to `chainId` and not yet returned:
+    /// the most this router releases to messages from `chainId`.
+    function chainBalance(uint256 chainId, address token) external view returns (uint256);
 
     /// @notice Chain id of the L1 (withdrawal destination, source of deposits).
     function l1ChainId() external view returns (uint256);
