@@ -139,6 +139,10 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
 
         _debit(chainId, address(0), message.value + message.fee);
         if (message.recipient == address(this)) {
+            // Anyone can send an L2→L1 message; only the AssetRouter burned the tokens it releases.
+            if (message.sender != Predeploys.ASSET_ROUTER) {
+                revert TokenTransferNotFromAssetRouter(message.sender);
+            }
             (uint256 originChainId, address token, address to, uint256 amount) = _decode(message.payload);
             if (originChainId != block.chainid) revert UnsupportedTokenOrigin(originChainId);
             _debit(chainId, token, amount);
@@ -162,7 +166,12 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         address settlement = _chains[chainId].settlement;
         if (settlement == address(0)) revert UnknownChain(chainId);
         address refundRecipient = IChainSettlement(settlement).markPriorityRequestReclaimed(message);
-        if (message.sender == address(this) && message.recipient == Predeploys.ASSET_ROUTER) {
+        // The message is the queued request (checked above): from this bridge with a payload it is a
+        // token deposit; `depositETH` sends no payload, whatever L2 address it credits.
+        if (
+            message.sender == address(this) && message.recipient == Predeploys.ASSET_ROUTER
+                && message.payload.length != 0
+        ) {
             (, address token,, uint256 amount) = _decode(message.payload);
             _debit(chainId, token, amount);
             IERC20(token).safeTransfer(refundRecipient, amount);

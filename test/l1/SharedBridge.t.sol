@@ -191,6 +191,43 @@ contract SharedBridgeTest is L1Fixture {
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 0.5 ether);
     }
 
+    /// The forged withdrawal: a user of chain A sends, from an EOA through the L2 outbox, a
+    /// `TokenTransfer` of the chain's whole token balance to the bridge. It is a valid message of an
+    /// executed batch, but only the `AssetRouter` predeploy burns tokens before sending one.
+    function test_finalizeWithdrawal_tokenMessageNotFromAssetRouter_reverts() public {
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether);
+        address attacker = makeAddr("attacker");
+        Message memory m = _tokenWithdrawal(0, attacker, 10 ether);
+        m.sender = attacker;
+        uint64 n = _settleMessages(chainA, _single(m));
+        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISharedBridge.TokenTransferNotFromAssetRouter.selector, attacker)
+        );
+        bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
+        assertEq(token.balanceOf(attacker), 0);
+        assertEq(bridge.chainBalance(CHAIN_A, address(token)), 10 ether);
+        assertFalse(bridge.withdrawalFinalized(_hash(m)));
+    }
+
+    /// Any sender but the `AssetRouter` is refused for a message to the bridge, whatever it carries.
+    function testFuzz_finalizeWithdrawal_messageToBridgeFromOtherSender_reverts(address sender, uint96 value)
+        public
+    {
+        vm.assume(sender != Predeploys.ASSET_ROUTER);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        Message memory m = _tokenWithdrawal(0, alice, 1 ether);
+        m.sender = sender;
+        m.value = bound(value, 0, 1 ether);
+        uint64 n = _settleMessages(chainA, _single(m));
+        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISharedBridge.TokenTransferNotFromAssetRouter.selector, sender)
+        );
+        bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
+    }
+
     function test_finalizeWithdrawal_tokenOfOtherOrigin_reverts() public {
         bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether);
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
@@ -420,6 +457,20 @@ contract SharedBridgeTest is L1Fixture {
         CommitBatchInfo memory batch = _nextBatch(chainA);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
         _commit(chainA, batch);
+    }
+
+    /// An ETH deposit whose L2 recipient is the `AssetRouter` address carries no payload; the
+    /// reclaim must not take it for a token deposit.
+    function test_reclaimExpiredDeposit_ethToAssetRouter_succeeds() public {
+        vm.deal(alice, 2 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, Predeploys.ASSET_ROUTER);
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        vm.expectEmit(address(bridge));
+        emit ISharedBridge.DepositReclaimed(CHAIN_A, 0, alice, address(0), 2 ether);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, Predeploys.ASSET_ROUTER, 2 ether));
+        assertEq(alice.balance, 2 ether);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 0);
     }
 
     function test_reclaimExpiredDeposit_twice_reverts() public {

@@ -81,6 +81,9 @@ interface ISharedBridge {
     error InvalidMessageProof(bytes32 computed, bytes32 messagesRoot);
     /// @notice The payload sent to the bridge is not an ABI-encoded `TokenTransfer`.
     error MalformedTokenTransfer();
+    /// @notice A message addressed to the bridge was not sent by the L2 `AssetRouter` predeploy, the
+    /// only L2 contract that burns or locks tokens before asking the bridge to release them.
+    error TokenTransferNotFromAssetRouter(address sender);
     /// @notice Only tokens originating on this L1 are released by the bridge.
     error UnsupportedTokenOrigin(uint256 originChainId);
     /// @notice Paying `recipient` failed.
@@ -117,8 +120,9 @@ interface ISharedBridge {
         returns (uint256 nonce);
 
     /// @notice Finalizes an L2→L1 message of an executed batch of `chainId`, exactly once. If the
-    /// recipient is this bridge, the payload is a `TokenTransfer` of an L1 token released to `to`
-    /// (plus `value` ETH to `to`); otherwise `value` ETH goes to `recipient` (plain call when the
+    /// recipient is this bridge, the sender must be the `AssetRouter` predeploy
+    /// (`TokenTransferNotFromAssetRouter`) and the payload is a `TokenTransfer` of an L1 token
+    /// released to `to` (plus `value` ETH to `to`); otherwise `value` ETH goes to `recipient` (plain call when the
     /// payload is empty, else ERC-7786 `receiveMessage`). The message fee goes to the caller. Every
     /// payout is debited from the chain's balance.
     function finalizeWithdrawal(
