@@ -1,8 +1,8 @@
 //! Generates the bindings from the forge artifacts.
 //!
 //! 1. Runs `<repo>/tools/bin/forge build` (cached by forge; skipped with
-//!    `HYPERCHAIN_SKIP_FORGE=1`). A failing build (e.g. a contract being edited) only warns: the
-//!    artifacts already in `out/` are used.
+//!    `HYPERCHAIN_SKIP_FORGE=1`), and `forge build --force` when `out/` holds ABI-only artifacts.
+//!    A failing build fails this one: bindings from stale artifacts would not match the contracts.
 //! 2. Reads every artifact in `out/` whose compilation target lives under `contracts/` (plus the
 //!    Merkle test harness) and has a non-empty ABI.
 //! 3. Hoists every struct used by any ABI to file level (one Rust type per struct name, shared by
@@ -56,26 +56,47 @@ fn main() {
 }
 
 fn run_forge(repo: &Path) {
-    let forge = repo.join("tools/bin/forge");
-    if !forge.exists() {
+    forge(repo, &["build"]);
+    // A filtered `forge test` (`--match-path`) rewrites the artifacts of contracts it does not
+    // deploy with their ABI only, and a later `forge build` finds its cache valid and keeps them:
+    // bindings generated from those would silently lack every contract's bytecode and metadata.
+    let mut artifacts = Vec::new();
+    collect_artifacts(&repo.join("out"), &mut artifacts);
+    if artifacts.iter().any(|path| is_sparse(path)) {
         println!(
-            "cargo:warning=forge not found at {}: run `make install` in the repository root; \
-             using the artifacts already in out/",
-            forge.display()
+            "cargo:warning=out/ holds ABI-only artifacts (left by a filtered `forge test`): rebuilding them"
         );
-        return;
+        forge(repo, &["build", "--force"]);
     }
-    match Command::new(&forge).arg("build").current_dir(repo).output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            println!(
-                "cargo:warning=`forge build` failed ({first}); using the artifacts already in out/"
-            );
-        }
-        Err(err) => println!("cargo:warning=could not run forge ({err}); using out/ as it is"),
+}
+
+/// Runs `tools/bin/forge <args>` in the repository; a failure fails the build, since bindings
+/// generated from stale artifacts would not match the contracts.
+fn forge(repo: &Path, args: &[&str]) {
+    let forge = repo.join("tools/bin/forge");
+    let out = Command::new(&forge)
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap_or_else(|err| panic!("could not run {}: {err}", forge.display()));
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let tail: Vec<&str> = stderr.lines().chain(stdout.lines()).rev().take(30).collect();
+        panic!(
+            "`tools/bin/forge {}` failed (run `make install` if forge is missing; set \
+             HYPERCHAIN_SKIP_FORGE=1 to use out/ as it is):\n{}",
+            args.join(" "),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
+}
+
+fn is_sparse(path: &Path) -> bool {
+    fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .is_some_and(|json| json.get("abi").is_some() && json.get("metadata").is_none())
 }
 
 fn collect_artifacts(dir: &Path, acc: &mut Vec<PathBuf>) {
