@@ -11,6 +11,7 @@ import {ISharedBridge} from "./interfaces/ISharedBridge.sol";
 import {ITransactionRoot} from "./interfaces/ITransactionRoot.sol";
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title ChainSettlement
 /// @notice Settlement of one hyperchain on L1 (see `IChainSettlement` for the batch rules and the
@@ -35,8 +36,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint48 executedPriorityOps;
     }
 
+    /// @dev One slot. Both deadlines are fixed when the request is queued, so a later
+    /// implementation's expiry or grace period never moves them (40-bit timestamps last 34,000 years).
     struct PriorityRequest {
-        uint64 expiresAt;
+        uint40 expiresAt;
+        uint40 freezesAt;
         address refundRecipient;
         bool reclaimed;
     }
@@ -53,7 +57,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     uint64 public immutable override PRIORITY_GRACE_PERIOD;
 
     // Packed so that a commit reads four slots of chain state: counters; operator, chain id and
-    // version; DA validator, queue length and exit flag; and nothing else.
+    // version; DA validator, queue length, exit and frozen flags; and nothing else.
     Counters private _counters;
     address private _operator;
     uint64 private _chainId;
@@ -61,6 +65,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
     address private _daValidator;
     uint64 private _priorityQueueLength;
     bool private _hasLeft;
+    /// set by the first reclaim: from then on the chain is frozen whatever its requests' deadlines
+    bool private _frozen;
     address private _verifier;
     address private _admin;
     mapping(uint64 batchNumber => bytes32) private _stateRoots;
@@ -151,6 +157,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint64 batchNumber = batch.batchNumber;
         if (batchNumber != c.lastExecuted + 1) revert NonConsecutiveBatch(c.lastExecuted + 1, batchNumber);
         if (batchNumber > c.lastProven) revert BatchNotProven(batchNumber);
+        // On a frozen chain unexecuted batches count as reverted: their requests may be reclaimed.
+        _requireNotFrozen(c);
         uint256 chainId_ = _chainId;
         bytes32 committed = _batchWords[batchNumber];
         bytes32 supplied = BatchHashing.publicInput(chainId_, _stateRoots[batchNumber - 1], batch);
@@ -228,14 +236,15 @@ contract ChainSettlement is IChainSettlement, Initializable {
         onlySharedBridge
         returns (address refundRecipient)
     {
-        (bool frozen,) = isFrozen();
+        Counters memory c = _counters;
+        (bool frozen,) = _isFrozen(c);
         if (!frozen) revert ChainNotFrozen();
         uint256 nonce = message.nonce;
         if (
             nonce >= _priorityQueueLength || message.sourceChainId != block.chainid
                 || message.destinationChainId != _chainId
         ) revert PriorityMessageMismatch(nonce);
-        if (nonce < _counters.committedPriorityOps) revert PriorityRequestCommitted(nonce);
+        if (nonce < c.executedPriorityOps) revert PriorityRequestExecuted(nonce);
         Message memory m = message;
         if (MessageHashing.rollPriorityHash(_rollingHashes[nonce], m.hash()) != _rollingHashes[nonce + 1]) {
             revert PriorityMessageMismatch(nonce);
@@ -243,6 +252,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         PriorityRequest storage request = _requests[nonce];
         if (request.reclaimed) revert PriorityRequestAlreadyReclaimed(nonce);
         request.reclaimed = true;
+        _frozen = true;
         refundRecipient = request.refundRecipient;
         emit PriorityRequestReclaimed(nonce, refundRecipient);
     }
@@ -252,6 +262,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     function upgradeChain() external override onlyAdmin {
         if (_hasLeft) revert ChainHasLeft(_chainId);
+        _requireNotFrozen(_counters);
         uint64 current = FACTORY.protocolVersion();
         if (_protocolVersion == current) revert AlreadyUpToDate(current);
         address newVerifier = FACTORY.verifier();
@@ -390,18 +401,15 @@ contract ChainSettlement is IChainSettlement, Initializable {
         external
         view
         override
-        returns (uint64 expiresAt, address refundRecipient, bool reclaimed)
+        returns (uint64 expiresAt, address refundRecipient, bool reclaimed, uint64 freezesAt)
     {
         PriorityRequest storage request = _requests[nonce];
-        return (request.expiresAt, request.refundRecipient, request.reclaimed);
+        return (request.expiresAt, request.refundRecipient, request.reclaimed, request.freezesAt);
     }
 
     /// @inheritdoc IChainSettlement
     function isFrozen() public view override returns (bool frozen, uint256 nonce) {
-        nonce = _counters.committedPriorityOps;
-        frozen = nonce < _priorityQueueLength
-            // forge-lint: disable-next-line(block-timestamp)
-            && block.timestamp > uint256(_requests[nonce].expiresAt) + PRIORITY_GRACE_PERIOD;
+        return _isFrozen(_counters);
     }
 
     // ---------------------------------------------------------------- internals
@@ -430,11 +438,33 @@ contract ChainSettlement is IChainSettlement, Initializable {
         });
         _rollingHashes[nonce + 1] = MessageHashing.rollPriorityHash(_rollingHashes[nonce], message.hash());
         uint64 expiresAt = uint64(block.timestamp) + PRIORITY_EXPIRY;
-        _requests[nonce] = PriorityRequest(expiresAt, refundRecipient, false);
+        _requests[nonce] = PriorityRequest(
+            SafeCast.toUint40(expiresAt),
+            SafeCast.toUint40(expiresAt + PRIORITY_GRACE_PERIOD),
+            refundRecipient,
+            false
+        );
         // A queue never reaches 2^64 requests (each costs a transaction).
         // forge-lint: disable-next-line(unsafe-typecast)
         _priorityQueueLength = uint64(nonce + 1);
         emit PriorityMessageQueued(nonce, message, expiresAt);
+    }
+
+    /// @dev Frozen for good once a request no EXECUTED batch processes is past its freeze deadline
+    /// (committed batches do not count: a commit needs no proof), or once anything was reclaimed.
+    /// Monotone: the executed count and the queue cannot move on a frozen chain (execute, commit,
+    /// enqueue and upgrade revert), and the deadlines are stored per request.
+    function _isFrozen(Counters memory c) private view returns (bool frozen, uint256 nonce) {
+        nonce = c.executedPriorityOps;
+        if (_frozen) return (true, nonce);
+        // Deadlines are days long: validator timestamp drift does not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        frozen = nonce < _priorityQueueLength && block.timestamp > _requests[nonce].freezesAt;
+    }
+
+    function _requireNotFrozen(Counters memory c) private view {
+        (bool frozen, uint256 oldest) = _isFrozen(c);
+        if (frozen) revert ChainFrozen(oldest);
     }
 
     /// @dev After the deadline, a chain on an older version may not commit; during the window the
@@ -461,15 +491,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint64 batchNumber = c.lastCommitted + 1;
         if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
 
+        _requireNotFrozen(c);
         uint64 queueLength = _priorityQueueLength;
         uint64 previousCount = c.committedPriorityOps;
-        if (previousCount < queueLength) {
-            // Expiries are hours to days long: validator timestamp drift does not matter.
-            // forge-lint: disable-next-line(block-timestamp)
-            if (block.timestamp > uint256(_requests[previousCount].expiresAt) + PRIORITY_GRACE_PERIOD) {
-                revert ChainFrozen(previousCount);
-            }
-        }
         uint64 count = batch.priorityOpsCount;
         if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
         if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);

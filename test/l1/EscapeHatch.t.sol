@@ -40,7 +40,7 @@ contract EscapeHatchTest is L1Fixture {
         vm.prank(alice);
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
         uint64 expiresAt = uint64(block.timestamp) + EXPIRY;
-        (uint64 storedExpiry, address refund,) = chainA.priorityRequest(0);
+        (uint64 storedExpiry, address refund,,) = chainA.priorityRequest(0);
         assertEq(storedExpiry, expiresAt);
         assertEq(refund, alice);
 
@@ -75,12 +75,12 @@ contract EscapeHatchTest is L1Fixture {
     }
 
     /// Requests that were only in reverted batches become reclaimable once the chain is frozen;
-    /// requests in batches still committed are not (they can still execute).
+    /// requests of executed batches are not.
     function test_escapeHatch_revertedBatchRequests_succeeds() public {
         vm.deal(alice, 3 ether);
         vm.prank(alice);
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice); // nonce 0
-        _commit(chainA, _nextBatch(chainA)); // batch 1 processes nonce 0
+        _settle(chainA, _nextBatch(chainA)); // batch 1 processes nonce 0
         vm.prank(alice);
         bridge.depositETH{value: 2 ether}(CHAIN_A, alice); // nonce 1
         _commit(chainA, _nextBatch(chainA)); // batch 2 processes nonce 1
@@ -91,12 +91,80 @@ contract EscapeHatchTest is L1Fixture {
         (bool frozen, uint256 nonce) = chainA.isFrozen();
         assertTrue(frozen);
         assertEq(nonce, 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestCommitted.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExecuted.selector, 0));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         vm.prank(address(0xdead));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 1, alice, 2 ether));
         assertEq(alice.balance, 2 ether, "refund goes to the depositor, whoever calls");
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
+    }
+
+    /// Censorship by commit-without-prove: the operator commits a batch with a made-up state root
+    /// that "processes" every pending deposit and never proves it. Only executed batches count, so
+    /// the chain freezes on schedule, the unexecuted batch counts as reverted (it can no longer
+    /// execute) and the deposit is paid back.
+    function test_reclaimExpiredDeposit_commitWithoutProve_succeeds() public {
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        CommitBatchInfo memory fake = _nextBatch(chainA);
+        fake.newStateRoot = keccak256("made up");
+        _commit(chainA, fake);
+        assertEq(chainA.priorityOpsCommitted(), 1);
+        (uint64 expiresAt,,,) = chainA.priorityRequest(0);
+        vm.warp(uint256(expiresAt) + GRACE + 1);
+        (bool frozen, uint256 oldest) = chainA.isFrozen();
+        assertTrue(frozen, "frozen although a batch committed the request");
+        assertEq(oldest, 0);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        bridge.depositETH{value: 1}(CHAIN_A, alice);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        assertEq(alice.balance, 1 ether);
+        // The committed batch can be proven (attesters sign what they are given) but never executed:
+        // it would process the request that was just paid back.
+        _prove(chainA, 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        chainA.executeBatch(fake);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 0);
+    }
+
+    /// Reclaim-then-process: once a deposit was paid back on L1, no batch may process it, not even
+    /// after governance publishes an implementation with a far longer grace period: a frozen chain
+    /// cannot upgrade, and the deadline of a queued request is fixed when it is queued.
+    function test_commitBatch_processesReclaimedRequestAfterUpgrade_reverts() public {
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
+        _publish(365 days);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        vm.prank(admin);
+        chainA.upgradeChain();
+        CommitBatchInfo memory replay = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        _commit(chainA, replay);
+        (bool frozen,) = chainA.isFrozen();
+        assertTrue(frozen);
+    }
+
+    /// A chain that upgrades before its requests expire to an implementation with a longer grace
+    /// period still freezes at the deadline each request got when it was queued.
+    function test_isFrozen_upgradeDoesNotExtendQueuedDeadline_succeeds() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        (uint64 expiresAt,,, uint64 freezesAt) = chainA.priorityRequest(0);
+        assertEq(freezesAt, uint256(expiresAt) + GRACE);
+        _publish(365 days);
+        vm.prank(admin);
+        chainA.upgradeChain();
+        assertEq(chainA.PRIORITY_GRACE_PERIOD(), 365 days);
+        vm.warp(uint256(freezesAt) + 1);
+        (bool frozen, uint256 oldest) = chainA.isFrozen();
+        assertTrue(frozen);
+        assertEq(oldest, 0);
+        CommitBatchInfo memory late = _nextBatch(chainA);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
+        _commit(chainA, late);
     }
 
     /// A forced L1→L2 call with value that is never processed is refunded to its sender.
@@ -146,10 +214,14 @@ contract EscapeHatchTest is L1Fixture {
     }
 
     function _publish() internal returns (ChainSettlementV2 impl2) {
+        return _publish(GRACE);
+    }
+
+    function _publish(uint64 grace) internal returns (ChainSettlementV2 impl2) {
         address[] memory attesters = new address[](1);
         attesters[0] = vm.addr(attesterKeys[0]);
         AttestationVerifier v2 = new AttestationVerifier(governance, 2, attesters, 1);
-        impl2 = new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
+        impl2 = new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, grace);
         vm.prank(governance);
         factory.publishProtocolVersion(address(v2), address(impl2), 3 days);
     }

@@ -43,6 +43,13 @@ contract L1Handler is L1Helpers {
 
     /// asset => credited - paid out, by our own accounting
     mapping(address asset => uint256) public ghostHeld;
+    /// chain => asset => what the chain was credited minus what it paid out or moved away
+    mapping(uint256 chainId => mapping(address asset => uint256)) public ghostChainBalance;
+    /// chain => lowest reclaimed nonce + 1 (0: nothing reclaimed)
+    mapping(uint256 chainId => uint256) internal firstReclaimedPlusOne;
+    uint256 public forgedWithdrawalsRefused;
+    uint256 public frozenUpgradesRefused;
+    uint256 public reclaimedReplaysRefused;
     uint256 public doubleWithdrawals;
     uint256 public doubleReclaims;
     uint256 public executedBatches;
@@ -115,6 +122,7 @@ contract L1Handler is L1Helpers {
         vm.deal(address(this), address(this).balance + amount);
         try bridge.depositETH{value: amount}(chainId, address(this)) returns (uint256 nonce) {
             ghostHeld[address(0)] += amount;
+            ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
                 Message(block.chainid, chainId, nonce, address(bridge), address(this), amount, 0, "")
             );
@@ -133,6 +141,7 @@ contract L1Handler is L1Helpers {
         try bridge.depositERC20(chainId, address(token), address(this), amount) returns (uint256 nonce) {
             uint256 received = token.balanceOf(address(bridge)) - before;
             ghostHeld[address(token)] += received;
+            ghostChainBalance[chainId][address(token)] += received;
             bytes memory metadata = feeOnTransfer
                 ? abi.encode("Fee Token", "FEE", uint8(18))
                 : abi.encode("Token", "TKN", uint8(18));
@@ -163,6 +172,7 @@ contract L1Handler is L1Helpers {
         vm.deal(address(this), address(this).balance + amount);
         try chain.requestL2Call{value: amount}(address(0xCA11), hex"1234") returns (uint256 nonce) {
             ghostHeld[address(0)] += amount;
+            ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
                 Message(block.chainid, chainId, nonce, address(this), address(0xCA11), amount, 0, hex"1234")
             );
@@ -235,13 +245,22 @@ contract L1Handler is L1Helpers {
         if (!executed) return;
         executedBatches++;
         ghostExecuted[plan.chainId]++;
-        withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[0], leaves, 0));
-        withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[1], leaves, 1));
+        for (uint256 k; k < out.length; ++k) {
+            withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[k], leaves, k));
+        }
+        uint256 firstReclaimed = firstReclaimedPlusOne[plan.chainId];
+        if (firstReclaimed != 0 && chain.priorityOpsProcessed() >= firstReclaimed) {
+            _violation("a batch processing a reclaimed request executed");
+        }
         // Only creditable destinations take value from the source chain.
         bool credited = _creditable(plan.chainId, plan.destination);
         if (!credited && (plan.ethOut != 0 || plan.tokenOut != 0)) notCredited++;
         uint256 ethDebit = credited ? plan.ethOut : 0;
         uint256 tokenDebit = credited ? plan.tokenOut : 0;
+        ghostChainBalance[plan.chainId][address(0)] -= ethDebit;
+        ghostChainBalance[plan.chainId][plan.token] -= tokenDebit;
+        ghostChainBalance[plan.destination][address(0)] += ethDebit;
+        ghostChainBalance[plan.destination][plan.token] += tokenDebit;
         if (bridge.chainBalance(plan.chainId, address(0)) != ethBefore - ethDebit) {
             _violation("source ETH balance");
         }
@@ -270,9 +289,9 @@ contract L1Handler is L1Helpers {
     }
 
     function _upToDate(ChainSettlement chain) internal view returns (bool) {
-        return
-            chain.protocolVersion() == factory.protocolVersion()
-                || block.timestamp <= factory.upgradeDeadline();
+        uint64 version = chain.protocolVersion();
+        uint64 current = factory.protocolVersion();
+        return version == current || (version + 1 == current && block.timestamp <= factory.upgradeDeadline());
     }
 
     function _attest(ChainSettlement chain, CommitBatchInfo memory batch)
@@ -347,7 +366,7 @@ contract L1Handler is L1Helpers {
             batch.transfers[transferCount - 1] = AssetTransfer(plan.destination, plan.token, plan.tokenOut);
         }
         uint256 nonce = 2 * uint256(batch.batchNumber);
-        out = new Message[](2);
+        out = new Message[](3);
         out[0] = Message(
             plan.chainId,
             block.chainid,
@@ -368,9 +387,30 @@ contract L1Handler is L1Helpers {
             0,
             abi.encode(TokenTransfer(block.chainid, plan.token, address(0xA11CE), plan.tokenWithdrawal, ""))
         );
-        leaves = new bytes32[](2);
-        leaves[0] = _hash(out[0]);
-        leaves[1] = _hash(out[1]);
+        // An attacker's L2→L1 message from an EOA to the bridge, asking for the chain's whole
+        // token balance: a valid message of the batch, never a payout.
+        out[2] = Message(
+            plan.chainId,
+            block.chainid,
+            nonce + 2,
+            address(uint160(uint256(keccak256(abi.encode(plan.chainId, nonce))))),
+            address(bridge),
+            0,
+            0,
+            abi.encode(
+                TokenTransfer(
+                    block.chainid,
+                    plan.token,
+                    address(0xBAD),
+                    bridge.chainBalance(plan.chainId, plan.token),
+                    ""
+                )
+            )
+        );
+        leaves = new bytes32[](3);
+        for (uint256 k; k < 3; ++k) {
+            leaves[k] = _hash(out[k]);
+        }
         batch.messagesRoot = _merkleRoot(leaves);
     }
 
@@ -399,6 +439,9 @@ contract L1Handler is L1Helpers {
             ? address(bridge).balance
             : IERC20(asset).balanceOf(address(bridge));
         try bridge.finalizeWithdrawal(w.chainId, w.batchNumber, m, _merkleProof(w.leaves, w.index)) {
+            if (m.recipient == address(bridge) && m.sender != Predeploys.ASSET_ROUTER) {
+                _violation("token released for a message not from the AssetRouter");
+            }
             if (finalizedGhost[messageHash]) doubleWithdrawals++;
             finalizedGhost[messageHash] = true;
             finalized++;
@@ -407,7 +450,12 @@ contract L1Handler is L1Helpers {
             // Fee-on-transfer tokens burn on the way out too: the bridge loses exactly `amount`.
             require(before - afterBalance == amount, "bridge paid a different amount");
             ghostHeld[asset] -= amount;
-        } catch {}
+            ghostChainBalance[w.chainId][asset] -= amount;
+        } catch {
+            if (m.recipient == address(bridge) && m.sender != Predeploys.ASSET_ROUTER) {
+                forgedWithdrawalsRefused++;
+            }
+        }
     }
 
     function warp(uint32 seconds_) external {
@@ -439,12 +487,78 @@ contract L1Handler is L1Helpers {
             asset = t.originToken;
             amount = t.amount;
         }
+        ChainSettlement chain = chains[chainSeed % chains.length];
         try bridge.reclaimExpiredDeposit(chainId, m) {
             if (reclaimedGhost[chainId][m.nonce]) doubleReclaims++;
+            if (m.nonce < chain.priorityOpsProcessed()) {
+                _violation("reclaimed a request an executed batch processed");
+            }
             reclaimedGhost[chainId][m.nonce] = true;
             reclaimed++;
             ghostHeld[asset] -= amount;
+            ghostChainBalance[chainId][asset] -= amount;
+            uint256 first = firstReclaimedPlusOne[chainId];
+            if (first == 0 || m.nonce + 1 < first) firstReclaimedPlusOne[chainId] = m.nonce + 1;
         } catch {}
+    }
+
+    /// Reclaim-then-process: once a request was paid back on L1, a batch that processes it (here:
+    /// every queued request) must never commit.
+    function processReclaimed(uint256 chainSeed) external {
+        calls[this.processReclaimed.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        if (firstReclaimedPlusOne[chainId] == 0) return;
+        CommitBatchInfo memory batch;
+        batch.batchNumber = chain.lastCommittedBatch() + 1;
+        batch.newStateRoot = keccak256(abi.encode("replay", chainId, batch.batchNumber));
+        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
+        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
+        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {
+            _violation("committed a batch processing a reclaimed request");
+        } catch {
+            reclaimedReplaysRefused++;
+        }
+    }
+
+    /// Commit-without-prove: the operator commits a batch with a made-up state root that
+    /// "processes" every queued request and never proves it (the freeze must still come).
+    function commitWithoutProve(uint256 chainSeed) external {
+        calls[this.commitWithoutProve.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        CommitBatchInfo memory batch;
+        batch.batchNumber = chain.lastCommittedBatch() + 1;
+        batch.newStateRoot = keccak256(abi.encode("made up", chainId, batch.batchNumber, block.timestamp));
+        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
+        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
+        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {} catch {}
+    }
+
+    /// Governance publishes a version whose implementation has a year-long grace period, and the
+    /// chain admin tries to upgrade: a frozen chain must stay frozen.
+    function upgradeChain(uint256 chainSeed) external {
+        calls[this.upgradeChain.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        if (block.timestamp > factory.upgradeDeadline() && factory.protocolVersion() < 4) {
+            uint64 version = factory.protocolVersion() + 1;
+            address[] memory attesters = new address[](1);
+            attesters[0] = vm.addr(attesterKey);
+            address verifier = address(new AttestationVerifier(factory.owner(), version, attesters, 1));
+            address implementation = address(
+                new ChainSettlement(
+                    address(factory), factory.transactionRoot(), address(bridge), 1 days, 365 days
+                )
+            );
+            vm.prank(factory.owner());
+            factory.publishProtocolVersion(verifier, implementation, 1 days);
+        }
+        (bool frozen,) = chain.isFrozen();
+        try chain.upgradeChain() {
+            if (frozen) _violation("a frozen chain upgraded");
+        } catch {
+            if (frozen) frozenUpgradesRefused++;
+        }
     }
 }
 
@@ -467,6 +581,7 @@ abstract contract L1InvariantSetup is L1Fixture {
 contract L1InvariantsTest is L1InvariantSetup {
     function invariant_l1() public view {
         _chainBalancesEqualHoldings();
+        _eachChainBalanceEqualsItsLedger();
         _noDoubleWithdrawalOrReclaim();
         _batchContinuity();
     }
@@ -487,6 +602,23 @@ contract L1InvariantsTest is L1InvariantSetup {
         assertEq(_sum(address(0)), handler.ghostHeld(address(0)), "ETH ghost");
         assertEq(_sum(address(token)), handler.ghostHeld(address(token)), "token ghost");
         assertEq(_sum(address(feeToken)), handler.ghostHeld(address(feeToken)), "fee token ghost");
+    }
+
+    /// No chain pays out more than it was credited: each chain's balance is exactly its own
+    /// deposits and incoming transfers minus its withdrawals, outgoing transfers and reclaims.
+    function _eachChainBalanceEqualsItsLedger() internal view {
+        uint256 n = handler.chainCount();
+        address[3] memory assets = [address(0), address(token), address(feeToken)];
+        for (uint256 i; i < n; ++i) {
+            uint256 chainId = handler.chainIds(i);
+            for (uint256 a; a < 3; ++a) {
+                assertEq(
+                    bridge.chainBalance(chainId, assets[a]),
+                    handler.ghostChainBalance(chainId, assets[a]),
+                    "chain balance vs its ledger"
+                );
+            }
+        }
     }
 
     function _noDoubleWithdrawalOrReclaim() internal view {
@@ -521,6 +653,13 @@ contract L1InvariantsTest is L1InvariantSetup {
         console.log(
             "chains", handler.chainCount(), "batches with uncredited transfers", handler.notCredited()
         );
+        console.log(
+            "forged withdrawals refused",
+            handler.forgedWithdrawalsRefused(),
+            "frozen upgrades refused",
+            handler.frozenUpgradesRefused()
+        );
+        console.log("reclaimed requests replayed and refused", handler.reclaimedReplaysRefused());
     }
 }
 
@@ -549,6 +688,37 @@ contract L1HandlerPathsTest is L1InvariantSetup {
         handler.settleBatch(0, 1, [uint96(1 ether), 0, 1 ether, 0], 2);
         assertEq(handler.executedBatches(), 1);
         assertEq(handler.notCredited(), 1);
+        assertEq(handler.violations(), 0);
+    }
+}
+
+contract L1HandlerAttacksTest is L1InvariantSetup {
+    /// The attacker's message to the bridge in every settled batch is refused; the honest ones pay.
+    function test_handler_forgedTokenWithdrawal_refused() public {
+        handler.depositERC20(0, 100 ether, false);
+        handler.depositETH(0, 10 ether);
+        handler.settleBatch(0, 2, [uint96(0), 0, 1 ether, 1 ether], 1);
+        assertEq(handler.executedBatches(), 1);
+        for (uint256 i; i < 3; ++i) {
+            handler.finalizeWithdrawal(i);
+        }
+        assertEq(handler.finalized(), 2);
+        assertEq(handler.forgedWithdrawalsRefused(), 1);
+        assertEq(handler.violations(), 0);
+    }
+
+    /// Commit-without-prove, time passes, the deposit is reclaimed, its replay and the upgrade of
+    /// the frozen chain are refused.
+    function test_handler_commitWithoutProveThenReclaim_refusesReplayAndUpgrade() public {
+        handler.depositETH(0, 10 ether);
+        handler.commitWithoutProve(0);
+        handler.abandonChains();
+        handler.reclaim(0, 0);
+        assertEq(handler.reclaimed(), 1);
+        handler.processReclaimed(0);
+        assertEq(handler.reclaimedReplaysRefused(), 1);
+        handler.upgradeChain(0);
+        assertEq(handler.frozenUpgradesRefused(), 1);
         assertEq(handler.violations(), 0);
     }
 }

@@ -17,17 +17,21 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// the batch to the Transaction Root, records its messages root for L1 withdrawals and moves the
 /// batch's transfers in the shared bridge.
 ///
-/// Priority queue and escape hatch: every deposit or forced call gets the next nonce and expires
-/// `PRIORITY_EXPIRY` seconds after it was queued. L1 stores the rolling hash after each request so a
+/// Priority queue and escape hatch: every deposit or forced call gets the next nonce, expires
+/// `PRIORITY_EXPIRY` seconds after it was queued and freezes the chain `PRIORITY_GRACE_PERIOD`
+/// seconds after that; both deadlines are stored with the request, so no later implementation
+/// moves them. L1 stores the rolling hash after each request so a
 /// batch's cumulative (`priorityOpsCount`, `priorityOpsHash`) is checked exactly.
 /// 1. A batch must leave no expired request behind: if request `priorityOpsCount` (the oldest one
 ///    the batch does not process) has expired, the commit reverts `PriorityRequestExpired(nonce)`.
-/// 2. If the oldest request not processed by any committed batch is still unprocessed
-///    `PRIORITY_GRACE_PERIOD` seconds after its expiry, the chain is frozen: `commitBatch` reverts
-///    `ChainFrozen(nonce)` forever (already committed batches can still be proven and executed).
-/// 3. On a frozen chain, every request that no committed batch processes can be reclaimed once on
+/// 2. If the oldest request no EXECUTED batch processes is still unprocessed at its freeze deadline,
+///    the chain is frozen for good (committing needs no proof, so a committed batch does not count):
+///    `commitBatch`, `executeBatch`, `upgradeChain` and new requests revert `ChainFrozen(nonce)`.
+///    Batches committed but not executed count as reverted. The first reclaim also sets a stored
+///    frozen flag.
+/// 3. On a frozen chain, every request that no executed batch processes can be reclaimed once on
 ///    L1 (`SharedBridge.reclaimExpiredDeposit`): the bridge pays the depositor back from the chain's
-///    balance. Since the chain can never commit again, no batch can ever process it on L2.
+///    balance. Since the chain can never commit or execute again, no batch can process it on L2.
 /// A chain whose operator is gone, that is outdated past its upgrade deadline, or that rage-quit
 /// reaches the same end: its pending requests expire and their depositors reclaim them.
 interface IChainSettlement {
@@ -82,8 +86,8 @@ interface IChainSettlement {
     error ChainFrozen(uint256 nonce);
     /// @notice The chain is not frozen, so requests cannot be reclaimed.
     error ChainNotFrozen();
-    /// @notice Request `nonce` is processed by a committed batch and cannot be reclaimed.
-    error PriorityRequestCommitted(uint256 nonce);
+    /// @notice Request `nonce` is processed by an executed batch and cannot be reclaimed.
+    error PriorityRequestExecuted(uint256 nonce);
     /// @notice Request `nonce` was already reclaimed.
     error PriorityRequestAlreadyReclaimed(uint256 nonce);
     /// @notice The supplied message is not priority request `nonce` of this chain.
@@ -200,15 +204,17 @@ interface IChainSettlement {
     function priorityOpsCommitted() external view returns (uint256);
     /// @notice Rolling hash of the first `count` priority requests (0 for count 0).
     function priorityRollingHash(uint256 count) external view returns (bytes32);
-    /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed.
+    /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed, and when it
+    /// freezes the chain if no executed batch processed it.
     function priorityRequest(uint256 nonce)
         external
         view
-        returns (uint64 expiresAt, address refundRecipient, bool reclaimed);
+        returns (uint64 expiresAt, address refundRecipient, bool reclaimed, uint64 freezesAt);
     /// @notice Whether the chain is frozen (escape hatch rule 2), and the request that froze it.
     function isFrozen() external view returns (bool frozen, uint256 nonce);
     /// @notice Seconds a priority request may wait before batches must process it.
     function PRIORITY_EXPIRY() external view returns (uint64);
-    /// @notice Seconds after expiry before an unprocessed request freezes the chain.
+    /// @notice Seconds after expiry before an unprocessed request freezes the chain (for requests
+    /// queued while this implementation runs; each request stores its own deadline).
     function PRIORITY_GRACE_PERIOD() external view returns (uint64);
 }
