@@ -122,7 +122,7 @@ contract AssetRouter is IAssetRouter {
             if (transfer.originChainId != L1_CHAIN_ID && transfer.originChainId != sourceChainId) {
                 revert NotFromOriginChain(transfer.originChainId, sourceChainId);
             }
-            token = _bridgedTokenOrDeploy(transfer, sourceChainId);
+            token = _bridgedTokenOrDeploy(transfer);
             BridgedToken(token).crosschainMint(transfer.to, transfer.amount);
         }
         emit TokenReceived(receiveId, sourceChainId, token, transfer.to, transfer.amount);
@@ -157,18 +157,16 @@ contract AssetRouter is IAssetRouter {
         return L1_SHARED_BRIDGE;
     }
 
-    /// @dev The metadata a `BridgedToken` is deployed with is final, so only the origin chain's
-    /// message may deploy it.
-    function _bridgedTokenOrDeploy(TokenTransfer memory transfer, uint256 sourceChainId)
-        private
-        returns (address token)
-    {
+    /// @dev The metadata a `BridgedToken` is deployed with is final. A hyperchain-native token
+    /// only ever arrives from its origin chain (`NotFromOriginChain`). An L1 token may first arrive
+    /// from another hyperchain (moved there before any deposit here): that chain's router forwards
+    /// the metadata its own copy was deployed with from L1, and its batches are attested only while
+    /// its predeploys are the canonical code (a chain with another router never settles, so its
+    /// messages never reach a Transaction Root).
+    function _bridgedTokenOrDeploy(TokenTransfer memory transfer) private returns (address token) {
         (uint256 originChainId, address originToken) = (transfer.originChainId, transfer.originToken);
         token = bridgedToken(originChainId, originToken);
         if (token.code.length != 0) return token;
-        if (sourceChainId != originChainId) {
-            revert BridgedTokenNotDeployed(originChainId, originToken, sourceChainId);
-        }
         BridgedToken deployed = new BridgedToken{salt: _salt(originChainId, originToken)}();
         bytes memory metadata = transfer.metadata;
         (string memory name, string memory symbol, uint8 decimals) =

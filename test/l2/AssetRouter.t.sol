@@ -292,18 +292,20 @@ contract AssetRouterTest is L2Base {
         _fromRouter(CHAIN_C, TokenTransfer(CHAIN_B, bToken, alice, 1e18, ""));
     }
 
-    /// Chain B deploys the canonical bridged version of an L1 token here first, with decimals = 0,
-    /// by a zero-amount message: the metadata of a token comes only from its origin (L1).
-    function test_receiveMessage_l1TokenMetadataFromHyperchain_reverts() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAssetRouter.BridgedTokenNotDeployed.selector, L1_CHAIN_ID, l1Token, CHAIN_B
-            )
-        );
+    /// An L1 token moved A → B before any deposit to B deploys B's copy with the metadata A's
+    /// router forwards (that router is the canonical code: a chain with another one never settles).
+    /// A token native to another hyperchain cannot be deployed here that way.
+    function test_receiveMessage_l1TokenFirstFromHyperchain_succeeds() public {
         _fromRouter(
-            CHAIN_B, TokenTransfer(L1_CHAIN_ID, l1Token, alice, 0, abi.encode("Fake", "FAKE", uint8(0)))
+            CHAIN_B,
+            TokenTransfer(L1_CHAIN_ID, l1Token, alice, 3 ether, abi.encode("Wrapped", "WTH", uint8(6)))
         );
-        assertEq(router.bridgedToken(L1_CHAIN_ID, l1Token).code.length, 0);
+        BridgedToken token = BridgedToken(router.bridgedToken(L1_CHAIN_ID, l1Token));
+        assertEq(token.balanceOf(alice), 3 ether);
+        assertEq(token.decimals(), 6);
+        (uint256 originChainId, address originToken) = router.originOf(address(token));
+        assertEq(originChainId, L1_CHAIN_ID);
+        assertEq(originToken, l1Token);
     }
 
     /// Once deployed by a deposit, an L1 token moves between hyperchains (L1 bounds each chain's

@@ -55,9 +55,6 @@ interface IAssetRouter is IERC7786Recipient {
     error NotOriginChain(address token, uint256 originChainId, uint256 destinationChainId);
     /// @notice A token native to hyperchain `originChainId` arrived from another chain.
     error NotFromOriginChain(uint256 originChainId, uint256 sourceChainId);
-    /// @notice The first arrival of a token (which deploys its `BridgedToken` with the message's
-    /// metadata) must come from its origin chain; `sourceChainId` is not it.
-    error BridgedTokenNotDeployed(uint256 originChainId, address originToken, uint256 sourceChainId);
     /// @notice `chainId` is sent back more of a native `token` than this chain sent it.
     error InsufficientChainBalance(uint256 chainId, address token, uint256 balance, uint256 required);
 
