@@ -8,6 +8,10 @@ pragma solidity 0.8.30;
 //   node_modules/.bin/forge script script/DeployL1.s.sol --rpc-url http://127.0.0.1:8545 --broadcast
 //
 // Environment (all optional):
+//   HYPERCHAIN_DEV_MODE    1 = a local devnet (`hyperchain up` sets it). Otherwise the public dev
+//                          accounts of the test mnemonic (the defaults below) are refused as
+//                          governance, attester and DA committee member (`PublicDevKey`): anyone
+//                          has their keys.
 //   PRIVATE_KEY            deployer; also governance (owner of factory, verifier, DA committee).
 //                          Default: anvil account 0.
 //   GOVERNANCE             owner of the factory, verifier and DA committee (default: the deployer)
@@ -37,10 +41,10 @@ import {RollupDAValidator} from "../contracts/l1/RollupDAValidator.sol";
 import {SharedBridge} from "../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../contracts/l1/TransactionRoot.sol";
 import {ValidiumDAValidator} from "../contracts/l1/ValidiumDAValidator.sol";
-import {Script} from "forge-std/Script.sol";
+import {DevMode} from "./DevMode.sol";
 import {console} from "forge-std/console.sol";
 
-contract DeployL1 is Script {
+contract DeployL1 is DevMode {
     uint256 internal constant ANVIL_KEY_0 =
         0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     address internal constant ANVIL_ACCOUNT_9 = 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720;
@@ -69,6 +73,7 @@ contract DeployL1 is Script {
     /// @notice Reads the environment, deploys unless already deployed, writes DEPLOY_OUT.
     function run() external returns (Deployment memory deployment) {
         Config memory config = configFromEnv();
+        checkConfig(config, devMode());
         string memory out =
             vm.envOr("DEPLOY_OUT", string.concat("deployments/l1-", vm.toString(block.chainid), ".json"));
         if (vm.exists(out)) {
@@ -105,6 +110,19 @@ contract DeployL1 is Script {
         config.daThreshold = vm.envOr("DA_THRESHOLD", uint256(1));
         config.priorityExpiry = uint64(vm.envOr("PRIORITY_EXPIRY", uint256(1 days)));
         config.priorityGracePeriod = uint64(vm.envOr("PRIORITY_GRACE_PERIOD", uint256(1 days)));
+    }
+
+    /// @notice Outside dev mode, refuses a public dev account as governance, attester or DA
+    /// committee member.
+    function checkConfig(Config memory config, bool devMode_) public pure {
+        if (devMode_) return;
+        _refuseDevAccount("GOVERNANCE", config.governance);
+        for (uint256 i; i < config.attesters.length; ++i) {
+            _refuseDevAccount("ATTESTERS", config.attesters[i]);
+        }
+        for (uint256 i; i < config.daCommittee.length; ++i) {
+            _refuseDevAccount("DA_COMMITTEE", config.daCommittee[i]);
+        }
     }
 
     /// @notice Deploys everything with `config`, broadcasting from `config.deployerKey`. Tests call

@@ -3,14 +3,18 @@ pragma solidity 0.8.30;
 
 // Writes the genesis file of a hyperchain: an anvil `--init` JSON (geth genesis format) with the
 // L2 system contracts at their `Predeploys` addresses, the pre-funded ETH liquidity, the
-// deterministic CREATE2 deployer, a funded SYSTEM_CALLER and the 10 default anvil dev accounts.
+// deterministic CREATE2 deployer, a funded SYSTEM_CALLER and, in dev mode, the 10 default anvil dev accounts.
 // Nothing is broadcast.
 //
 //   L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x... GENESIS_OUT=out/genesis-271.json \
 //     node_modules/.bin/forge script script/GenesisL2.s.sol
 //   node_modules/.bin/anvil --init out/genesis-271.json --port 8546
 //
-// Optional env: GENESIS_TIMESTAMP (default 1735689600), GENESIS_DEV_ACCOUNTS (default true).
+// Optional env: GENESIS_TIMESTAMP (default 1735689600), GENESIS_DEV_ACCOUNTS (default: true in dev
+// mode, else false), HYPERCHAIN_DEV_MODE (1 = a local devnet; `hyperchain up` sets it). The dev
+// accounts' 10,000 ETH each are unbacked: outside dev mode GENESIS_DEV_ACCOUNTS=true is refused
+// (`UnbackedDevAllocation`), since anyone has those keys and could withdraw that ETH out of the
+// chain's real L1 balance.
 // GENESIS_OUT defaults to out/genesis-<L2_CHAIN_ID>.json and must be inside the repository
 // (foundry.toml `fs_permissions`). The output depends only on the inputs and the compiled code:
 // two runs with the same inputs write identical bytes.
@@ -36,16 +40,18 @@ import {AssetRouter} from "../contracts/l2/AssetRouter.sol";
 import {ETHLiquidity} from "../contracts/l2/ETHLiquidity.sol";
 import {Inbox} from "../contracts/l2/Inbox.sol";
 import {Outbox} from "../contracts/l2/Outbox.sol";
-import {Script} from "forge-std/Script.sol";
+import {DevMode} from "./DevMode.sol";
 import {console} from "forge-std/console.sol";
 
-contract GenesisL2 is Script {
+contract GenesisL2 is DevMode {
     /// @notice Arachnid's deterministic deployment proxy (what `new C{salt: s}()` uses in forge scripts).
     address internal constant CREATE2_DEPLOYER = 0x4e59b44847b379578588920cA78FbF26c0B4956C;
     bytes internal constant CREATE2_DEPLOYER_CODE =
         hex"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf3";
-    string internal constant DEV_MNEMONIC = "test test test test test test test test test test test junk";
     uint256 internal constant DEV_BALANCE = 10_000 ether;
+
+    /// @notice Unbacked genesis ETH for the public dev accounts, outside dev mode.
+    error UnbackedDevAllocation(uint256 accounts, uint256 balanceEach);
 
     struct Config {
         uint256 l1ChainId;
@@ -61,12 +67,18 @@ contract GenesisL2 is Script {
             l2ChainId: vm.envUint("L2_CHAIN_ID"),
             l1SharedBridge: vm.envAddress("L1_SHARED_BRIDGE"),
             timestamp: vm.envOr("GENESIS_TIMESTAMP", uint256(1_735_689_600)),
-            devAccounts: vm.envOr("GENESIS_DEV_ACCOUNTS", true)
+            devAccounts: vm.envOr("GENESIS_DEV_ACCOUNTS", devMode())
         });
+        checkConfig(config, devMode());
         string memory out =
             vm.envOr("GENESIS_OUT", string.concat("out/genesis-", vm.toString(config.l2ChainId), ".json"));
         vm.writeFile(out, genesisJson(config));
         console.log("genesis written to", out);
+    }
+
+    /// @notice Outside dev mode, refuses unbacked genesis ETH for the public dev accounts.
+    function checkConfig(Config memory config, bool devMode_) public pure {
+        if (config.devAccounts && !devMode_) revert UnbackedDevAllocation(DEV_ACCOUNT_COUNT, DEV_BALANCE);
     }
 
     /// @notice The genesis JSON for `config` (also used by tests).
@@ -90,9 +102,8 @@ contract GenesisL2 is Script {
             _account(Predeploys.SYSTEM_CALLER, DEV_BALANCE)
         );
         if (config.devAccounts) {
-            for (uint32 i; i < 10; ++i) {
-                alloc =
-                    string.concat(alloc, ",", _account(vm.addr(vm.deriveKey(DEV_MNEMONIC, i)), DEV_BALANCE));
+            for (uint32 i; i < DEV_ACCOUNT_COUNT; ++i) {
+                alloc = string.concat(alloc, ",", _account(devAccount(i), DEV_BALANCE));
             }
         }
         return string.concat(

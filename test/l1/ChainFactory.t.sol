@@ -218,6 +218,7 @@ contract ChainFactoryTest is L1Fixture {
         string memory out = "cache/l1-deploy-test.json";
         if (vm.exists(out)) vm.removeFile(out);
         vm.setEnv("DEPLOY_OUT", out);
+        vm.setEnv("HYPERCHAIN_DEV_MODE", "1"); // the attesters below are public dev accounts
         vm.setEnv(
             "ATTESTERS",
             "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720,0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"

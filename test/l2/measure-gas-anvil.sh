@@ -10,7 +10,7 @@ PORT="${1:-18651}"
 R="http://127.0.0.1:$PORT"
 GENESIS=out/genesis-gas-measure.json
 rm -f $GENESIS
-L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x00000000000000000000000000000000000000b1 \
+HYPERCHAIN_DEV_MODE=1 L1_CHAIN_ID=31337 L2_CHAIN_ID=271 L1_SHARED_BRIDGE=0x00000000000000000000000000000000000000b1 \
   GENESIS_OUT=$GENESIS forge script script/GenesisL2.s.sol >/dev/null
 [ -s $GENESIS ] || { echo "genesis generation failed" >&2; exit 1; }
 anvil --init $GENESIS --port "$PORT" >/dev/null 2>&1 &

@@ -4,7 +4,7 @@
 
 use crate::{
     AnvilConfig, AnvilInstance, DeployL1Options, DevAccount, DevnetError, GenesisRequest,
-    L1Deployment, Toolchain, deploy_l1, generate_genesis,
+    L1Deployment, Toolchain, deploy_l1, dev_mode_env, generate_genesis,
 };
 use alloy::{
     eips::BlockId,
@@ -152,7 +152,7 @@ impl Ecosystem {
 
         let t = Instant::now();
         let (deployment, _) =
-            deploy_l1(&toolchain, &l1.rpc_url(), deployer.private_key, &DeployL1Options::default())
+            deploy_l1(&toolchain, &l1.rpc_url(), deployer.private_key, &DeployL1Options::dev())
                 .await?;
         timings.deploy_l1_ms = t.elapsed().as_millis();
         tracing::info!(factory = %deployment.chain_factory, "L1 deployed");
@@ -297,7 +297,7 @@ async fn write_geneses(
             l2_chain_id: first.chain_id,
             l1_shared_bridge: deployment.shared_bridge,
             out: first_path.clone(),
-            env: vec![("GENESIS_TIMESTAMP".into(), now.to_string())],
+            env: vec![("GENESIS_TIMESTAMP".into(), now.to_string()), dev_mode_env()],
         },
     )
     .await?;

@@ -137,6 +137,22 @@ pub struct DeployL1Options {
     pub env: Vec<(String, String)>,
 }
 
+impl DeployL1Options {
+    /// A local devnet's: dev mode, so the public dev accounts may be governance, attester and
+    /// validium committee.
+    pub fn dev() -> Self {
+        Self { env: vec![dev_mode_env()] }
+    }
+}
+
+/// `HYPERCHAIN_DEV_MODE=1`: the scripts accept the public dev keys (anyone has them) as
+/// governance, attester and DA committee, and unbacked genesis ETH for them. Only for a local
+/// devnet; without it `DeployL1.s.sol` reverts `PublicDevKey` and `GenesisL2.s.sol`
+/// `UnbackedDevAllocation`.
+pub fn dev_mode_env() -> (String, String) {
+    ("HYPERCHAIN_DEV_MODE".into(), "1".into())
+}
+
 /// Deploys the L1 contracts with `script/DeployL1.s.sol` and reads the addresses it writes.
 pub async fn deploy_l1(
     toolchain: &Toolchain,

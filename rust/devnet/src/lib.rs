@@ -22,7 +22,7 @@ pub use ecosystem::{
 pub use error::DevnetError;
 pub use forge::{
     DeployL1Options, ForgeScript, GenesisRequest, L1Deployment, ScriptOutput, deploy_l1,
-    generate_genesis, read_json,
+    dev_mode_env, generate_genesis, read_json,
 };
 pub use toolchain::Toolchain;
 

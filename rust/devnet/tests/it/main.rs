@@ -112,3 +112,75 @@ async fn ecosystem_l1_can_be_a_fork_of_another_rpc() {
     assert_ne!(eco.chains[0].settlement, alloy::primitives::Address::ZERO);
     eco.shutdown().await;
 }
+
+/// Outside dev mode `DeployL1.s.sol` refuses the public dev accounts (its defaults) as governance,
+/// attester and DA committee, and deploys with keys of the deployer's own; `hyperchain up` sets
+/// dev mode (the ecosystem tests above).
+#[tokio::test]
+async fn deploy_l1_outside_dev_mode_refuses_public_keys() {
+    use hyperchain_devnet::{DeployL1Options, deploy_l1};
+    let toolchain = Toolchain::locate().unwrap();
+    let l1 = AnvilInstance::spawn(&toolchain, &AnvilConfig::default()).await.unwrap();
+    let deployer = l1.accounts()[0].private_key;
+    let err = deploy_l1(&toolchain, &l1.rpc_url(), deployer, &DeployL1Options::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PublicDevKey"), "{err}");
+    assert!(err.contains("GOVERNANCE"), "{err}");
+
+    let own = |n: u8| alloy::primitives::Address::repeat_byte(n).to_string();
+    let options = DeployL1Options {
+        env: vec![
+            ("GOVERNANCE".into(), own(0x60)),
+            ("ATTESTERS".into(), own(0xa7)),
+            ("DA_COMMITTEE".into(), format!("{},{}", own(0xd1), l1.accounts()[9].address)),
+        ],
+    };
+    let err = deploy_l1(&toolchain, &l1.rpc_url(), deployer, &options).await.unwrap_err().to_string();
+    assert!(err.contains("PublicDevKey") && err.contains("DA_COMMITTEE"), "{err}");
+
+    let options = DeployL1Options {
+        env: vec![
+            ("GOVERNANCE".into(), own(0x60)),
+            ("ATTESTERS".into(), own(0xa7)),
+            ("DA_COMMITTEE".into(), own(0xd1)),
+        ],
+    };
+    let (deployment, _) = deploy_l1(&toolchain, &l1.rpc_url(), deployer, &options).await.unwrap();
+    assert_ne!(deployment.chain_factory, alloy::primitives::Address::ZERO);
+    l1.shutdown().await;
+}
+
+/// Outside dev mode `GenesisL2.s.sol` gives the public dev accounts nothing, and refuses to when
+/// asked (`GENESIS_DEV_ACCOUNTS=true`); in dev mode it funds them.
+#[tokio::test]
+async fn genesis_outside_dev_mode_refuses_unbacked_dev_allocations() {
+    use hyperchain_devnet::{GenesisRequest, dev_mode_env, generate_genesis, read_json};
+    let toolchain = Toolchain::locate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dev = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+    let request = |env: Vec<(String, String)>| GenesisRequest {
+        l1_chain_id: 900,
+        l2_chain_id: 901,
+        l1_shared_bridge: alloy::primitives::Address::repeat_byte(0xb1),
+        out: dir.path().join("genesis.json"),
+        env,
+    };
+    let allocates_dev = |path: &std::path::Path| {
+        let json: serde_json::Value = read_json(path).unwrap();
+        json["alloc"].as_object().unwrap().keys().any(|k| k.eq_ignore_ascii_case(dev))
+    };
+
+    let err = generate_genesis(&toolchain, &request(vec![("GENESIS_DEV_ACCOUNTS".into(), "true".into())]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("UnbackedDevAllocation"), "{err}");
+
+    generate_genesis(&toolchain, &request(vec![])).await.unwrap();
+    assert!(!allocates_dev(&dir.path().join("genesis.json")));
+
+    generate_genesis(&toolchain, &request(vec![dev_mode_env()])).await.unwrap();
+    assert!(allocates_dev(&dir.path().join("genesis.json")));
+}
