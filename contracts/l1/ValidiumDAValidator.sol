@@ -9,8 +9,10 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 /// @title ValidiumDAValidator
 /// @notice Validium DA: the data stays off chain; only its hash (`daCommitment`) reaches L1, with
 /// signatures of at least `threshold` members of a governance-managed DA committee who store it.
-/// They sign `digest(daCommitment) = keccak256(abi.encode(DOMAIN_TAG, block.chainid, address(this),
-/// daCommitment))` (raw secp256k1, 65 bytes each, ascending signer order, see `ISignerSet`).
+/// They sign `digest(chainId, batchNumber, daCommitment) = keccak256(abi.encode(DOMAIN_TAG,
+/// block.chainid, address(this), chainId, batchNumber, daCommitment))` (raw secp256k1, 65 bytes
+/// each, ascending signer order, see `ISignerSet`): signatures for one chain's batch do not
+/// validate another chain's or another batch's data, even with the same commitment.
 contract ValidiumDAValidator is IDAValidator, ISignerSet, Ownable2Step {
     using SignerSet for SignerSet.Set;
 
@@ -29,18 +31,22 @@ contract ValidiumDAValidator is IDAValidator, ISignerSet, Ownable2Step {
     }
 
     /// @inheritdoc IDAValidator
-    /// @dev `daInput` = committee signatures over `digest(daCommitment)`.
-    function validateDA(uint256, uint64, bytes32 daCommitment, bytes calldata daInput)
+    /// @dev `daInput` = committee signatures over `digest(chainId, batchNumber, daCommitment)`.
+    function validateDA(uint256 chainId, uint64 batchNumber, bytes32 daCommitment, bytes calldata daInput)
         external
         view
         override
     {
-        _committee.verify(digest(daCommitment), daInput);
+        _committee.verify(digest(chainId, batchNumber, daCommitment), daInput);
     }
 
-    /// @notice What committee members sign for `daCommitment`.
-    function digest(bytes32 daCommitment) public view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TAG, block.chainid, address(this), daCommitment));
+    /// @notice What committee members sign for batch `batchNumber` of hyperchain `chainId` with DA
+    /// commitment `daCommitment`.
+    function digest(uint256 chainId, uint64 batchNumber, bytes32 daCommitment) public view returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(DOMAIN_TAG, block.chainid, address(this), chainId, batchNumber, daCommitment)
+            );
     }
 
     /// @inheritdoc ISignerSet

@@ -74,10 +74,27 @@ contract ChainSettlementTest is L1Fixture {
     function test_commitBatch_validium_succeeds() public {
         ChainSettlement chain = _createChain(999, 1);
         CommitBatchInfo memory batch = _nextBatch(chain);
-        bytes memory sigs = _signSorted(committeeKeys, validium.digest(batch.daCommitment));
+        bytes memory sigs = _signSorted(
+            committeeKeys, validium.digest(chain.chainId(), batch.batchNumber, batch.daCommitment)
+        );
         vm.prank(operator);
         chain.commitBatch(batch, sigs);
         assertEq(chain.lastCommittedBatch(), 1);
+    }
+
+    /// The committee's signatures for one validium chain's batch replayed for another validium chain
+    /// with the same batch number and DA commitment.
+    function test_commitBatch_validiumSignaturesOfOtherChain_reverts() public {
+        ChainSettlement signed = _createChain(999, 1);
+        ChainSettlement other = _createChain(998, 1);
+        CommitBatchInfo memory batch = _nextBatch(other);
+        bytes32 digest = validium.digest(signed.chainId(), batch.batchNumber, batch.daCommitment);
+        bytes memory sigs = _signSorted(committeeKeys, digest);
+        address recovered =
+            _firstSigner(sigs, validium.digest(other.chainId(), batch.batchNumber, batch.daCommitment));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, recovered));
+        vm.prank(operator);
+        other.commitBatch(batch, sigs);
     }
 
     function test_commitBatch_validiumTooFewSignatures_reverts() public {
@@ -85,7 +102,8 @@ contract ChainSettlementTest is L1Fixture {
         CommitBatchInfo memory batch = _nextBatch(chain);
         uint256[] memory one = new uint256[](1);
         one[0] = committeeKeys[0];
-        bytes memory sigs = _signSorted(one, validium.digest(batch.daCommitment));
+        bytes memory sigs =
+            _signSorted(one, validium.digest(chain.chainId(), batch.batchNumber, batch.daCommitment));
         vm.expectRevert(abi.encodeWithSelector(ISignerSet.InsufficientSignatures.selector, 1, 2));
         vm.prank(operator);
         chain.commitBatch(batch, sigs);

@@ -252,7 +252,9 @@ contract EscapeHatchTest is L1Fixture {
         ChainSettlement chain = _createChain(3000, 1);
         CommitBatchInfo memory batch = _nextBatch(chain);
         batch.daCommitment = keccak256("off-chain data");
-        bytes memory signatures = _signSorted(committeeKeys, validium.digest(batch.daCommitment));
+        bytes memory signatures = _signSorted(
+            committeeKeys, validium.digest(chain.chainId(), batch.batchNumber, batch.daCommitment)
+        );
         vm.prank(operator);
         chain.commitBatch(batch, signatures);
         _prove(chain, 1);

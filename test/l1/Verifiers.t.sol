@@ -264,12 +264,12 @@ contract DAValidatorTest is L1Helpers {
     }
 
     function testFuzz_validateDA_validiumCommittee_succeeds(bytes32 commitment) public view {
-        validium.validateDA(1, 1, commitment, _signSorted(keys, validium.digest(commitment)));
+        validium.validateDA(1, 1, commitment, _signSorted(keys, validium.digest(1, 1, commitment)));
     }
 
     function testFuzz_validateDA_validiumOtherCommitment_reverts(bytes32 signed, bytes32 committed) public {
         vm.assume(signed != committed);
-        bytes memory sigs = _signSorted(keys, validium.digest(signed));
+        bytes memory sigs = _signSorted(keys, validium.digest(1, 1, signed));
         vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
         validium.validateDA(1, 1, committed, sigs);
     }
@@ -279,12 +279,32 @@ contract DAValidatorTest is L1Helpers {
         validium.setThreshold(3);
         assertEq(validium.threshold(), 3);
         assertEq(validium.signerCount(), 3);
-        bytes memory sigs = _signSorted(keys, validium.digest(bytes32(uint256(1))));
+        bytes memory sigs = _signSorted(keys, validium.digest(1, 1, bytes32(uint256(1))));
         vm.expectRevert(abi.encodeWithSelector(ISignerSet.InsufficientSignatures.selector, 2, 3));
         validium.validateDA(1, 1, bytes32(uint256(1)), sigs);
         validium.setThreshold(2);
         validium.removeSigner(makeAddr("member"));
         assertFalse(validium.isSigner(makeAddr("member")));
         validium.validateDA(1, 1, bytes32(uint256(1)), sigs);
+    }
+
+    /// The committee's signatures for batch 1 of chain 1 replayed for chain 2, same batch number
+    /// and commitment.
+    function test_validateDA_validiumSignaturesOfOtherChain_reverts() public {
+        bytes32 commitment = keccak256("data");
+        bytes memory sigs = _signSorted(keys, validium.digest(1, 1, commitment));
+        address recovered = _firstSigner(sigs, validium.digest(2, 1, commitment));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, recovered));
+        validium.validateDA(2, 1, commitment, sigs);
+    }
+
+    /// ... and for another batch of the same chain.
+    function test_validateDA_validiumSignaturesOfOtherBatch_reverts() public {
+        bytes32 commitment = keccak256("data");
+        bytes memory sigs = _signSorted(keys, validium.digest(1, 1, commitment));
+        address recovered = _firstSigner(sigs, validium.digest(1, 2, commitment));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, recovered));
+        validium.validateDA(1, 2, commitment, sigs);
+        validium.validateDA(1, 1, commitment, sigs);
     }
 }

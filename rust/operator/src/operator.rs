@@ -773,10 +773,11 @@ impl Operator {
             .map_err(|e| OperatorError::Build { batch: n, reason: format!("attestation: {e}") })
     }
 
-    /// Validium: the committee's signatures over `ValidiumDAValidator.digest(daCommitment)`.
+    /// Validium: the committee's signatures over `ValidiumDAValidator.digest(chainId, n,
+    /// daCommitment)`.
     async fn committee_signatures(&self, commitment: B256, n: u64) -> Result<Bytes, OperatorError> {
         let digest = ValidiumDAValidator::new(self.da_validator, &self.l1)
-            .digest(commitment)
+            .digest(U256::from(self.chain_id), n, commitment)
             .call()
             .await
             .map_err(call_err("ValidiumDAValidator.digest"))?;

@@ -47,10 +47,9 @@ pub struct BatchClaim<'a> {
     pub prev_state_root: B256,
     /// Chain id, L1 chain id, and the cumulative counters after the previous batch.
     pub context: &'a BatchContext,
-    /// What the operator commits (or committed) on L1.
+    /// What the operator commits (or committed) on L1. Its DA commitment must be keccak256 of the
+    /// batch's pubdata, rollup or validium.
     pub commit: &'a CommitBatchInfo,
-    /// Rollup (DA commitment = keccak256 of the pubdata) or validium.
-    pub rollup: bool,
 }
 
 /// The domain tag of `Attestation.DOMAIN_TAG`.
@@ -160,7 +159,7 @@ impl Attester {
             claim.context,
             rules,
         )?;
-        validated.check_claim(claim.commit, claim.rollup)?;
+        validated.check_claim(claim.commit)?;
         let input = public_input(claim.context.chain_id, claim.prev_state_root, claim.commit);
         self.attest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
     }

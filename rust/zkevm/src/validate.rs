@@ -211,15 +211,10 @@ impl ValidatedBatch {
     }
 
     /// Checks an operator's claimed `CommitBatchInfo` against the re-executed batch, field by
-    /// field. For a rollup (`rollup = true`) the DA commitment must be `keccak256(pubdata)`; for a
-    /// validium it is the DA committee's and is not checked here.
-    pub fn check_claim(
-        &self,
-        claimed: &CommitBatchInfo,
-        rollup: bool,
-    ) -> Result<(), ValidationError> {
-        let da = if rollup { da_commitment(&self.pubdata) } else { claimed.daCommitment };
-        let computed = self.commit_batch_info(claimed.batchNumber, da);
+    /// field. The DA commitment must be `keccak256(pubdata)` in both DA modes: a rollup publishes
+    /// the pubdata on L1, a validium's committee signs that same commitment (and stores the data).
+    pub fn check_claim(&self, claimed: &CommitBatchInfo) -> Result<(), ValidationError> {
+        let computed = self.commit_batch_info(claimed.batchNumber, da_commitment(&self.pubdata));
         let mismatch = |field: &'static str, claimed: String, computed: String| {
             Err(ValidationError::ClaimMismatch { field, claimed, computed })
         };

@@ -17,6 +17,19 @@ import {Test} from "forge-std/Test.sol";
 
 /// @dev Signing and Merkle helpers, usable from tests and invariant handlers.
 abstract contract L1Helpers is Test {
+    /// @dev The signer the first 65-byte signature of `sigs` recovers to over `digest`.
+    function _firstSigner(bytes memory sigs, bytes32 digest) internal pure returns (address) {
+        bytes32 r;
+        bytes32 sv;
+        uint8 v;
+        assembly ("memory-safe") {
+            r := mload(add(sigs, 32))
+            sv := mload(add(sigs, 64))
+            v := byte(0, mload(add(sigs, 96)))
+        }
+        return ecrecover(digest, v, r, sv);
+    }
+
     /// @dev Concatenated 65-byte signatures of `keys` over `digest`, ascending by signer address.
     function _signSorted(uint256[] memory keys, bytes32 digest) internal pure returns (bytes memory sigs) {
         uint256[] memory sorted = _sortKeys(keys);

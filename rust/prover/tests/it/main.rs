@@ -121,7 +121,6 @@ async fn attester_signs_only_batches_that_validate() {
         prev_state_root: witness.prev_state_root,
         context: &context,
         commit: &commit,
-        rollup: true,
     };
     let proof = attester.attest_batch(&domain, &claim, &rules).unwrap();
     let input = hyperchain_zkevm::public_input(context.chain_id, witness.prev_state_root, &commit);

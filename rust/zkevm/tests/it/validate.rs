@@ -134,14 +134,17 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
 
     // The honest claim passes; a claim with another messages root is refused by name.
     let claim = validated.commit_batch_info(1, da_commitment(&validated.pubdata));
-    validated.check_claim(&claim, true).unwrap();
+    validated.check_claim(&claim).unwrap();
     let mut wrong_claim = claim.clone();
     wrong_claim.messagesRoot = keccak256("other messages");
-    let err = validated.check_claim(&wrong_claim, true).unwrap_err();
+    let err = validated.check_claim(&wrong_claim).unwrap_err();
     assert!(matches!(err, ValidationError::ClaimMismatch { field: "messagesRoot", .. }), "{err}");
     let mut wrong_claim = claim.clone();
+    // A DA commitment other than keccak256(pubdata), whatever the DA mode (a validium committee
+    // signing another commitment does not make the batch's data available).
     wrong_claim.daCommitment = keccak256("other pubdata");
-    assert!(validated.check_claim(&wrong_claim, true).is_err());
+    let err = validated.check_claim(&wrong_claim).unwrap_err();
+    assert!(matches!(err, ValidationError::ClaimMismatch { field: "daCommitment", .. }), "{err}");
 
     // Wrong previous root.
     let err = validate_batch(&blocks, &witness, keccak256("x"), &ctx(), &ExecutionRules::ANVIL)
