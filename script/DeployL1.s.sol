@@ -4,6 +4,8 @@ pragma solidity 0.8.30;
 // Deploys the Hyperchains L1 settlement layer: TransactionRoot, SharedBridge, AttestationVerifier
 // (protocol version 1), RollupDAValidator, ValidiumDAValidator and ChainFactory (which deploys the
 // ChainSettlement implementation), then points the Transaction Root and the bridge at the factory.
+// Protocol version 1's canonical predeploy code hashes are those of `GenesisL2`'s system contracts
+// for this L1 and bridge (`L2Predeploys`).
 //
 //   node_modules/.bin/forge script script/DeployL1.s.sol --rpc-url http://127.0.0.1:8545 --broadcast
 //
@@ -41,10 +43,12 @@ import {RollupDAValidator} from "../contracts/l1/RollupDAValidator.sol";
 import {SharedBridge} from "../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../contracts/l1/TransactionRoot.sol";
 import {ValidiumDAValidator} from "../contracts/l1/ValidiumDAValidator.sol";
+import {PredeployCode} from "../contracts/l1/interfaces/IChainFactory.sol";
 import {DevMode} from "./DevMode.sol";
+import {L2Predeploys} from "./L2Predeploys.sol";
 import {console} from "forge-std/console.sol";
 
-contract DeployL1 is DevMode {
+contract DeployL1 is DevMode, L2Predeploys {
     uint256 internal constant ANVIL_KEY_0 =
         0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
     address internal constant ANVIL_ACCOUNT_9 = 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720;
@@ -131,6 +135,10 @@ contract DeployL1 is DevMode {
         vm.startBroadcast(config.deployerKey);
         TransactionRoot transactionRoot = new TransactionRoot();
         SharedBridge sharedBridge = new SharedBridge();
+        // Computed locally (not broadcast): the system contracts' code depends on the bridge.
+        vm.stopBroadcast();
+        PredeployCode[4] memory predeploys = predeployCodes(block.chainid, address(sharedBridge));
+        vm.startBroadcast(config.deployerKey);
         AttestationVerifier verifier =
             new AttestationVerifier(config.governance, 1, config.attesters, config.attestationThreshold);
         RollupDAValidator rollup = new RollupDAValidator();
@@ -144,7 +152,8 @@ contract DeployL1 is DevMode {
             address(rollup),
             address(validium),
             config.priorityExpiry,
-            config.priorityGracePeriod
+            config.priorityGracePeriod,
+            predeploys
         );
         transactionRoot.initialize(address(factory));
         sharedBridge.initialize(address(factory));

@@ -29,21 +29,19 @@ pragma solidity 0.8.30;
 // it with the default `--accounts`/`--balance`/`--hardfork`. Block 1 has a different root (block
 // processing writes system contract storage).
 //
-// The config (L1 chain id, L1 SharedBridge) is baked into the runtime code as immutables: the
-// contracts are deployed in the script's own EVM, then their runtime code is copied into `alloc`;
-// none of them needs initial storage. The dev-account balances (and SYSTEM_CALLER's, which pays
+// The config (L1 chain id, L1 SharedBridge) is baked into the runtime code as immutables
+// (`L2Predeploys`); none of the system contracts has initial storage. That code, with empty
+// storage, is the canonical genesis: `DeployL1` publishes its hashes with protocol version 1 and
+// the validity program refuses to attest a chain whose genesis differs (contracts/l1/README.md). The dev-account balances (and SYSTEM_CALLER's, which pays
 // for the operator's system transactions) are unbacked local gas money, outside the ETH liquidity
 // accounting that L1 backs (see `IETHLiquidity`).
 
 import {Predeploys} from "../contracts/common/libraries/Predeploys.sol";
-import {AssetRouter} from "../contracts/l2/AssetRouter.sol";
-import {ETHLiquidity} from "../contracts/l2/ETHLiquidity.sol";
-import {Inbox} from "../contracts/l2/Inbox.sol";
-import {Outbox} from "../contracts/l2/Outbox.sol";
 import {DevMode} from "./DevMode.sol";
+import {L2Predeploys} from "./L2Predeploys.sol";
 import {console} from "forge-std/console.sol";
 
-contract GenesisL2 is DevMode {
+contract GenesisL2 is DevMode, L2Predeploys {
     /// @notice Arachnid's deterministic deployment proxy (what `new C{salt: s}()` uses in forge scripts).
     address internal constant CREATE2_DEPLOYER = 0x4e59b44847b379578588920cA78FbF26c0B4956C;
     bytes internal constant CREATE2_DEPLOYER_CODE =
@@ -84,19 +82,15 @@ contract GenesisL2 is DevMode {
     /// @notice The genesis JSON for `config` (also used by tests).
     function genesisJson(Config memory config) public returns (string memory) {
         require(config.l1ChainId != config.l2ChainId, "L1 and L2 chain ids must differ");
-        string memory alloc = string.concat(
-            _contract(Predeploys.OUTBOX, address(new Outbox(config.l1ChainId)).code, 0),
-            ",",
-            _contract(Predeploys.INBOX, address(new Inbox(config.l1ChainId)).code, 0),
-            ",",
-            _contract(
-                Predeploys.ASSET_ROUTER,
-                address(new AssetRouter(config.l1ChainId, config.l1SharedBridge)).code,
-                0
-            ),
-            ",",
-            _contract(Predeploys.ETH_LIQUIDITY, address(new ETHLiquidity()).code, 1 << 128),
-            ",",
+        bytes[4] memory codes = predeployRuntimeCodes(config.l1ChainId, config.l1SharedBridge);
+        address[4] memory accounts = Predeploys.systemContracts();
+        string memory alloc;
+        for (uint256 i; i < accounts.length; ++i) {
+            uint256 balance = accounts[i] == Predeploys.ETH_LIQUIDITY ? 1 << 128 : 0;
+            alloc = string.concat(alloc, _contract(accounts[i], codes[i], balance), ",");
+        }
+        alloc = string.concat(
+            alloc,
             _contract(CREATE2_DEPLOYER, CREATE2_DEPLOYER_CODE, 0),
             ",",
             _account(Predeploys.SYSTEM_CALLER, DEV_BALANCE)

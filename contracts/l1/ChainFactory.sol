@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Predeploys} from "../common/libraries/Predeploys.sol";
 import {ChainSettlement} from "./ChainSettlement.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
-import {ChainConfig, IChainFactory} from "./interfaces/IChainFactory.sol";
+import {ChainConfig, IChainFactory, PredeployCode} from "./interfaces/IChainFactory.sol";
 import {IChainSettlement} from "./interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "./interfaces/ISharedBridge.sol";
 import {ITransactionRoot} from "./interfaces/ITransactionRoot.sol";
@@ -27,6 +28,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     mapping(uint8 daMode => address) private _daValidators;
     mapping(uint256 chainId => address) private _settlements;
     uint256[] private _chainIds;
+    mapping(uint64 version => PredeployCode[]) private _predeployCodes;
 
     /// @param owner_ governance
     /// @param transactionRoot_ the Transaction Root (its `initialize` must name this factory)
@@ -36,6 +38,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     /// @param validiumValidator DA validator of mode 1
     /// @param priorityExpiry seconds before a priority request must be processed
     /// @param priorityGracePeriod seconds after expiry before an unprocessed request freezes a chain
+    /// @param predeploys protocol version 1's canonical system contract code
     constructor(
         address owner_,
         address transactionRoot_,
@@ -44,9 +47,12 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         address rollupValidator,
         address validiumValidator,
         uint64 priorityExpiry,
-        uint64 priorityGracePeriod
+        uint64 priorityGracePeriod,
+        PredeployCode[4] memory predeploys
     ) Ownable(owner_) {
-        if (transactionRoot_ == address(0)) revert ZeroAddress("transactionRoot");
+        if (transactionRoot_ == address(0)) {
+            revert ZeroAddress("transactionRoot");
+        }
         if (sharedBridge_ == address(0)) revert ZeroAddress("sharedBridge");
         if (verifier_ == address(0)) revert ZeroAddress("verifier");
         if (IBatchVerifier(verifier_).protocolVersion() != 1) {
@@ -62,6 +68,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
             )
         );
         emit ProtocolVersionPublished(1, verifier_, _settlementImplementation, 0);
+        _setPredeployCodes(1, predeploys);
         _setDAValidator(0, rollupValidator);
         _setDAValidator(1, validiumValidator);
     }
@@ -98,7 +105,8 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     function publishProtocolVersion(
         address verifier_,
         address settlementImplementation_,
-        uint64 upgradeWindow
+        uint64 upgradeWindow,
+        PredeployCode[4] calldata predeploys
     ) external override onlyOwner {
         if (verifier_ == address(0)) revert ZeroAddress("verifier");
         if (settlementImplementation_ == address(0)) revert ZeroAddress("settlementImplementation");
@@ -117,6 +125,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         _verifier = verifier_;
         _settlementImplementation = settlementImplementation_;
         emit ProtocolVersionPublished(version, verifier_, settlementImplementation_, deadline);
+        _setPredeployCodes(version, predeploys);
     }
 
     /// @inheritdoc IChainFactory
@@ -177,6 +186,27 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     /// @inheritdoc IChainFactory
     function daValidator(uint8 daMode) external view override returns (address) {
         return _daValidators[daMode];
+    }
+
+    /// @inheritdoc IChainFactory
+    function predeployCodes(uint64 version) external view override returns (PredeployCode[] memory) {
+        return _predeployCodes[version];
+    }
+
+    function _setPredeployCodes(uint64 version, PredeployCode[4] memory predeploys) private {
+        address[4] memory expected = Predeploys.systemContracts();
+        PredeployCode[] storage stored = _predeployCodes[version];
+        for (uint256 i; i < predeploys.length; ++i) {
+            PredeployCode memory entry = predeploys[i];
+            if (
+                entry.account != expected[i] || entry.codeHash == bytes32(0)
+                    || entry.codeHash == keccak256("")
+            ) {
+                revert InvalidPredeployCode(i, entry.account, entry.codeHash);
+            }
+            stored.push(entry);
+        }
+        emit PredeployCodesPublished(version, predeploys);
     }
 
     function _setDAValidator(uint8 daMode, address validator) private {

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
-import {ChainConfig, IChainFactory} from "../../contracts/l1/interfaces/IChainFactory.sol";
+import {ChainConfig, IChainFactory, PredeployCode} from "../../contracts/l1/interfaces/IChainFactory.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
 import {CreateChain} from "../../script/CreateChain.s.sol";
 import {DeployL1} from "../../script/DeployL1.s.sol";
+import {GenesisL2} from "../../script/GenesisL2.s.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
@@ -93,7 +95,7 @@ contract ChainFactoryTest is L1Fixture {
         vm.expectEmit(address(factory));
         emit IChainFactory.ProtocolVersionPublished(2, v2, impl2, uint64(block.timestamp + 2 days));
         vm.prank(governance);
-        factory.publishProtocolVersion(v2, impl2, 2 days);
+        factory.publishProtocolVersion(v2, impl2, 2 days, canonicalPredeploys);
         assertEq(factory.protocolVersion(), 2);
         assertEq(factory.verifier(), v2);
         assertEq(factory.settlementImplementation(), impl2);
@@ -109,32 +111,32 @@ contract ChainFactoryTest is L1Fixture {
     function test_publishProtocolVersion_notOwner_reverts() public {
         (address v2, address impl2) = _v2();
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        factory.publishProtocolVersion(v2, impl2, 2 days);
+        factory.publishProtocolVersion(v2, impl2, 2 days, canonicalPredeploys);
     }
 
     function test_publishProtocolVersion_windowOpen_reverts() public {
         (address v2, address impl2) = _v2();
         vm.prank(governance);
-        factory.publishProtocolVersion(v2, impl2, 2 days);
+        factory.publishProtocolVersion(v2, impl2, 2 days, canonicalPredeploys);
         vm.expectRevert(
             abi.encodeWithSelector(IChainFactory.UpgradeWindowOpen.selector, block.timestamp + 2 days)
         );
         vm.prank(governance);
-        factory.publishProtocolVersion(v2, impl2, 2 days);
+        factory.publishProtocolVersion(v2, impl2, 2 days, canonicalPredeploys);
     }
 
     function test_publishProtocolVersion_shortWindow_reverts() public {
         (address v2, address impl2) = _v2();
         vm.expectRevert(abi.encodeWithSelector(IChainFactory.UpgradeWindowTooShort.selector, 1 hours, 1 days));
         vm.prank(governance);
-        factory.publishProtocolVersion(v2, impl2, 1 hours);
+        factory.publishProtocolVersion(v2, impl2, 1 hours, canonicalPredeploys);
     }
 
     function test_publishProtocolVersion_verifierOfOtherVersion_reverts() public {
         (, address impl2) = _v2();
         vm.expectRevert(abi.encodeWithSelector(IChainFactory.VerifierVersionMismatch.selector, 1, 2));
         vm.prank(governance);
-        factory.publishProtocolVersion(address(verifier), impl2, 2 days);
+        factory.publishProtocolVersion(address(verifier), impl2, 2 days, canonicalPredeploys);
     }
 
     function test_publishProtocolVersion_zeroImplementation_reverts() public {
@@ -143,7 +145,70 @@ contract ChainFactoryTest is L1Fixture {
             abi.encodeWithSelector(IChainFactory.ZeroAddress.selector, "settlementImplementation")
         );
         vm.prank(governance);
-        factory.publishProtocolVersion(v2, address(0), 2 days);
+        factory.publishProtocolVersion(v2, address(0), 2 days, canonicalPredeploys);
+    }
+
+    /// The code hashes DeployL1 publishes with version 1 are those of the code GenesisL2 writes
+    /// into a genesis for this L1 and bridge.
+    function test_predeployCodes_version1IsGenesisL2Code_succeeds() public {
+        string memory json = new GenesisL2()
+            .genesisJson(
+                GenesisL2.Config({
+                l1ChainId: block.chainid,
+                l2ChainId: CHAIN_A,
+                l1SharedBridge: address(bridge),
+                timestamp: 1,
+                devAccounts: false
+            })
+            );
+        PredeployCode[] memory published = factory.predeployCodes(1);
+        address[4] memory accounts = Predeploys.systemContracts();
+        assertEq(published.length, accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            bytes memory code =
+                vm.parseJsonBytes(json, string.concat(".alloc.", vm.toString(accounts[i]), ".code"));
+            assertEq(published[i].account, accounts[i]);
+            assertEq(published[i].codeHash, keccak256(code));
+        }
+        assertEq(factory.predeployCodes(2).length, 0, "not published");
+    }
+
+    function test_publishProtocolVersion_publishesPredeployCodes_succeeds() public {
+        (address v2, address impl2) = _v2();
+        PredeployCode[4] memory next = canonicalPredeploys;
+        next[2].codeHash = keccak256("router v2");
+        vm.expectEmit(address(factory));
+        emit IChainFactory.PredeployCodesPublished(2, next);
+        vm.prank(governance);
+        factory.publishProtocolVersion(v2, impl2, 2 days, next);
+        assertEq(factory.predeployCodes(2)[2].codeHash, keccak256("router v2"));
+        assertEq(factory.predeployCodes(1)[2].codeHash, canonicalPredeploys[2].codeHash, "v1 unchanged");
+    }
+
+    function test_publishProtocolVersion_predeployAtOtherAddress_reverts() public {
+        (address v2, address impl2) = _v2();
+        PredeployCode[4] memory codes = canonicalPredeploys;
+        (codes[1], codes[2]) = (codes[2], codes[1]);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainFactory.InvalidPredeployCode.selector, 1, Predeploys.ASSET_ROUTER, codes[1].codeHash
+            )
+        );
+        vm.prank(governance);
+        factory.publishProtocolVersion(v2, impl2, 2 days, codes);
+    }
+
+    function test_publishProtocolVersion_predeployWithoutCode_reverts() public {
+        (address v2, address impl2) = _v2();
+        PredeployCode[4] memory codes = canonicalPredeploys;
+        codes[3].codeHash = keccak256("");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainFactory.InvalidPredeployCode.selector, 3, Predeploys.ETH_LIQUIDITY, keccak256("")
+            )
+        );
+        vm.prank(governance);
+        factory.publishProtocolVersion(v2, impl2, 2 days, codes);
     }
 
     function test_setDAValidator_newMode_succeeds() public {

@@ -707,7 +707,7 @@ contract ChainSettlementTest is L1Fixture {
         v2 = new AttestationVerifier(governance, 2, attesters, 1);
         impl2 = new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
         vm.prank(governance);
-        factory.publishProtocolVersion(address(v2), address(impl2), 7 days);
+        factory.publishProtocolVersion(address(v2), address(impl2), 7 days, canonicalPredeploys);
     }
 
     function test_upgradeChain_toPublishedVersion_succeeds() public {

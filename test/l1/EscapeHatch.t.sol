@@ -223,7 +223,7 @@ contract EscapeHatchTest is L1Fixture {
         AttestationVerifier v2 = new AttestationVerifier(governance, 2, attesters, 1);
         impl2 = new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, grace);
         vm.prank(governance);
-        factory.publishProtocolVersion(address(v2), address(impl2), 3 days);
+        factory.publishProtocolVersion(address(v2), address(impl2), 3 days, canonicalPredeploys);
     }
 
     /// The upgrade runs the new implementation on the chain's existing storage; attestations of

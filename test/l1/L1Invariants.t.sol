@@ -10,7 +10,7 @@ import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
-import {ChainConfig} from "../../contracts/l1/interfaces/IChainFactory.sol";
+import {ChainConfig, PredeployCode} from "../../contracts/l1/interfaces/IChainFactory.sol";
 import {L1Fixture, L1Helpers} from "./utils/L1Fixture.sol";
 import {L1FeeOnTransferToken, L1TestToken} from "./utils/Mocks.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -414,6 +414,84 @@ contract L1Handler is L1Helpers {
         batch.messagesRoot = _merkleRoot(leaves);
     }
 
+    uint256 internal constant ROGUE_PROVER_KEY = 0xBAD;
+    uint256 public nonCanonicalAttacks;
+
+    /// An attacker registers a chain whose genesis is not canonical (its own code at
+    /// ASSET_ROUTER: registration is permissionless and L1 cannot read the L2 state), takes a
+    /// deposit, and settles a batch moving the chain's ETH to another chain and withdrawing more
+    /// than it holds. The prover set never attests a batch of such a chain (the validity program's
+    /// genesis check), so the attacker signs with its own key: proving and settling must revert and
+    /// nothing moves (the money invariant covers its balance; its batches never execute).
+    function attackWithNonCanonicalGenesis(uint8 seed, uint96 deposit, uint256 destinationSeed, bool oneCall)
+        external
+    {
+        calls[this.attackWithNonCanonicalGenesis.selector]++;
+        uint256 chainId = 3000 + seed % 2;
+        ChainSettlement chain = ChainSettlement(factory.settlementOf(chainId));
+        if (address(chain) == address(0)) {
+            chain = ChainSettlement(
+                factory.createChain(
+                    ChainConfig({
+                        chainId: chainId,
+                        admin: address(this),
+                        operator: address(this),
+                        daMode: 0,
+                        genesisStateRoot: keccak256(abi.encode("non-canonical genesis", chainId))
+                    })
+                )
+            );
+        }
+        uint256 amount = bound(deposit, 1, 10 ether);
+        vm.deal(address(this), address(this).balance + amount);
+        try bridge.depositETH{value: amount}(chainId, address(this)) {
+            ghostHeld[address(0)] += amount;
+            ghostChainBalance[chainId][address(0)] += amount;
+        } catch {}
+        _attackWithNonCanonicalGenesis(chain, chainId, destinationSeed, oneCall);
+        if (bridge.chainBalance(chainId, address(0)) != ghostChainBalance[chainId][address(0)]) {
+            _violation("a non-canonical chain's balance moved");
+        }
+    }
+
+    function _attackWithNonCanonicalGenesis(
+        ChainSettlement chain,
+        uint256 chainId,
+        uint256 destinationSeed,
+        bool oneCall
+    ) internal {
+        if (chain.lastCommittedBatch() != chain.lastExecutedBatch()) return;
+        BatchPlan memory plan;
+        plan.chainId = chainId;
+        plan.destination = chainIds[destinationSeed % chainIds.length];
+        plan.token = address(tokens[0]);
+        plan.ethOut = bridge.chainBalance(chainId, address(0));
+        plan.ethWithdrawal = address(bridge).balance;
+        (CommitBatchInfo memory batch,,) = _plan(chain, plan);
+        bytes32 publicInput = this.publicInputOf(chainId, chain.stateRoot(chain.lastCommittedBatch()), batch);
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(ROGUE_PROVER_KEY, AttestationVerifier(chain.verifier()).digest(publicInput));
+        bytes memory rogueProof = abi.encodePacked(r, s, v);
+        nonCanonicalAttacks++;
+        if (oneCall) {
+            try chain.settleBatch(batch, abi.encode(batch.newStateRoot), rogueProof) {
+                _violation("a batch of a non-canonical chain settled without the prover set");
+            } catch {}
+            return;
+        }
+        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {}
+        catch {
+            return; // frozen: nothing commits
+        }
+        try chain.proveBatch(batch.batchNumber, rogueProof) {
+            _violation("a batch of a non-canonical chain was proven without the prover set");
+        } catch {}
+        try chain.executeBatch(batch) {
+            _violation("an unproven batch of a non-canonical chain executed");
+        } catch {}
+        chain.revertBatches(chain.lastExecutedBatch());
+    }
+
     function revertUnexecuted(uint256 chainSeed) external {
         calls[this.revertUnexecuted.selector]++;
         (, ChainSettlement chain,) = _pick(chainSeed);
@@ -550,8 +628,10 @@ contract L1Handler is L1Helpers {
                     address(factory), factory.transactionRoot(), address(bridge), 1 days, 365 days
                 )
             );
+            PredeployCode[] memory previous = factory.predeployCodes(version - 1);
+            PredeployCode[4] memory predeploys = [previous[0], previous[1], previous[2], previous[3]];
             vm.prank(factory.owner());
-            factory.publishProtocolVersion(verifier, implementation, 1 days);
+            factory.publishProtocolVersion(verifier, implementation, 1 days, predeploys);
         }
         (bool frozen,) = chain.isFrozen();
         try chain.upgradeChain() {
@@ -660,6 +740,7 @@ contract L1InvariantsTest is L1InvariantSetup {
             handler.frozenUpgradesRefused()
         );
         console.log("reclaimed requests replayed and refused", handler.reclaimedReplaysRefused());
+        console.log("attacks from non-canonical chains", handler.nonCanonicalAttacks());
     }
 }
 
@@ -672,6 +753,18 @@ contract L1HandlerSmokeTest is L1InvariantSetup {
 }
 
 contract L1HandlerPathsTest is L1InvariantSetup {
+    /// The attacker's chain with a non-canonical genesis takes deposits but settles nothing, by
+    /// either path.
+    function test_handler_nonCanonicalGenesisAttack_succeeds() public {
+        handler.attackWithNonCanonicalGenesis(0, 5 ether, 0, true);
+        handler.attackWithNonCanonicalGenesis(0, 5 ether, 1, false);
+        assertEq(handler.nonCanonicalAttacks(), 2);
+        assertEq(handler.violations(), 0);
+        assertEq(bridge.chainBalance(3000, address(0)), 10 ether);
+        assertEq(ChainSettlement(factory.settlementOf(3000)).lastExecutedBatch(), 0);
+        assertEq(txRoot.leafCount(), 0);
+    }
+
     /// One-call settlement of a batch that sends value to a chain id nobody registered: executes,
     /// the source keeps the value (the handler checks the source balance).
     function test_handler_unknownDestinationOneCall_succeeds() public {

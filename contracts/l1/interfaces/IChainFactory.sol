@@ -15,6 +15,13 @@ struct ChainConfig {
     bytes32 genesisStateRoot;
 }
 
+/// @notice A hyperchain system contract as every chain of a protocol version must have it at
+/// genesis: its `Predeploys` address and the keccak256 of its runtime code (immutables included).
+struct PredeployCode {
+    address account;
+    bytes32 codeHash;
+}
+
 /// @title IChainFactory
 /// @notice Registry of hyperchains and ecosystem governance. Registration is permissionless: anyone
 /// may create a chain, which always gets the ecosystem's current verifier, protocol version and
@@ -26,6 +33,12 @@ struct ChainConfig {
 /// deadline a chain still on v cannot commit (`ProtocolVersionOutdated`) until its admin upgrades.
 /// A new version can only be published once the previous window is over, so at most two versions
 /// are ever accepted at once.
+///
+/// Canonical genesis: each version publishes the runtime code hash of every system contract
+/// (`predeployCodes`). A chain's genesis state root is whatever its creator registers, but the
+/// validity program refuses to attest the first batch of a chain whose genesis does not hold
+/// exactly that code, with empty storage, at each `Predeploys` address (the code of an account
+/// with code never changes afterwards), so no batch of such a chain is ever settled.
 interface IChainFactory {
     /// @notice A hyperchain was registered.
     event ChainCreated(
@@ -41,6 +54,8 @@ interface IChainFactory {
     event ProtocolVersionPublished(
         uint64 indexed version, address verifier, address settlementImplementation, uint64 upgradeDeadline
     );
+    /// @notice The canonical predeploy code of protocol version `version` was published with it.
+    event PredeployCodesPublished(uint64 indexed version, PredeployCode[4] predeploys);
     /// @notice The DA validator for `daMode` was set.
     event DAValidatorSet(uint8 indexed daMode, address validator);
 
@@ -62,6 +77,8 @@ interface IChainFactory {
     error UpgradeWindowTooShort(uint64 window, uint64 minimum);
     /// @notice The new verifier is not for the version being published.
     error VerifierVersionMismatch(uint256 verifierVersion, uint64 version);
+    /// @notice Entry `index` is not `Predeploys.systemContracts()[index]` or has no code hash.
+    error InvalidPredeployCode(uint256 index, address account, bytes32 codeHash);
 
     /// @notice Registers a hyperchain: deploys its settlement contract (an ERC-1967 proxy of the
     /// current settlement implementation, upgraded only by its admin via `upgradeChain`), pins the
@@ -74,8 +91,13 @@ interface IChainFactory {
     /// @param verifier the new version's verifier (its `protocolVersion()` must be the new version)
     /// @param settlementImplementation the new version's settlement implementation
     /// @param upgradeWindow seconds chains get to upgrade (≥ `MIN_UPGRADE_WINDOW`)
-    function publishProtocolVersion(address verifier, address settlementImplementation, uint64 upgradeWindow)
-        external;
+    /// @param predeploys the version's canonical system contract code (see `predeployCodes`)
+    function publishProtocolVersion(
+        address verifier,
+        address settlementImplementation,
+        uint64 upgradeWindow,
+        PredeployCode[4] calldata predeploys
+    ) external;
 
     /// @notice Registers (or replaces, for new chains only) the DA validator of `daMode`. Owner only.
     function setDAValidator(uint8 daMode, address validator) external;
@@ -112,4 +134,10 @@ interface IChainFactory {
 
     /// @notice The DA validator of `daMode` (zero if unsupported).
     function daValidator(uint8 daMode) external view returns (address);
+
+    /// @notice The canonical genesis code of protocol version `version`: one entry per
+    /// `Predeploys.systemContracts()`, in that order (empty for a version never published). The
+    /// validity program checks a chain's genesis against its version's list before attesting its
+    /// first batch.
+    function predeployCodes(uint64 version) external view returns (PredeployCode[] memory);
 }

@@ -17,7 +17,9 @@ pub enum DevnetError {
         path: PathBuf,
     },
     /// `@foundry-rs` publishes no binary for this machine.
-    #[error("no @foundry-rs binaries for {os}/{arch}: Hyperchains runs on Linux and macOS, x86-64 or arm64")]
+    #[error(
+        "no @foundry-rs binaries for {os}/{arch}: Hyperchains runs on Linux and macOS, x86-64 or arm64"
+    )]
     UnsupportedPlatform {
         /// `std::env::consts::OS`.
         os: &'static str,

@@ -70,5 +70,9 @@ fn tool(root: &Path, name: &'static str) -> Result<PathBuf, DevnetError> {
         (os, arch) => return Err(DevnetError::UnsupportedPlatform { os, arch }),
     };
     let native = root.join(format!("node_modules/@foundry-rs/{name}-{platform}/bin/{name}"));
-    if native.is_file() { Ok(native) } else { Err(DevnetError::ToolMissing { tool: name, path: native }) }
+    if native.is_file() {
+        Ok(native)
+    } else {
+        Err(DevnetError::ToolMissing { tool: name, path: native })
+    }
 }

@@ -13,9 +13,9 @@ use alloy::{
     rpc::types::Filter,
     sol_types::SolEvent,
 };
-use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, predeploys};
+use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, PredeployCode, predeploys};
 use hyperchain_zkevm::{
-    BatchContext, ExecutionRules, build_witness, da_commitment, validate_batch,
+    BatchContext, ExecutionRules, build_witness, check_genesis, da_commitment, validate_batch,
 };
 
 fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
@@ -73,7 +73,9 @@ pub async fn outbound_messages(
 /// Runs the validity program (`hyperchain-zkevm`: witness from the node, revm re-execution,
 /// sparse-MPT state root) over blocks `first..=last` starting from `prev_state_root` (the
 /// previous batch's committed root), and returns the batch's CommitBatchInfo with its rollup
-/// state-diff pubdata. The node's own state root must agree with the program's.
+/// state-diff pubdata. The node's own state root must agree with the program's. The first batch
+/// (`genesis_predeploys`: the chain's protocol version's `ChainFactory.predeployCodes`) is refused
+/// unless the genesis holds the canonical system contracts: the attesters would refuse it too.
 pub async fn build_commit_info(
     l2: &DynProvider,
     l1_chain_id: u64,
@@ -81,6 +83,7 @@ pub async fn build_commit_info(
     first: u64,
     last: u64,
     prev_state_root: B256,
+    genesis_predeploys: Option<&[PredeployCode]>,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
     let chain_id = l2.get_chain_id().await.map_err(rpc("eth_chainId"))?;
     let before = BlockId::number(first - 1);
@@ -123,6 +126,14 @@ pub async fn build_commit_info(
         // anvil's `--init` genesis header carries the empty-trie root; the witness proofs are
         // against the real genesis root, the one registered on L1 (and checked by the program).
         witness.prev_state_root = prev_state_root;
+    }
+    if let Some(predeploys) = genesis_predeploys {
+        check_genesis(prev_state_root, &witness, predeploys, &ExecutionRules::ANVIL).map_err(
+            |e| OperatorError::Build {
+                batch: number,
+                reason: format!("validity program refused the genesis: {e}"),
+            },
+        )?;
     }
     let validated =
         validate_batch(&blocks, &witness, prev_state_root, &ctx, &ExecutionRules::ANVIL).map_err(

@@ -15,8 +15,8 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use hyperchain_bindings::{
-    ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message, ValidiumDAValidator,
-    predeploys,
+    ChainFactory, ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message,
+    ValidiumDAValidator, predeploys,
 };
 use hyperchain_prover::Attester;
 use serde::Serialize;
@@ -139,6 +139,7 @@ pub struct Operator {
     da_mode: DaMode,
     verifier: Address,
     da_validator: Address,
+    factory: ChainFactory::ChainFactoryInstance<DynProvider>,
     attester: Attester,
     last_seal: Instant,
 }
@@ -200,6 +201,10 @@ impl Operator {
             settlement.daValidator().call().await.map_err(call_err("daValidator()"))?;
         let tr =
             settlement.TRANSACTION_ROOT().call().await.map_err(call_err("TRANSACTION_ROOT()"))?;
+        let factory = ChainFactory::new(
+            settlement.FACTORY().call().await.map_err(call_err("FACTORY()"))?,
+            l1.clone(),
+        );
         // The validium validator has a committee; the rollup one does not.
         let da_mode =
             match ValidiumDAValidator::new(da_validator, l1.clone()).threshold().call().await {
@@ -236,6 +241,7 @@ impl Operator {
             da_mode,
             verifier,
             da_validator,
+            factory,
             attester,
             last_seal: Instant::now(),
             config,
@@ -600,6 +606,23 @@ impl Operator {
             Some(b) => b.info.newStateRoot,
             None => self.settlement.stateRoot(0).call().await.map_err(call_err("stateRoot(0)"))?,
         };
+        let genesis_predeploys = if number == 1 {
+            let version = self
+                .settlement
+                .protocolVersion()
+                .call()
+                .await
+                .map_err(call_err("protocolVersion"))?;
+            let codes = self
+                .factory
+                .predeployCodes(version)
+                .call()
+                .await
+                .map_err(call_err("ChainFactory.predeployCodes"))?;
+            Some(codes)
+        } else {
+            None
+        };
         let (info, pubdata) = batch::build_commit_info(
             &self.l2,
             self.l1_chain_id,
@@ -607,6 +630,7 @@ impl Operator {
             first,
             head,
             prev_state_root,
+            genesis_predeploys.as_deref(),
         )
         .await?;
         let da_input = match self.da_mode {

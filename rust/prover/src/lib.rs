@@ -19,10 +19,10 @@ use alloy::{
     signers::{SignerSync, local::PrivateKeySigner},
     sol_types::SolValue,
 };
-use hyperchain_bindings::CommitBatchInfo;
+use hyperchain_bindings::{CommitBatchInfo, PredeployCode};
 use hyperchain_zkevm::{
-    BatchBlocks, BatchContext, ExecutionRules, ValidationError, Witness, public_input,
-    validate_batch,
+    BatchBlocks, BatchContext, ExecutionRules, ValidationError, Witness, check_genesis,
+    public_input, validate_batch,
 };
 
 /// Which verifier an attestation is for (the digest's domain separation).
@@ -50,6 +50,9 @@ pub struct BatchClaim<'a> {
     /// What the operator commits (or committed) on L1. Its DA commitment must be keccak256 of the
     /// batch's pubdata, rollup or validium.
     pub commit: &'a CommitBatchInfo,
+    /// The chain's protocol version's canonical system contracts (`ChainFactory.predeployCodes`
+    /// on L1), which the genesis must hold before batch 1 is attested.
+    pub predeploys: &'a [PredeployCode],
 }
 
 /// The domain tag of `Attestation.DOMAIN_TAG`.
@@ -145,13 +148,18 @@ impl Attester {
     }
 
     /// Re-runs the validity program on `claim` and, only if the batch validates and equals the
-    /// operator's `CommitBatchInfo`, returns the attestation of its public input.
+    /// operator's `CommitBatchInfo`, returns the attestation of its public input. For batch 1 the
+    /// program first checks the genesis (`prev_state_root`, which L1 only accepts as the
+    /// registered genesis root for batch 1) against `claim.predeploys`.
     pub fn attest_batch(
         &self,
         domain: &AttestationDomain,
         claim: &BatchClaim<'_>,
         rules: &ExecutionRules,
     ) -> Result<Bytes, ProverError> {
+        if claim.commit.batchNumber == 1 {
+            check_genesis(claim.prev_state_root, claim.witness, claim.predeploys, rules)?;
+        }
         let validated = validate_batch(
             claim.blocks,
             claim.witness,

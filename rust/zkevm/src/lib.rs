@@ -6,8 +6,10 @@
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
 //! - [`witness`]: the batch witness and its builder (RPC: `eth_getProof`; the touched accounts and
 //!   slots are found by executing the batch round after round).
-//! - [`validate`]: the validity program: verify the witness, re-execute on revm, derive outputs,
-//!   recompute the new state root (anvil's trie rules: see its docs).
+//! - [`validate`]: the validity program: before a chain's first batch, check that its genesis
+//!   holds the protocol version's canonical system contracts ([`check_genesis`]); verify the
+//!   witness, re-execute on revm, derive outputs, recompute the new state root (anvil's trie
+//!   rules: see its docs).
 
 pub mod commitment;
 pub mod pubdata;
@@ -22,7 +24,7 @@ pub mod validate;
 pub mod witness;
 
 pub use validate::{
-    ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, execute_unverified,
-    validate_batch,
+    ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, check_genesis,
+    execute_unverified, validate_batch,
 };
 pub use witness::{BatchBlocks, Witness, WitnessError, build_witness};

@@ -1,5 +1,8 @@
 //! The validity program: stateless re-execution of a batch on revm. No RPC.
 //!
+//! Before a chain's first batch, [`check_genesis`] (0) requires the genesis's system contracts to
+//! be the protocol version's canonical code with empty storage (`ChainFactory.predeployCodes`).
+//!
 //! [`validate_batch`] (a) verifies every witness account and storage proof against the previous
 //! state root, (b) re-executes every transaction of every block with revm against the witness
 //! only (a read outside the witness is an error), recovering each sender from its signature —
@@ -29,7 +32,7 @@ use alloy::{
 };
 use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, Nibbles, TrieAccount, proof::verify_proof};
-use hyperchain_bindings::{CommitBatchInfo, IInbox, predeploys};
+use hyperchain_bindings::{CommitBatchInfo, IInbox, PredeployCode, predeploys};
 use revm::{
     Context, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     SystemCallCommitEvm,
@@ -140,6 +143,25 @@ pub enum ValidationError {
     /// The blocks are not consecutive or the batch is empty.
     #[error("batch blocks are empty or not consecutive")]
     BadBlocks,
+    /// The chain's protocol version published no canonical predeploy code (nothing to check the
+    /// genesis against).
+    #[error("no canonical predeploy code to check the genesis against")]
+    NoPredeployCodes,
+    /// A system contract of the chain's genesis is not the protocol version's: the chain does not
+    /// run the ecosystem's engine, so none of its batches is attested.
+    #[error(
+        "genesis {what} of predeploy {address} is {actual}, the protocol version's is {expected}"
+    )]
+    NonCanonicalPredeploy {
+        /// The `Predeploys` address.
+        address: Address,
+        /// `code hash` or `storage root`.
+        what: &'static str,
+        /// Canonical value (the published code hash; the empty storage root).
+        expected: B256,
+        /// The genesis's.
+        actual: B256,
+    },
 }
 
 /// A state read missing from the witness.
@@ -385,6 +407,54 @@ fn verified_db(
         );
     }
     Ok(db)
+}
+
+/// (0) Canonical genesis, checked before a chain's first batch is attested: every system contract
+/// in `predeploys` (the chain's protocol version's `ChainFactory.predeployCodes`) must be in the
+/// witness, proven against `genesis_root` (the state root registered on L1), with exactly the
+/// published code hash and empty storage. Later batches need no check: the code of an account
+/// that has code never changes (no CREATE lands on it, SELFDESTRUCT only deletes an account created
+/// in the same transaction), and every later state descends from this one through attested
+/// batches.
+pub fn check_genesis(
+    genesis_root: B256,
+    witness: &Witness,
+    predeploys: &[PredeployCode],
+    rules: &ExecutionRules,
+) -> Result<(), ValidationError> {
+    if predeploys.is_empty() {
+        return Err(ValidationError::NoPredeployCodes);
+    }
+    verified_db(genesis_root, witness, rules)?;
+    for predeploy in predeploys {
+        let address = predeploy.account;
+        let account = witness
+            .accounts
+            .iter()
+            .find(|a| a.address == address)
+            .ok_or(ValidationError::MissingWitness(MissingEntry::Account(address)))?;
+        let code_hash =
+            if account.code_hash == B256::ZERO { KECCAK256_EMPTY } else { account.code_hash };
+        if code_hash != predeploy.codeHash {
+            return Err(ValidationError::NonCanonicalPredeploy {
+                address,
+                what: "code hash",
+                expected: predeploy.codeHash,
+                actual: code_hash,
+            });
+        }
+        let storage_root =
+            if account.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { account.storage_hash };
+        if storage_root != EMPTY_ROOT_HASH {
+            return Err(ValidationError::NonCanonicalPredeploy {
+                address,
+                what: "storage root",
+                expected: EMPTY_ROOT_HASH,
+                actual: storage_root,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The sender of `tx`: recovered from its signature, or `SYSTEM_CALLER` for a system transaction.

@@ -5,7 +5,8 @@
 //! touched contract, and the block hashes `BLOCKHASH` may read. [`build_witness`] asks a node
 //! (anvil) for it with `eth_getProof` at the block before the batch, and finds what the batch
 //! touches by executing it on what it has fetched so far ([`crate::validate::missing_entries`]),
-//! round after round, until nothing is missing.
+//! round after round, until nothing is missing. The witness of a chain's first batch also proves
+//! the system contracts ([`GENESIS_CHECKED`]) for the genesis check.
 //!
 //! It does not use `debug_traceBlockByNumber` (`prestateTracer`): anvil 1.7.1 deadlocks when a
 //! block is mined while a trace runs (the miner waits for the tracer's read lock, the tracer
@@ -22,6 +23,7 @@ use alloy::{
 use serde::{Deserialize, Serialize};
 
 use crate::MissingEntry;
+use hyperchain_bindings::predeploys;
 
 /// EIP-2935 block hash history contract.
 pub(crate) const HISTORY_STORAGE_ADDRESS: Address =
@@ -37,6 +39,11 @@ const HISTORY_BUFFER_LENGTH: u64 = 8191;
 pub(crate) const SYSTEM_ADDRESS: Address =
     alloy::primitives::address!("0xfffffffffffffffffffffffffffffffffffffffe");
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The system contracts the witness of a chain's first batch always proves (the accounts
+/// `ChainFactory.predeployCodes` lists: `Predeploys.systemContracts()`).
+pub const GENESIS_CHECKED: [Address; 4] =
+    [predeploys::OUTBOX, predeploys::INBOX, predeploys::ASSET_ROUTER, predeploys::ETH_LIQUIDITY];
 
 /// The blocks of one batch, with their full transactions, as the node returned them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -137,6 +144,13 @@ pub async fn build_witness<P: Provider<Ethereum>>(
             }
         }
         blocks.push(block);
+    }
+    if first == 1 {
+        // The genesis check (`check_genesis`) reads the system contracts whether or not the
+        // batch touches them.
+        for address in GENESIS_CHECKED {
+            pending.entry(address).or_default();
+        }
     }
     let batch = BatchBlocks { blocks };
     let prev = provider

@@ -10,7 +10,7 @@ import {ChainSettlement} from "../../../contracts/l1/ChainSettlement.sol";
 import {SharedBridge} from "../../../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../../../contracts/l1/TransactionRoot.sol";
 import {ValidiumDAValidator} from "../../../contracts/l1/ValidiumDAValidator.sol";
-import {ChainConfig, IChainFactory} from "../../../contracts/l1/interfaces/IChainFactory.sol";
+import {ChainConfig, IChainFactory, PredeployCode} from "../../../contracts/l1/interfaces/IChainFactory.sol";
 import {CreateChain} from "../../../script/CreateChain.s.sol";
 import {DeployL1} from "../../../script/DeployL1.s.sol";
 import {Test} from "forge-std/Test.sol";
@@ -116,6 +116,8 @@ abstract contract L1Fixture is L1Helpers {
     TransactionRoot internal txRoot;
     AttestationVerifier internal verifier;
     ValidiumDAValidator internal validium;
+    /// @dev Protocol version 1's canonical predeploy code (what later versions republish in tests).
+    PredeployCode[4] internal canonicalPredeploys;
     address internal governance;
     uint256[] internal attesterKeys;
     uint256[] internal committeeKeys;
@@ -151,6 +153,10 @@ abstract contract L1Fixture is L1Helpers {
         txRoot = TransactionRoot(d.transactionRoot);
         verifier = AttestationVerifier(d.verifier);
         validium = ValidiumDAValidator(d.validiumDAValidator);
+        PredeployCode[] memory predeploys = factory.predeployCodes(1);
+        for (uint256 i; i < predeploys.length; ++i) {
+            canonicalPredeploys[i] = predeploys[i];
+        }
         chainA = _createChain(CHAIN_A, 0);
         chainB = _createChain(CHAIN_B, 0);
     }

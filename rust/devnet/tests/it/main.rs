@@ -137,7 +137,8 @@ async fn deploy_l1_outside_dev_mode_refuses_public_keys() {
             ("DA_COMMITTEE".into(), format!("{},{}", own(0xd1), l1.accounts()[9].address)),
         ],
     };
-    let err = deploy_l1(&toolchain, &l1.rpc_url(), deployer, &options).await.unwrap_err().to_string();
+    let err =
+        deploy_l1(&toolchain, &l1.rpc_url(), deployer, &options).await.unwrap_err().to_string();
     assert!(err.contains("PublicDevKey") && err.contains("DA_COMMITTEE"), "{err}");
 
     let options = DeployL1Options {
@@ -172,10 +173,13 @@ async fn genesis_outside_dev_mode_refuses_unbacked_dev_allocations() {
         json["alloc"].as_object().unwrap().keys().any(|k| k.eq_ignore_ascii_case(dev))
     };
 
-    let err = generate_genesis(&toolchain, &request(vec![("GENESIS_DEV_ACCOUNTS".into(), "true".into())]))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = generate_genesis(
+        &toolchain,
+        &request(vec![("GENESIS_DEV_ACCOUNTS".into(), "true".into())]),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("UnbackedDevAllocation"), "{err}");
 
     generate_genesis(&toolchain, &request(vec![])).await.unwrap();

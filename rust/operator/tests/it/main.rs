@@ -203,3 +203,170 @@ async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
     assert_eq!(op.l1_counters().await.unwrap().committed, n - 1);
     eco.shutdown().await;
 }
+
+/// A permissionless chain registered with a doctored genesis: the ecosystem's genesis with `edit`
+/// applied, on its own anvil, registered through the factory with its real genesis root (the
+/// factory cannot read an L2 state root, so it accepts it), one L2 block mined.
+async fn doctored_chain(
+    eco: &Ecosystem,
+    chain_id: u64,
+    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    dir: &std::path::Path,
+) -> (hyperchain_devnet::AnvilInstance, Address, B256) {
+    use hyperchain_devnet::{
+        AnvilConfig, AnvilInstance, ChainSpec, genesis_state_root, register_chain,
+    };
+    let text = std::fs::read_to_string(&eco.chains[0].genesis_path).unwrap();
+    let mut genesis: serde_json::Value = serde_json::from_str(&text).unwrap();
+    genesis["config"]["chainId"] = chain_id.into();
+    edit(genesis["alloc"].as_object_mut().unwrap());
+    let path = dir.join(format!("genesis-{chain_id}.json"));
+    std::fs::write(&path, serde_json::to_string(&genesis).unwrap()).unwrap();
+    let anvil = AnvilInstance::spawn(
+        &eco.toolchain,
+        &AnvilConfig { chain_id: Some(chain_id), genesis: Some(path), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let root = genesis_state_root(&anvil.rpc_url()).await.unwrap();
+    let factory =
+        hyperchain_bindings::ChainFactory::new(eco.deployment.chain_factory, l1_as(eco, 6));
+    let operator = eco.accounts()[6].address;
+    let settlement =
+        register_chain(&factory, &ChainSpec { chain_id, da_mode: 0 }, operator, operator, root)
+            .await
+            .unwrap();
+    let signer = PrivateKeySigner::from_bytes(&eco.accounts()[3].private_key).unwrap();
+    let l2 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(anvil.rpc_url().parse().unwrap());
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .to(Address::repeat_byte(0x77))
+        .value(U256::from(1));
+    assert!(l2.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().status());
+    (anvil, settlement, root)
+}
+
+/// The key of `address` in a genesis `alloc` (the generator writes checksummed addresses).
+fn alloc_key(alloc: &serde_json::Map<String, serde_json::Value>, address: Address) -> String {
+    alloc.keys().find(|k| k.parse::<Address>().ok() == Some(address)).unwrap().clone()
+}
+
+/// The validity program refuses the first batch of a chain whose genesis is not canonical, by
+/// name: `ASSET_ROUTER` holding other code (which could send `TokenTransfer` messages every other
+/// chain's router trusts), or a system contract with preset storage. The attester signs nothing
+/// and the chain's own operator seals nothing, so no batch of such a chain is ever settled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctored_genesis_is_refused_by_the_validity_program() {
+    use hyperchain_bindings::{ChainFactory, predeploys};
+    use hyperchain_prover::{AttestationDomain, Attester, BatchClaim, ProverError};
+    use hyperchain_zkevm::{
+        BatchContext, ExecutionRules, ValidationError, build_witness, da_commitment, validate_batch,
+    };
+    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let factory = ChainFactory::new(eco.deployment.chain_factory, l1_as(&eco, 0));
+    let canonical = factory.predeployCodes(1).call().await.unwrap();
+    let attester =
+        Attester::from_hex_keys(&[eco.attester().unwrap().private_key.to_string()]).unwrap();
+    let domain = AttestationDomain {
+        l1_chain_id: U256::from(eco.l1.chain_id()),
+        verifier: eco.deployment.verifier,
+        protocol_version: U256::from(1),
+    };
+    let rules = ExecutionRules::ANVIL;
+
+    // ASSET_ROUTER with other code: STOP.
+    let (anvil, settlement, root) = doctored_chain(
+        &eco,
+        950,
+        |alloc| {
+            let key = alloc_key(alloc, predeploys::ASSET_ROUTER);
+            alloc[&key]["code"] = "0x00".into();
+        },
+        dir.path(),
+    )
+    .await;
+    let l2 = ProviderBuilder::new().connect_http(anvil.rpc_url().parse().unwrap()).erased();
+    let head = l2.get_block_number().await.unwrap();
+    let (blocks, mut witness) = build_witness(&l2, 1, head).await.unwrap();
+    witness.prev_state_root = root;
+    let context = BatchContext {
+        l1_chain_id: U256::from(eco.l1.chain_id()),
+        chain_id: U256::from(950),
+        next_message_nonce: U256::ZERO,
+        priority_ops_count: 0,
+        priority_ops_hash: B256::ZERO,
+    };
+    // The batch itself executes fine: only the genesis check catches the chain.
+    let validated = validate_batch(&blocks, &witness, root, &context, &rules).unwrap();
+    let commit = validated.commit_batch_info(1, da_commitment(&validated.pubdata));
+    let claim = BatchClaim {
+        blocks: &blocks,
+        witness: &witness,
+        prev_state_root: root,
+        context: &context,
+        commit: &commit,
+        predeploys: &canonical,
+    };
+    let err = attester.attest_batch(&domain, &claim, &rules).unwrap_err();
+    let ProverError::Invalid(ValidationError::NonCanonicalPredeploy {
+        address,
+        what,
+        expected,
+        actual,
+    }) = err
+    else {
+        panic!("expected NonCanonicalPredeploy, got {err}");
+    };
+    assert_eq!((address, what), (predeploys::ASSET_ROUTER, "code hash"));
+    assert_eq!(expected, canonical[2].codeHash);
+    assert_eq!(actual, alloy::primitives::keccak256([0u8]));
+
+    // The chain's own operator refuses to seal it, with the same error.
+    let operator_config = OperatorConfig {
+        l2_rpc: anvil.rpc_url(),
+        settlement,
+        operator_key: eco.accounts()[6].private_key,
+        ..config(&eco, 0, None)
+    };
+    let mut op = Operator::new(operator_config).await.unwrap();
+    let err = op.seal_now().await.unwrap_err();
+    assert!(
+        matches!(&err, OperatorError::Build { batch: 1, reason } if reason.contains("genesis code hash of predeploy 0x4800000000000000000000000000000000000003")),
+        "{err}"
+    );
+    let settled = ChainSettlement::new(settlement, l1_as(&eco, 0));
+    assert_eq!(settled.lastCommittedBatch().call().await.unwrap(), 0);
+    anvil.shutdown().await;
+
+    // The Outbox with a preset nonce slot: canonical code, but not the canonical (empty) storage.
+    let (anvil, _, root) = doctored_chain(
+        &eco,
+        951,
+        |alloc| {
+            let key = alloc_key(alloc, predeploys::OUTBOX);
+            alloc[&key]["storage"] = serde_json::json!({
+                "0x0000000000000000000000000000000000000000000000000000000000000000":
+                    "0x0000000000000000000000000000000000000000000000000000000000000005"
+            });
+        },
+        dir.path(),
+    )
+    .await;
+    let l2 = ProviderBuilder::new().connect_http(anvil.rpc_url().parse().unwrap()).erased();
+    let head = l2.get_block_number().await.unwrap();
+    let (_, mut witness) = build_witness(&l2, 1, head).await.unwrap();
+    witness.prev_state_root = root;
+    let err = hyperchain_zkevm::check_genesis(root, &witness, &canonical, &rules).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ValidationError::NonCanonicalPredeploy { address, what: "storage root", .. }
+                if address == predeploys::OUTBOX
+        ),
+        "{err}"
+    );
+    anvil.shutdown().await;
+    eco.shutdown().await;
+}

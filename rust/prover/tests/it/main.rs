@@ -8,7 +8,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolValue,
 };
-use hyperchain_bindings::AttestationVerifier;
+use hyperchain_bindings::{AttestationVerifier, CommitBatchInfo};
 use hyperchain_prover::{Attester, attestation_digest};
 
 #[tokio::test]
@@ -108,7 +108,8 @@ async fn attester_signs_only_batches_that_validate() {
     let rules = ExecutionRules::ANVIL;
     let validated =
         validate_batch(&blocks, &witness, witness.prev_state_root, &context, &rules).unwrap();
-    let commit = validated.commit_batch_info(1, da_commitment(&validated.pubdata));
+    // Not the chain's first batch (plain anvil has no system contracts to check at genesis).
+    let commit = validated.commit_batch_info(2, da_commitment(&validated.pubdata));
     let attester = Attester::new((0..2).map(|_| PrivateKeySigner::random()).collect()).unwrap();
     let domain = AttestationDomain {
         l1_chain_id: U256::from(1),
@@ -121,6 +122,7 @@ async fn attester_signs_only_batches_that_validate() {
         prev_state_root: witness.prev_state_root,
         context: &context,
         commit: &commit,
+        predeploys: &[],
     };
     let proof = attester.attest_batch(&domain, &claim, &rules).unwrap();
     let input = hyperchain_zkevm::public_input(context.chain_id, witness.prev_state_root, &commit);
@@ -138,6 +140,15 @@ async fn attester_signs_only_batches_that_validate() {
         .attest_batch(&domain, &BatchClaim { commit: &wrong, ..claim }, &rules)
         .unwrap_err();
     assert!(matches!(err, ProverError::Invalid(_)), "{err}");
+    // As batch 1 without a published canonical genesis to check: no signature.
+    let first_batch = CommitBatchInfo { batchNumber: 1, ..commit.clone() };
+    let err = attester
+        .attest_batch(&domain, &BatchClaim { commit: &first_batch, ..claim }, &rules)
+        .unwrap_err();
+    assert!(
+        matches!(err, ProverError::Invalid(hyperchain_zkevm::ValidationError::NoPredeployCodes)),
+        "{err}"
+    );
     // A wrong previous root: no signature.
     let err = attester
         .attest_batch(&domain, &BatchClaim { prev_state_root: keccak256("x"), ..claim }, &rules)
