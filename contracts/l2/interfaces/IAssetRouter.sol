@@ -17,8 +17,8 @@ import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC77
 /// Defense in depth against a chain whose router is not the canonical code (which the validity
 /// program refuses to attest): a token native to a hyperchain travels only between its origin and
 /// one other chain at a time (never from one non-origin hyperchain to another), the origin releases
-/// to a chain at most what it sent there (`chainBalance`, the L2 twin of the L1 bridge's), and a
-/// `BridgedToken` is deployed (its metadata fixed) only by a message from the token's origin chain.
+/// to a chain at most what it sent there (`chainBalance`, the L2 twin of the L1 bridge's), so the
+/// metadata of a hyperchain-native token's `BridgedToken` comes only from its origin chain.
 /// L1-origin tokens may move between any hyperchains: the L1 bridge bounds each chain by its
 /// `chainBalance` and moves it with every transfer.
 interface IAssetRouter is IERC7786Recipient {
