@@ -7,7 +7,10 @@ pragma solidity 0.8.30;
 // Protocol version 1's canonical predeploy code hashes are those of `GenesisL2`'s system contracts
 // for this L1 and bridge (`L2Predeploys`).
 //
-//   node_modules/.bin/forge script script/DeployL1.s.sol --rpc-url http://127.0.0.1:8545 --broadcast
+//   GOVERNANCE=0x... ATTESTERS=0x...,0x... ATTESTATION_THRESHOLD=2 PRIVATE_KEY=0x... \
+//     tools/bin/forge script script/DeployL1.s.sol --rpc-url $L1_RPC --broadcast
+//   HYPERCHAIN_DEV_MODE=1 tools/bin/forge script script/DeployL1.s.sol \
+//     --rpc-url http://127.0.0.1:8545 --broadcast          # local anvil, public dev keys
 //
 // Environment (all optional):
 //   HYPERCHAIN_DEV_MODE    1 = a local devnet (`hyperchain up` sets it). Otherwise the public dev
