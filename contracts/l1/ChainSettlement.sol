@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Predeploys} from "../common/libraries/Predeploys.sol";
 import {BatchHashing, CommitBatchInfo} from "../common/types/Batch.sol";
 import {Message, MessageHashing} from "../common/types/Message.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
@@ -36,14 +37,24 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint48 executedPriorityOps;
     }
 
-    /// @dev One slot. Both deadlines are fixed when the request is queued, so a later
-    /// implementation's expiry or grace period never moves them (40-bit timestamps last 34,000 years).
+    /// @dev One slot: 32 + 32 + 160 + 8 + 24 bits. Both deadlines are fixed when the request is
+    /// queued, so a later implementation's expiry or grace period never moves them (32-bit
+    /// timestamps last until 2106; `MAX_L2_GAS_LIMIT` < 2^24).
     struct PriorityRequest {
-        uint40 expiresAt;
-        uint40 freezesAt;
+        uint32 expiresAt;
+        uint32 freezesAt;
         address refundRecipient;
+        /// reclaimed on a frozen chain, or refunded after failing on L2
         bool reclaimed;
+        uint24 l2GasLimit;
     }
+
+    /// @inheritdoc IChainSettlement
+    uint256 public constant override MAX_PAYLOAD_LENGTH = 32_768;
+    /// @inheritdoc IChainSettlement
+    uint256 public constant override MIN_L2_GAS_LIMIT = 100_000;
+    /// @inheritdoc IChainSettlement
+    uint256 public constant override MAX_L2_GAS_LIMIT = 10_000_000;
 
     /// @notice The chain factory: initializes proxies, publishes protocol versions.
     IChainFactory public immutable FACTORY;
@@ -207,15 +218,21 @@ contract ChainSettlement is IChainSettlement, Initializable {
     // ---------------------------------------------------------------- priority queue
 
     /// @inheritdoc IChainSettlement
-    function requestL2Call(address recipient, bytes calldata payload)
+    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit)
         external
         payable
         override
         returns (uint256 nonce)
     {
         if (recipient == address(0)) revert ZeroAddress();
-        nonce = _enqueue(msg.sender, recipient, msg.value, payload, msg.sender);
+        nonce = _enqueueChecked(msg.sender, recipient, msg.value, payload, l2GasLimit, msg.sender);
         if (msg.value != 0) SHARED_BRIDGE.creditETH{value: msg.value}(_chainId);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function requestTransactionRootImport(bytes32 root) external override returns (uint256 nonce) {
+        if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
+        nonce = _enqueue(msg.sender, Predeploys.INBOX, 0, abi.encode(root), MIN_L2_GAS_LIMIT, msg.sender);
     }
 
     /// @inheritdoc IChainSettlement
@@ -224,9 +241,10 @@ contract ChainSettlement is IChainSettlement, Initializable {
         address recipient,
         uint256 value,
         bytes calldata payload,
+        uint256 l2GasLimit,
         address refundRecipient
     ) external override onlySharedBridge returns (uint256 nonce) {
-        nonce = _enqueue(sender, recipient, value, payload, refundRecipient);
+        nonce = _enqueueChecked(sender, recipient, value, payload, l2GasLimit, refundRecipient);
     }
 
     /// @inheritdoc IChainSettlement
@@ -240,21 +258,23 @@ contract ChainSettlement is IChainSettlement, Initializable {
         (bool frozen,) = _isFrozen(c);
         if (!frozen) revert ChainNotFrozen();
         uint256 nonce = message.nonce;
-        if (
-            nonce >= _priorityQueueLength || message.sourceChainId != block.chainid
-                || message.destinationChainId != _chainId
-        ) revert PriorityMessageMismatch(nonce);
         if (nonce < c.executedPriorityOps) revert PriorityRequestExecuted(nonce);
-        Message memory m = message;
-        if (MessageHashing.rollPriorityHash(_rollingHashes[nonce], m.hash()) != _rollingHashes[nonce + 1]) {
-            revert PriorityMessageMismatch(nonce);
-        }
-        PriorityRequest storage request = _requests[nonce];
-        if (request.reclaimed) revert PriorityRequestAlreadyReclaimed(nonce);
-        request.reclaimed = true;
+        refundRecipient = _markRefunded(message);
         _frozen = true;
-        refundRecipient = request.refundRecipient;
         emit PriorityRequestReclaimed(nonce, refundRecipient);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function markFailedPriorityRequestClaimed(Message calldata message)
+        external
+        override
+        onlySharedBridge
+        returns (address refundRecipient)
+    {
+        if (message.nonce >= _counters.executedPriorityOps) {
+            revert PriorityRequestNotExecuted(message.nonce);
+        }
+        refundRecipient = _markRefunded(message);
     }
 
     // ---------------------------------------------------------------- governance
@@ -401,10 +421,22 @@ contract ChainSettlement is IChainSettlement, Initializable {
         external
         view
         override
-        returns (uint64 expiresAt, address refundRecipient, bool reclaimed, uint64 freezesAt)
+        returns (
+            uint64 expiresAt,
+            address refundRecipient,
+            bool reclaimed,
+            uint64 freezesAt,
+            uint256 l2GasLimit
+        )
     {
         PriorityRequest storage request = _requests[nonce];
-        return (request.expiresAt, request.refundRecipient, request.reclaimed, request.freezesAt);
+        return (
+            request.expiresAt,
+            request.refundRecipient,
+            request.reclaimed,
+            request.freezesAt,
+            request.l2GasLimit
+        );
     }
 
     /// @inheritdoc IChainSettlement
@@ -414,11 +446,29 @@ contract ChainSettlement is IChainSettlement, Initializable {
 
     // ---------------------------------------------------------------- internals
 
-    function _enqueue(
+    /// @dev `_enqueue` for requests whose recipient, payload and gas limit the requester chose.
+    function _enqueueChecked(
         address sender,
         address recipient,
         uint256 value,
         bytes calldata payload,
+        uint256 l2GasLimit,
+        address refundRecipient
+    ) private returns (uint256 nonce) {
+        if (recipient == Predeploys.INBOX) revert ReservedRecipient(recipient);
+        if (payload.length > MAX_PAYLOAD_LENGTH) revert PayloadTooLarge(payload.length, MAX_PAYLOAD_LENGTH);
+        if (l2GasLimit < MIN_L2_GAS_LIMIT || l2GasLimit > MAX_L2_GAS_LIMIT) {
+            revert L2GasLimitOutOfRange(l2GasLimit, MIN_L2_GAS_LIMIT, MAX_L2_GAS_LIMIT);
+        }
+        nonce = _enqueue(sender, recipient, value, payload, l2GasLimit, refundRecipient);
+    }
+
+    function _enqueue(
+        address sender,
+        address recipient,
+        uint256 value,
+        bytes memory payload,
+        uint256 l2GasLimit,
         address refundRecipient
     ) private returns (uint256 nonce) {
         uint256 chainId_ = _chainId;
@@ -436,18 +486,40 @@ contract ChainSettlement is IChainSettlement, Initializable {
             fee: 0,
             payload: payload
         });
-        _rollingHashes[nonce + 1] = MessageHashing.rollPriorityHash(_rollingHashes[nonce], message.hash());
+        _rollingHashes[nonce + 1] =
+            MessageHashing.rollPriorityHash(_rollingHashes[nonce], message.hash(), l2GasLimit);
         uint64 expiresAt = uint64(block.timestamp) + PRIORITY_EXPIRY;
+        // Callers keep l2GasLimit <= MAX_L2_GAS_LIMIT < 2^24.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint24 gasLimit = uint24(l2GasLimit);
         _requests[nonce] = PriorityRequest(
-            SafeCast.toUint40(expiresAt),
-            SafeCast.toUint40(expiresAt + PRIORITY_GRACE_PERIOD),
+            SafeCast.toUint32(expiresAt),
+            SafeCast.toUint32(expiresAt + PRIORITY_GRACE_PERIOD),
             refundRecipient,
-            false
+            false,
+            gasLimit
         );
         // A queue never reaches 2^64 requests (each costs a transaction).
         // forge-lint: disable-next-line(unsafe-typecast)
         _priorityQueueLength = uint64(nonce + 1);
-        emit PriorityMessageQueued(nonce, message, expiresAt);
+        emit PriorityMessageQueued(nonce, message, l2GasLimit, expiresAt);
+    }
+
+    /// @dev Checks that `message` is request `message.nonce` of this chain (its rolling hash step)
+    /// and not refunded yet, marks it refunded, returns its refund recipient.
+    function _markRefunded(Message calldata message) private returns (address refundRecipient) {
+        uint256 nonce = message.nonce;
+        if (
+            nonce >= _priorityQueueLength || message.sourceChainId != block.chainid
+                || message.destinationChainId != _chainId
+        ) revert PriorityMessageMismatch(nonce);
+        PriorityRequest storage request = _requests[nonce];
+        Message memory m = message;
+        bytes32 next = MessageHashing.rollPriorityHash(_rollingHashes[nonce], m.hash(), request.l2GasLimit);
+        if (next != _rollingHashes[nonce + 1]) revert PriorityMessageMismatch(nonce);
+        if (request.reclaimed) revert PriorityRequestAlreadyReclaimed(nonce);
+        request.reclaimed = true;
+        refundRecipient = request.refundRecipient;
     }
 
     /// @dev Frozen for good once a request no EXECUTED batch processes is past its freeze deadline

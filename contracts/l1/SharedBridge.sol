@@ -70,7 +70,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- deposits
 
     /// @inheritdoc ISharedBridge
-    function depositETH(uint256 chainId, address to)
+    function depositETH(uint256 chainId, address to, uint256 l2GasLimit)
         external
         payable
         override
@@ -81,12 +81,12 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         if (to == address(0)) revert ZeroAddress();
         IChainSettlement settlement = _activeSettlement(chainId);
         _balances[chainId][address(0)] += msg.value;
-        nonce = settlement.enqueuePriorityMessage(address(this), to, msg.value, "", msg.sender);
+        nonce = settlement.enqueuePriorityMessage(address(this), to, msg.value, "", l2GasLimit, msg.sender);
         emit DepositInitiated(chainId, nonce, msg.sender, to, address(0), msg.value);
     }
 
     /// @inheritdoc ISharedBridge
-    function depositERC20(uint256 chainId, address token, address to, uint256 amount)
+    function depositERC20(uint256 chainId, address token, address to, uint256 amount, uint256 l2GasLimit)
         external
         override
         nonReentrant
@@ -108,8 +108,9 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
                 metadata: _metadata(token)
             })
         );
-        nonce =
-            settlement.enqueuePriorityMessage(address(this), Predeploys.ASSET_ROUTER, 0, payload, msg.sender);
+        nonce = settlement.enqueuePriorityMessage(
+            address(this), Predeploys.ASSET_ROUTER, 0, payload, l2GasLimit, msg.sender
+        );
         emit DepositInitiated(chainId, nonce, msg.sender, to, token, received);
     }
 
@@ -131,9 +132,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         Message memory copy = message;
         bytes32 messageHash = copy.hash();
         if (_finalized[messageHash]) revert WithdrawalAlreadyFinalized(messageHash);
-        bytes32 messagesRoot = IChainSettlement(settlement).messagesRoot(batchNumber);
-        bytes32 computed = Merkle.computeRoot(messageHash, proof);
-        if (computed != messagesRoot) revert InvalidMessageProof(computed, messagesRoot);
+        _checkInclusion(settlement, batchNumber, messageHash, proof);
         _finalized[messageHash] = true;
         emit WithdrawalFinalized(chainId, batchNumber, messageHash, msg.sender);
 
@@ -166,22 +165,38 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         address settlement = _chains[chainId].settlement;
         if (settlement == address(0)) revert UnknownChain(chainId);
         address refundRecipient = IChainSettlement(settlement).markPriorityRequestReclaimed(message);
-        // The message is the queued request (checked above): from this bridge with a payload it is a
-        // token deposit; `depositETH` sends no payload, whatever L2 address it credits.
-        if (
-            message.sender == address(this) && message.recipient == Predeploys.ASSET_ROUTER
-                && message.payload.length != 0
-        ) {
-            (, address token,, uint256 amount) = _decode(message.payload);
-            _debit(chainId, token, amount);
-            IERC20(token).safeTransfer(refundRecipient, amount);
-            emit DepositReclaimed(chainId, message.nonce, refundRecipient, token, amount);
-        } else {
-            uint256 amount = message.value + message.fee;
-            _debit(chainId, address(0), amount);
-            if (amount != 0) _sendETH(refundRecipient, amount);
-            emit DepositReclaimed(chainId, message.nonce, refundRecipient, address(0), amount);
+        (address token, uint256 amount) = _refund(chainId, message, refundRecipient);
+        emit DepositReclaimed(chainId, message.nonce, refundRecipient, token, amount);
+    }
+
+    /// @inheritdoc ISharedBridge
+    function claimFailedDeposit(
+        uint256 chainId,
+        uint64 batchNumber,
+        Message calldata failureRecord,
+        MerkleProof calldata proof,
+        Message calldata request
+    ) external override nonReentrant {
+        address settlement = _chains[chainId].settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        if (failureRecord.sourceChainId != chainId) {
+            revert WrongSourceChain(chainId, failureRecord.sourceChainId);
         }
+        if (failureRecord.destinationChainId != block.chainid) {
+            revert WrongDestination(failureRecord.destinationChainId);
+        }
+        // Only the inbox sends messages as Predeploys.INBOX, and only failure records.
+        if (failureRecord.sender != Predeploys.INBOX) revert NotFailureRecord(failureRecord.sender);
+        Message memory queued = request;
+        bytes32 requestHash = queued.hash();
+        if (keccak256(failureRecord.payload) != keccak256(abi.encode(requestHash))) {
+            revert FailureRecordMismatch(requestHash);
+        }
+        Message memory record = failureRecord;
+        _checkInclusion(settlement, batchNumber, record.hash(), proof);
+        address refundRecipient = IChainSettlement(settlement).markFailedPriorityRequestClaimed(request);
+        (address token, uint256 amount) = _refund(chainId, request, refundRecipient);
+        emit FailedDepositClaimed(chainId, request.nonce, refundRecipient, token, amount);
     }
 
     // ---------------------------------------------------------------- settlement hooks
@@ -285,6 +300,40 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         Chain storage chain = _chains[chainId];
         if (chain.settlement == address(0) || chain.left) revert ChainNotActive(chainId);
         return IChainSettlement(chain.settlement);
+    }
+
+    /// @dev Reverts unless `messageHash` is in executed batch `batchNumber`'s messages tree.
+    function _checkInclusion(
+        address settlement,
+        uint64 batchNumber,
+        bytes32 messageHash,
+        MerkleProof calldata proof
+    ) private view {
+        bytes32 messagesRoot = IChainSettlement(settlement).messagesRoot(batchNumber);
+        bytes32 computed = Merkle.computeRoot(messageHash, proof);
+        if (computed != messagesRoot) revert InvalidMessageProof(computed, messagesRoot);
+    }
+
+    /// @dev Pays priority request `message` of `chainId` back to `refundRecipient` from the
+    /// chain's balance: the tokens of a token deposit, otherwise its ETH (`value + fee`). The
+    /// message is the queued request (the caller checked it): from this bridge with a payload it is
+    /// a token deposit; `depositETH` sends no payload, whatever L2 address it credits.
+    function _refund(uint256 chainId, Message calldata message, address refundRecipient)
+        private
+        returns (address token, uint256 amount)
+    {
+        if (
+            message.sender == address(this) && message.recipient == Predeploys.ASSET_ROUTER
+                && message.payload.length != 0
+        ) {
+            (, token,, amount) = _decode(message.payload);
+            _debit(chainId, token, amount);
+            IERC20(token).safeTransfer(refundRecipient, amount);
+        } else {
+            amount = message.value + message.fee;
+            _debit(chainId, address(0), amount);
+            if (amount != 0) _sendETH(refundRecipient, amount);
+        }
     }
 
     function _debit(uint256 chainId, address token, uint256 amount) private {

@@ -16,6 +16,10 @@ import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC77
 /// @notice See `IInbox`. Lives at `Predeploys.INBOX` from genesis; `l1ChainId` is an immutable baked
 /// into the runtime code by the genesis generator.
 contract Inbox is IInbox {
+    /// @notice Gas kept for the opcodes between the gas check and the delivery call (a warm CALL
+    /// with no value costs 100; the rest is stack work).
+    uint256 public constant DELIVERY_CALL_MARGIN = 1000;
+
     uint256 private immutable L1_CHAIN_ID;
 
     mapping(bytes32 root => bool) private _imported;
@@ -34,30 +38,35 @@ contract Inbox is IInbox {
 
     /// @inheritdoc IInbox
     function importTransactionRoot(bytes32 root) external onlySystemCaller {
-        if (root == bytes32(0)) revert ZeroTransactionRoot();
-        if (_imported[root]) return;
-        _imported[root] = true;
-        emit TransactionRootImported(root);
+        _importRoot(root);
     }
 
     /// @inheritdoc IInbox
-    function executePriorityMessage(Message calldata message) external onlySystemCaller {
+    function executePriorityMessage(Message calldata message, uint256 l2GasLimit) external onlySystemCaller {
         uint64 count = _priorityOpsCount;
         if (message.nonce != count) revert UnexpectedPriorityNonce(count, message.nonce);
         if (message.sourceChainId != L1_CHAIN_ID) revert InvalidSourceChain(message.sourceChainId);
         if (message.destinationChainId != block.chainid) revert WrongDestination(message.destinationChainId);
         bytes32 messageHash = keccak256(abi.encode(message));
         _priorityOpsCount = count + 1;
-        _priorityOpsHash = MessageHashing.rollPriorityHash(_priorityOpsHash, messageHash);
+        _priorityOpsHash = MessageHashing.rollPriorityHash(_priorityOpsHash, messageHash, l2GasLimit);
 
-        bytes memory data = abi.encodeCall(IInbox.deliverPriorityMessage, (messageHash, message));
-        bool success;
-        // The inner frame's return data is ours (empty or a revert reason we ignore): not copied.
-        assembly ("memory-safe") {
-            success := call(gas(), address(), 0, add(data, 0x20), mload(data), 0, 0)
+        bool success = true;
+        if (message.recipient == address(this)) {
+            _importRoot(abi.decode(message.payload, (bytes32)));
+        } else {
+            success = _deliverWithGas(messageHash, message, l2GasLimit);
+            if (!success) {
+                IOutbox(Predeploys.OUTBOX)
+                    .sendMessage(
+                        EvmInteropAddress.format(L1_CHAIN_ID, address(this)),
+                        abi.encode(messageHash),
+                        new bytes[](0)
+                    );
+            }
         }
         if (success) _delivered[messageHash] = true;
-        emit PriorityMessageExecuted(message.nonce, messageHash, success);
+        emit PriorityMessageExecuted(message.nonce, messageHash, l2GasLimit, success);
     }
 
     /// @inheritdoc IInbox
@@ -109,6 +118,31 @@ contract Inbox is IInbox {
     /// @inheritdoc IInbox
     function l1ChainId() external view returns (uint256) {
         return L1_CHAIN_ID;
+    }
+
+    function _importRoot(bytes32 root) private {
+        if (root == bytes32(0)) revert ZeroTransactionRoot();
+        if (_imported[root]) return;
+        _imported[root] = true;
+        emit TransactionRootImported(root);
+    }
+
+    /// @dev Runs `deliverPriorityMessage` in an inner frame with exactly `l2GasLimit` gas, or
+    /// reverts this whole transaction if that much is not available. Returns whether it succeeded.
+    function _deliverWithGas(bytes32 messageHash, Message calldata message, uint256 l2GasLimit)
+        private
+        returns (bool success)
+    {
+        bytes memory data = abi.encodeCall(IInbox.deliverPriorityMessage, (messageHash, message));
+        uint256 available = gasleft();
+        // A call gets at most 63/64 of the gas left (EIP-150): demand enough that it gets all of it.
+        if (available - available / 64 < l2GasLimit + DELIVERY_CALL_MARGIN) {
+            revert InsufficientDeliveryGas(l2GasLimit, available);
+        }
+        // The inner frame's return data is ours (empty or a revert reason we ignore): not copied.
+        assembly ("memory-safe") {
+            success := call(l2GasLimit, address(), 0, add(data, 0x20), mload(data), 0, 0)
+        }
     }
 
     /// @dev Checks a relayed message (not yet delivered) and its proof, delivers it, pays the fee.

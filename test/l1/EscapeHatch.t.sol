@@ -38,9 +38,9 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_censoredDeposit_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         uint64 expiresAt = uint64(block.timestamp) + EXPIRY;
-        (uint64 storedExpiry, address refund,,) = chainA.priorityRequest(0);
+        (uint64 storedExpiry, address refund,,,) = chainA.priorityRequest(0);
         assertEq(storedExpiry, expiresAt);
         assertEq(refund, alice);
 
@@ -69,7 +69,7 @@ contract EscapeHatchTest is L1Fixture {
         _commit(chainA, late);
         // Deposits into the frozen chain are refused too.
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
-        bridge.depositETH{value: 1}(CHAIN_A, alice);
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
         // The other chain is unaffected.
         _settle(chainB, _nextBatch(chainB));
     }
@@ -79,10 +79,10 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_revertedBatchRequests_succeeds() public {
         vm.deal(alice, 3 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice); // nonce 0
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT); // nonce 0
         _settle(chainA, _nextBatch(chainA)); // batch 1 processes nonce 0
         vm.prank(alice);
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice); // nonce 1
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT); // nonce 1
         _commit(chainA, _nextBatch(chainA)); // batch 2 processes nonce 1
         vm.prank(operator);
         chainA.revertBatches(1);
@@ -106,18 +106,18 @@ contract EscapeHatchTest is L1Fixture {
     function test_reclaimExpiredDeposit_commitWithoutProve_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         CommitBatchInfo memory fake = _nextBatch(chainA);
         fake.newStateRoot = keccak256("made up");
         _commit(chainA, fake);
         assertEq(chainA.priorityOpsCommitted(), 1);
-        (uint64 expiresAt,,,) = chainA.priorityRequest(0);
+        (uint64 expiresAt,,,,) = chainA.priorityRequest(0);
         vm.warp(uint256(expiresAt) + GRACE + 1);
         (bool frozen, uint256 oldest) = chainA.isFrozen();
         assertTrue(frozen, "frozen although a batch committed the request");
         assertEq(oldest, 0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
-        bridge.depositETH{value: 1}(CHAIN_A, alice);
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         assertEq(alice.balance, 1 ether);
         // The committed batch can be proven (attesters sign what they are given) but never executed:
@@ -134,7 +134,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_commitBatch_processesReclaimedRequestAfterUpgrade_reverts() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         _publish(365 days);
@@ -151,8 +151,8 @@ contract EscapeHatchTest is L1Fixture {
     /// A chain that upgrades before its requests expire to an implementation with a longer grace
     /// period still freezes at the deadline each request got when it was queued.
     function test_isFrozen_upgradeDoesNotExtendQueuedDeadline_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
-        (uint64 expiresAt,,, uint64 freezesAt) = chainA.priorityRequest(0);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        (uint64 expiresAt,,, uint64 freezesAt,) = chainA.priorityRequest(0);
         assertEq(freezesAt, uint256(expiresAt) + GRACE);
         _publish(365 days);
         vm.prank(admin);
@@ -171,7 +171,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_forcedCallRefund_succeeds() public {
         vm.deal(alice, 3 ether);
         vm.prank(alice);
-        chainA.requestL2Call{value: 3 ether}(makeAddr("l2 contract"), hex"beef");
+        chainA.requestL2Call{value: 3 ether}(makeAddr("l2 contract"), hex"beef", L2_GAS_LIMIT);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         Message memory call =
             Message(block.chainid, CHAIN_A, 0, alice, makeAddr("l2 contract"), 3 ether, 0, hex"beef");
@@ -185,12 +185,12 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_afterRageQuit_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         _publish();
         vm.prank(admin);
         chainA.rageQuit();
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
-        chainA.requestL2Call(alice, "");
+        chainA.requestL2Call(alice, "", L2_GAS_LIMIT);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
         vm.prank(admin);
         chainA.upgradeChain();
@@ -203,7 +203,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_outdatedChain_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         _publish();
         vm.warp(factory.upgradeDeadline() + EXPIRY + GRACE);
         CommitBatchInfo memory batch = _nextBatch(chainA);
@@ -229,7 +229,7 @@ contract EscapeHatchTest is L1Fixture {
     /// The upgrade runs the new implementation on the chain's existing storage; attestations of
     /// the old version are no longer accepted after it.
     function test_upgradeChain_newCodeOldState_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, address(0), 0.25 ether);
         _commit(chainA, batch);
@@ -267,7 +267,7 @@ contract EscapeHatchTest is L1Fixture {
         address token = address(new L1TestTokenForTransfer());
         L1TestTokenForTransfer(token).mint(address(this), 10 ether);
         L1TestTokenForTransfer(token).approve(address(bridge), 10 ether);
-        bridge.depositERC20(CHAIN_A, token, alice, 10 ether);
+        bridge.depositERC20(CHAIN_A, token, alice, 10 ether, L2_GAS_LIMIT);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, token, 4 ether);
         _settle(chainA, batch);

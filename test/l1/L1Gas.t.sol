@@ -21,10 +21,10 @@ contract L1GasTest is L1Fixture {
         for (uint256 i; i < 4; ++i) {
             _settle(chainB, _nextBatch(chainB));
         }
-        bridge.depositETH{value: 10 ether}(CHAIN_A, address(this));
-        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this));
+        bridge.depositETH{value: 10 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT);
         _settle(chainA, _nextBatch(chainA));
-        bridge.depositETH{value: 5 ether}(CHAIN_A, address(this));
+        bridge.depositETH{value: 5 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
         for (uint256 i; i < 10; ++i) {
             pubdata = bytes.concat(pubdata, keccak256(abi.encode(i)), keccak256(abi.encode(i, 1)));
         }
@@ -105,12 +105,12 @@ contract L1GasTest is L1Fixture {
     /// forge-config: default.isolate = true
     /// forge-config: ci.isolate = true
     function test_gas_userOperations_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"));
+        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"), L2_GAS_LIMIT);
         vm.snapshotGasLastCall("l1", "depositETH");
         L1TestToken token = new L1TestToken("Token", "TKN");
         token.mint(address(this), 10 ether);
         token.approve(address(bridge), 10 ether);
-        bridge.depositERC20(CHAIN_A, address(token), makeAddr("alice"), 1 ether);
+        bridge.depositERC20(CHAIN_A, address(token), makeAddr("alice"), 1 ether, L2_GAS_LIMIT);
         vm.snapshotGasLastCall("l1", "depositERC20");
 
         Message memory withdrawal = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0.01 ether);

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
 import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
-import {Message} from "../../contracts/common/types/Message.sol";
+import {Message, MessageHashing} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
@@ -67,6 +67,25 @@ contract L1Handler is L1Helpers {
     }
     uint256 public finalized;
     uint256 public reclaimed;
+    /// priority requests paid back after failing on L2 (`claimFailedDeposit`)
+    uint256 public failedClaimed;
+    /// forced Transaction Root imports queued
+    uint256 public forcedImports;
+    /// requests paid back twice (reclaim and failed-deposit claim together, or either twice)
+    uint256 public doubleRefunds;
+
+    /// A failure record in an executed batch, with what proves it and the request it is about.
+    struct FailureClaim {
+        uint256 chainId;
+        uint64 batchNumber;
+        Message record;
+        bytes32[] leaves;
+        uint256 index;
+        Message request;
+    }
+
+    FailureClaim[] internal failureClaims;
+    mapping(uint256 chainId => mapping(uint256 nonce => bool)) internal refundedGhost;
     mapping(uint256 chainId => uint64) public ghostExecuted;
     mapping(bytes4 action => uint256) public calls;
 
@@ -120,7 +139,7 @@ contract L1Handler is L1Helpers {
         (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
         amount = uint96(bound(amount, 1, 100 ether));
         vm.deal(address(this), address(this).balance + amount);
-        try bridge.depositETH{value: amount}(chainId, address(this)) returns (uint256 nonce) {
+        try bridge.depositETH{value: amount}(chainId, address(this), L2_GAS_LIMIT) returns (uint256 nonce) {
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
@@ -138,7 +157,9 @@ contract L1Handler is L1Helpers {
         IERC20 token = tokens[feeOnTransfer ? 1 : 0];
         amount = uint96(bound(amount, 100, 1000 ether));
         uint256 before = token.balanceOf(address(bridge));
-        try bridge.depositERC20(chainId, address(token), address(this), amount) returns (uint256 nonce) {
+        try bridge.depositERC20(chainId, address(token), address(this), amount, L2_GAS_LIMIT) returns (
+            uint256 nonce
+        ) {
             uint256 received = token.balanceOf(address(bridge)) - before;
             ghostHeld[address(token)] += received;
             ghostChainBalance[chainId][address(token)] += received;
@@ -170,7 +191,9 @@ contract L1Handler is L1Helpers {
         (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
         amount = uint96(bound(amount, 0, 10 ether));
         vm.deal(address(this), address(this).balance + amount);
-        try chain.requestL2Call{value: amount}(address(0xCA11), hex"1234") returns (uint256 nonce) {
+        try chain.requestL2Call{value: amount}(address(0xCA11), hex"1234", L2_GAS_LIMIT) returns (
+            uint256 nonce
+        ) {
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
@@ -444,7 +467,7 @@ contract L1Handler is L1Helpers {
         }
         uint256 amount = bound(deposit, 1, 10 ether);
         vm.deal(address(this), address(this).balance + amount);
-        try bridge.depositETH{value: amount}(chainId, address(this)) {
+        try bridge.depositETH{value: amount}(chainId, address(this), L2_GAS_LIMIT) {
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
         } catch {}
@@ -536,6 +559,151 @@ contract L1Handler is L1Helpers {
         }
     }
 
+    // ------------------------------------------------------------ priority-request attacks
+
+    /// Anyone forces a Transaction Root import: a root L1 knows is queued like a deposit, a
+    /// made-up one is refused.
+    function forceRootImport(uint256 chainSeed, bool fake) external {
+        calls[this.forceRootImport.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        bytes32 root = TransactionRoot(address(chain.TRANSACTION_ROOT())).root();
+        if (fake || root == bytes32(0)) root = keccak256(abi.encode("made-up root", chainSeed));
+        bool known = TransactionRoot(address(chain.TRANSACTION_ROOT())).isTransactionRoot(root);
+        try chain.requestTransactionRootImport(root) returns (uint256 nonce) {
+            if (!known) _violation("forced import of an unknown root queued");
+            forcedImports++;
+            queued[chainId].push(
+                Message(
+                    block.chainid, chainId, nonce, address(this), Predeploys.INBOX, 0, 0, abi.encode(root)
+                )
+            );
+        } catch {
+            (bool frozen,) = chain.isFrozen();
+            if (known && !frozen && !chain.hasLeft()) _violation("forced import of a known root refused");
+        }
+    }
+
+    /// An operator that delivered the pending requests with less gas than their requesters set
+    /// (so that they fail) commits the priority hash of what it did: L1 must refuse it.
+    function commitStarved(uint256 chainSeed, uint24 starvedGas) external {
+        calls[this.commitStarved.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        uint256 from = chain.priorityOpsCommitted();
+        uint256 count = chain.priorityRequestCount();
+        if (from == count) return;
+        bytes32 hash = chain.priorityRollingHash(from);
+        for (uint256 nonce = from; nonce < count; ++nonce) {
+            (,,,, uint256 l2GasLimit) = chain.priorityRequest(nonce);
+            uint256 given = bound(starvedGas, 0, l2GasLimit - 1);
+            hash = MessageHashing.rollPriorityHash(hash, _hash(queued[chainId][nonce]), given);
+        }
+        CommitBatchInfo memory batch;
+        batch.batchNumber = chain.lastCommittedBatch() + 1;
+        batch.newStateRoot = keccak256(abi.encode("starved", chainId, batch.batchNumber));
+        // Fits: a queue length.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        batch.priorityOpsCount = uint64(count);
+        batch.priorityOpsHash = hash;
+        batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
+        try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {
+            _violation("batch with starved priority deliveries committed");
+        } catch {}
+    }
+
+    /// Settles one batch (one call) that processes every queued request and whose messages are
+    /// the inbox's failure records of the requests picked by `failMask`: those deliveries failed
+    /// on L2, and their requesters may claim them back.
+    function settleWithFailures(uint256 chainSeed, uint256 failMask) external {
+        calls[this.settleWithFailures.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        if (chain.lastCommittedBatch() != chain.lastExecutedBatch()) {
+            chain.revertBatches(chain.lastExecutedBatch());
+        }
+        uint256 from = chain.priorityOpsCommitted();
+        uint256 count = chain.priorityRequestCount();
+        uint256 failures;
+        for (uint256 nonce = from; nonce < count; ++nonce) {
+            if ((failMask >> (nonce % 256)) & 1 == 1) failures++;
+        }
+        Message[] memory records = new Message[](failures);
+        Message[] memory requests = new Message[](failures);
+        bytes32[] memory leaves = new bytes32[](failures);
+        CommitBatchInfo memory batch;
+        batch.batchNumber = chain.lastCommittedBatch() + 1;
+        uint256 k;
+        for (uint256 nonce = from; nonce < count; ++nonce) {
+            if ((failMask >> (nonce % 256)) & 1 == 0) continue;
+            requests[k] = queued[chainId][nonce];
+            // The outbox nonce is the batch's: unique per (chain, batch, record).
+            records[k] = Message(
+                chainId,
+                block.chainid,
+                (uint256(batch.batchNumber) << 128) | k,
+                Predeploys.INBOX,
+                Predeploys.INBOX,
+                0,
+                0,
+                abi.encode(_hash(requests[k]))
+            );
+            leaves[k] = _hash(records[k]);
+            k++;
+        }
+        batch.newStateRoot = keccak256(abi.encode("failures", chainId, batch.batchNumber, failMask));
+        // Fits: a queue length.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        batch.priorityOpsCount = uint64(count);
+        batch.priorityOpsHash = chain.priorityRollingHash(count);
+        batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
+        batch.messagesRoot = _merkleRoot(leaves);
+        try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
+            executedBatches++;
+            ghostExecuted[chainId]++;
+            for (uint256 i; i < failures; ++i) {
+                failureClaims.push(
+                    FailureClaim(chainId, batch.batchNumber, records[i], leaves, i, requests[i])
+                );
+            }
+        } catch {}
+    }
+
+    /// Claims a failed request back, possibly again, possibly with a forged record (sent by the
+    /// asset router instead of the inbox) or with the record of another request.
+    function claimFailedDeposit(uint256 index, uint8 tamper) external {
+        calls[this.claimFailedDeposit.selector]++;
+        if (failureClaims.length == 0) return;
+        FailureClaim storage c = failureClaims[index % failureClaims.length];
+        Message memory record = c.record;
+        Message memory request = c.request;
+        bool forged = tamper % 4 == 1;
+        if (forged) record.sender = Predeploys.ASSET_ROUTER;
+        if (tamper % 4 == 2) {
+            // Another request of the same chain: its record does not match it.
+            Message[] storage list = queued[c.chainId];
+            Message memory other = list[uint256(keccak256(abi.encode(index))) % list.length];
+            forged = other.nonce != request.nonce;
+            request = other;
+        }
+        (address asset, uint256 amount) = _refundOf(request);
+        try bridge.claimFailedDeposit(
+            c.chainId, c.batchNumber, record, _merkleProof(c.leaves, c.index), request
+        ) {
+            if (forged) _violation("failed-deposit claim with a forged record paid");
+            if (refundedGhost[c.chainId][request.nonce]) doubleRefunds++;
+            refundedGhost[c.chainId][request.nonce] = true;
+            failedClaimed++;
+            ghostHeld[asset] -= amount;
+            ghostChainBalance[c.chainId][asset] -= amount;
+        } catch {}
+    }
+
+    function _refundOf(Message memory m) internal pure returns (address asset, uint256 amount) {
+        if (m.recipient == Predeploys.ASSET_ROUTER) {
+            TokenTransfer memory t = abi.decode(m.payload, (TokenTransfer));
+            return (t.originToken, t.amount);
+        }
+        return (address(0), m.value + m.fee);
+    }
+
     function warp(uint32 seconds_) external {
         calls[this.warp.selector]++;
         vm.warp(block.timestamp + bound(seconds_, 0, 3 hours));
@@ -558,13 +726,7 @@ contract L1Handler is L1Helpers {
         Message[] storage list = queued[chainId];
         if (list.length == 0) return;
         Message memory m = list[nonceSeed % list.length];
-        address asset = address(0);
-        uint256 amount = m.value + m.fee;
-        if (m.recipient == Predeploys.ASSET_ROUTER) {
-            TokenTransfer memory t = abi.decode(m.payload, (TokenTransfer));
-            asset = t.originToken;
-            amount = t.amount;
-        }
+        (address asset, uint256 amount) = _refundOf(m);
         ChainSettlement chain = chains[chainSeed % chains.length];
         try bridge.reclaimExpiredDeposit(chainId, m) {
             if (reclaimedGhost[chainId][m.nonce]) doubleReclaims++;
@@ -572,6 +734,8 @@ contract L1Handler is L1Helpers {
                 _violation("reclaimed a request an executed batch processed");
             }
             reclaimedGhost[chainId][m.nonce] = true;
+            if (refundedGhost[chainId][m.nonce]) doubleRefunds++;
+            refundedGhost[chainId][m.nonce] = true;
             reclaimed++;
             ghostHeld[asset] -= amount;
             ghostChainBalance[chainId][asset] -= amount;
@@ -705,6 +869,7 @@ contract L1InvariantsTest is L1InvariantSetup {
         assertEq(handler.violations(), 0, "handler check failed (liveness, balances, freeze marking)");
         assertEq(handler.doubleWithdrawals(), 0);
         assertEq(handler.doubleReclaims(), 0);
+        assertEq(handler.doubleRefunds(), 0, "a priority request paid back twice");
     }
 
     /// Batches stay ordered, and the Transaction Root holds exactly one leaf per executed batch.
@@ -730,6 +895,9 @@ contract L1InvariantsTest is L1InvariantSetup {
             "executed batches", handler.executedBatches(), "failed executions", handler.failedExecutions()
         );
         console.log("withdrawals finalized", handler.finalized(), "deposits reclaimed", handler.reclaimed());
+        console.log(
+            "failed deposits claimed", handler.failedClaimed(), "forced root imports", handler.forcedImports()
+        );
         console.log(
             "chains", handler.chainCount(), "batches with uncredited transfers", handler.notCredited()
         );
@@ -772,6 +940,36 @@ contract L1HandlerPathsTest is L1InvariantSetup {
         handler.settleBatch(0, 8, [uint96(1 ether), 0, 1 ether, 0], 1);
         assertEq(handler.executedBatches(), 1);
         assertEq(handler.notCredited(), 1);
+        assertEq(handler.violations(), 0);
+    }
+
+    /// A deposit that failed on L2 is claimed back once; a second claim, a forged record and the
+    /// record of another request pay nothing.
+    function test_handler_failedDepositClaims_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.depositETH(0, 3 ether);
+        handler.settleWithFailures(0, 1); // request 0 failed, request 1 was delivered
+        handler.claimFailedDeposit(0, 1); // forged record
+        handler.claimFailedDeposit(0, 2); // another request's record (if it picks request 1)
+        assertEq(handler.failedClaimed(), 0);
+        handler.claimFailedDeposit(0, 0);
+        handler.claimFailedDeposit(0, 0);
+        assertEq(handler.failedClaimed(), 1);
+        assertEq(handler.doubleRefunds(), 0);
+        assertEq(handler.violations(), 0);
+        assertEq(bridge.chainBalance(1001, address(0)), 3 ether);
+    }
+
+    /// Forced imports: a known root is queued, a made-up one refused; starved deliveries of the
+    /// queue cannot be committed.
+    function test_handler_forcedImportsAndStarvedCommits_succeeds() public {
+        handler.depositETH(1, 1 ether);
+        handler.settleBatch(1, 2, [uint96(0), 0, 0, 0], 1);
+        handler.forceRootImport(0, false);
+        handler.forceRootImport(0, true);
+        assertEq(handler.forcedImports(), 1);
+        handler.commitStarved(0, 50_000);
+        handler.settleWithFailures(0, 0);
         assertEq(handler.violations(), 0);
     }
 

@@ -22,6 +22,7 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant L1_CHAIN_ID = 9;
     uint256 internal constant CHAIN_A = 271;
     uint256 internal constant CHAIN_B = 272;
+    uint256 internal constant L2_GAS_LIMIT = 1_000_000;
 
     Inbox internal constant INBOX = Inbox(Predeploys.INBOX);
     Outbox internal constant OUTBOX = Outbox(payable(Predeploys.OUTBOX));
@@ -52,7 +53,8 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
         bytes memory payload = toRefusingRecipient ? bytes("call") : bytes("");
         vm.prank(Predeploys.SYSTEM_CALLER);
         INBOX.executePriorityMessage(
-            Message(L1_CHAIN_ID, CHAIN_A, priorityNonce++, address(0xB1D6E), to, amount, 0, payload)
+            Message(L1_CHAIN_ID, CHAIN_A, priorityNonce++, address(0xB1D6E), to, amount, 0, payload),
+            L2_GAS_LIMIT
         );
         chainBalance += amount;
         if (toRefusingRecipient) failedDeposits += amount;

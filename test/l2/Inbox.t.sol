@@ -393,9 +393,9 @@ contract InboxTest is L2Base {
         Message memory call = _priority(1, address(recipient), 1 ether, hex"beef");
         vm.startPrank(Predeploys.SYSTEM_CALLER);
         vm.expectEmit(address(inbox));
-        emit IInbox.PriorityMessageExecuted(0, deposit.hash(), true);
-        inbox.executePriorityMessage(deposit);
-        inbox.executePriorityMessage(call);
+        emit IInbox.PriorityMessageExecuted(0, deposit.hash(), L2_GAS_LIMIT, true);
+        inbox.executePriorityMessage(deposit, L2_GAS_LIMIT);
+        inbox.executePriorityMessage(call, L2_GAS_LIMIT);
         vm.stopPrank();
 
         assertEq(alice.balance, 3 ether, "ETH deposit to an EOA is a plain transfer");
@@ -403,7 +403,9 @@ contract InboxTest is L2Base {
         assertEq(recipient.lastSender(), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE));
         assertEq(inbox.priorityOpsCount(), 2);
         bytes32 expected = MessageHashing.rollPriorityHash(
-            MessageHashing.rollPriorityHash(bytes32(0), deposit.hash()), call.hash()
+            MessageHashing.rollPriorityHash(bytes32(0), deposit.hash(), L2_GAS_LIMIT),
+            call.hash(),
+            L2_GAS_LIMIT
         );
         assertEq(inbox.priorityOpsHash(), expected);
         assertTrue(inbox.delivered(deposit.hash()));
@@ -415,25 +417,27 @@ contract InboxTest is L2Base {
         Message memory failing = _priority(0, address(recipient), 2 ether, hex"01");
         uint256 liquidityBefore = address(liquidity).balance;
         vm.expectEmit(address(inbox));
-        emit IInbox.PriorityMessageExecuted(0, failing.hash(), false);
+        emit IInbox.PriorityMessageExecuted(0, failing.hash(), L2_GAS_LIMIT, false);
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(failing);
+        inbox.executePriorityMessage(failing, L2_GAS_LIMIT);
         assertEq(address(liquidity).balance, liquidityBefore, "value stays in the liquidity contract");
         assertEq(address(recipient).balance, 0);
         assertFalse(inbox.delivered(failing.hash()));
         assertEq(inbox.priorityOpsCount(), 1);
-        assertEq(inbox.priorityOpsHash(), MessageHashing.rollPriorityHash(bytes32(0), failing.hash()));
+        assertEq(
+            inbox.priorityOpsHash(), MessageHashing.rollPriorityHash(bytes32(0), failing.hash(), L2_GAS_LIMIT)
+        );
 
         // A recipient that burns all its gas does not block the queue either.
         GasBurner burner = new GasBurner();
         Message memory burning = _priority(1, address(burner), 0, hex"01");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage{gas: 1_000_000}(burning);
+        inbox.executePriorityMessage{gas: 1_000_000}(burning, 500_000);
         assertEq(inbox.priorityOpsCount(), 2);
 
         address bob = makeAddr("bob");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(_priority(2, bob, 1 ether, ""));
+        inbox.executePriorityMessage(_priority(2, bob, 1 ether, ""), L2_GAS_LIMIT);
         assertEq(bob.balance, 1 ether);
     }
 
@@ -441,14 +445,14 @@ contract InboxTest is L2Base {
         Message memory message = _priority(0, address(recipient), 1 ether, hex"01");
         message.fee = 0.2 ether;
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message);
+        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
         assertEq(Predeploys.SYSTEM_CALLER.balance, 0.2 ether);
     }
 
     function test_executePriorityMessage_wrongNonce_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IInbox.UnexpectedPriorityNonce.selector, 0, 1));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(_priority(1, address(recipient), 0, ""));
+        inbox.executePriorityMessage(_priority(1, address(recipient), 0, ""), L2_GAS_LIMIT);
     }
 
     function test_executePriorityMessage_notFromL1_reverts() public {
@@ -456,7 +460,7 @@ contract InboxTest is L2Base {
         message.sourceChainId = CHAIN_A;
         vm.expectRevert(abi.encodeWithSelector(IInbox.InvalidSourceChain.selector, CHAIN_A));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message);
+        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
     }
 
     function test_executePriorityMessage_wrongDestination_reverts() public {
@@ -464,14 +468,14 @@ contract InboxTest is L2Base {
         message.destinationChainId = CHAIN_A;
         vm.expectRevert(abi.encodeWithSelector(IInbox.WrongDestination.selector, CHAIN_A));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message);
+        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
     }
 
     function testFuzz_executePriorityMessage_notSystemCaller_reverts(address caller) public {
         vm.assume(caller != Predeploys.SYSTEM_CALLER);
         vm.expectRevert(abi.encodeWithSelector(IInbox.NotSystemCaller.selector, caller));
         vm.prank(caller);
-        inbox.executePriorityMessage(_priority(0, address(recipient), 0, ""));
+        inbox.executePriorityMessage(_priority(0, address(recipient), 0, ""), L2_GAS_LIMIT);
     }
 
     function test_deliverPriorityMessage_notSelf_reverts() public {

@@ -33,9 +33,15 @@ library MessageHashing {
         return keccak256(abi.encode(message));
     }
 
-    /// @notice Rolling hash over priority messages as an L2 processes them, and as L1 enqueues them:
-    /// `next = keccak256(abi.encode(previous, messageHash))`, starting from `bytes32(0)`.
-    function rollPriorityHash(bytes32 previous, bytes32 messageHash) internal pure returns (bytes32) {
-        return keccak256(abi.encode(previous, messageHash));
+    /// @notice Rolling hash over priority requests as an L2 processes them, and as L1 enqueues them:
+    /// `next = keccak256(abi.encode(previous, messageHash, l2GasLimit))`, starting from
+    /// `bytes32(0)`. It binds each request's L2 gas limit, so an operator cannot deliver a request
+    /// with less gas than the requester set and still match L1's hash.
+    function rollPriorityHash(bytes32 previous, bytes32 messageHash, uint256 l2GasLimit)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(previous, messageHash, l2GasLimit));
     }
 }

@@ -17,11 +17,20 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// the batch to the Transaction Root, records its messages root for L1 withdrawals and moves the
 /// batch's transfers in the shared bridge.
 ///
-/// Priority queue and escape hatch: every deposit or forced call gets the next nonce, expires
-/// `PRIORITY_EXPIRY` seconds after it was queued and freezes the chain `PRIORITY_GRACE_PERIOD`
-/// seconds after that; both deadlines are stored with the request, so no later implementation
-/// moves them. L1 stores the rolling hash after each request so a
-/// batch's cumulative (`priorityOpsCount`, `priorityOpsHash`) is checked exactly.
+/// Priority queue and escape hatch: every deposit, forced call or forced Transaction Root import
+/// gets the next nonce, expires `PRIORITY_EXPIRY` seconds after it was queued and freezes the chain
+/// `PRIORITY_GRACE_PERIOD` seconds after that; both deadlines are stored with the request, so no
+/// later implementation moves them. L1 stores the rolling hash after each request so a batch's
+/// cumulative (`priorityOpsCount`, `priorityOpsHash`) is checked exactly.
+///
+/// L2 gas: every request carries the L2 gas limit its requester set, between `MIN_L2_GAS_LIMIT`
+/// and `MAX_L2_GAS_LIMIT`, bound by the rolling hash. The L2 inbox gives the delivery exactly that
+/// much gas and reverts the whole system transaction if less is available, so an operator cannot
+/// make a request fail by starving it; a request that fails with its own gas leaves an L2→L1
+/// failure record its depositor claims back with (`SharedBridge.claimFailedDeposit`). The L2 gas is
+/// not charged in ETH: hyperchain system transactions pay no L2 fee, the requester pays the L1
+/// transaction, and the cap keeps every request includable in one L2 block. Payloads are capped at
+/// `MAX_PAYLOAD_LENGTH` bytes for the same reason.
 /// 1. A batch must leave no expired request behind: if request `priorityOpsCount` (the oldest one
 ///    the batch does not process) has expired, the commit reverts `PriorityRequestExpired(nonce)`.
 /// 2. If the oldest request no EXECUTED batch processes is still unprocessed at its freeze deadline,
@@ -35,8 +44,9 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// A chain whose operator is gone, that is outdated past its upgrade deadline, or that rage-quit
 /// reaches the same end: its pending requests expire and their depositors reclaim them.
 interface IChainSettlement {
-    /// @notice A deposit or forced call entered the priority queue.
-    event PriorityMessageQueued(uint256 indexed nonce, Message message, uint64 expiresAt);
+    /// @notice A deposit, forced call or forced Transaction Root import entered the priority queue;
+    /// the L2 inbox must deliver it with `l2GasLimit` gas.
+    event PriorityMessageQueued(uint256 indexed nonce, Message message, uint256 l2GasLimit, uint64 expiresAt);
     /// @notice Batch `batchNumber` was committed with this public input.
     event BatchCommitted(uint64 indexed batchNumber, bytes32 publicInput);
     /// @notice Batch `batchNumber` was proven.
@@ -106,6 +116,15 @@ interface IChainSettlement {
     error ZeroAddress();
     /// @notice `settleBatch` needs every committed batch executed first.
     error UnexecutedBatchesPending(uint64 lastCommitted, uint64 lastExecuted);
+    /// @notice A priority request's payload is longer than `MAX_PAYLOAD_LENGTH`.
+    error PayloadTooLarge(uint256 length, uint256 maxLength);
+    /// @notice A priority request's L2 gas limit is outside [`MIN_L2_GAS_LIMIT`, `MAX_L2_GAS_LIMIT`].
+    error L2GasLimitOutOfRange(uint256 l2GasLimit, uint256 minLimit, uint256 maxLimit);
+    /// @notice Priority requests to the L2 inbox are forced Transaction Root imports; only
+    /// `requestTransactionRootImport` creates them.
+    error ReservedRecipient(address recipient);
+    /// @notice Request `nonce` is not processed by an executed batch, so it has no failure record.
+    error PriorityRequestNotExecuted(uint256 nonce);
 
     /// @notice Sets up a new chain's proxy. Called once by the factory in `createChain`.
     function initialize(
@@ -140,23 +159,52 @@ interface IChainSettlement {
     function revertBatches(uint64 newLastCommittedBatch) external;
 
     /// @notice Enqueues a forced L1→L2 call to `recipient` with `msg.value` (locked in the shared
-    /// bridge for this chain). Message{sender: msg.sender, value: msg.value, fee: 0}. Anyone.
+    /// bridge for this chain). Message{sender: msg.sender, value: msg.value, fee: 0}. Anyone. If
+    /// the call fails on L2 (with its full `l2GasLimit`), `msg.sender` claims the value back with
+    /// `SharedBridge.claimFailedDeposit`.
+    /// @param recipient the L2 recipient; not `Predeploys.INBOX` (`ReservedRecipient`)
+    /// @param payload at most `MAX_PAYLOAD_LENGTH` bytes (`PayloadTooLarge`)
+    /// @param l2GasLimit gas the L2 delivery gets (`L2GasLimitOutOfRange` outside the bounds)
     /// @return nonce the request's index in the priority queue
-    function requestL2Call(address recipient, bytes calldata payload) external payable returns (uint256 nonce);
+    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit)
+        external
+        payable
+        returns (uint256 nonce);
 
-    /// @notice Enqueues a deposit built by the shared bridge. Shared bridge only.
-    /// @param refundRecipient who gets the deposit back if it is reclaimed
+    /// @notice Forces the chain to import `root`, a Transaction Root L1 knows
+    /// (`UnknownTransactionRoot` otherwise), through the priority queue: the request falls under
+    /// the same expiry and freeze rules as deposits, so an operator that refuses to import roots
+    /// (censoring inbound hyperbridge messages) ends up frozen. Anyone. Queued as
+    /// Message{sender: msg.sender, recipient: Predeploys.INBOX, value: 0, payload: abi.encode(root)}
+    /// with `MIN_L2_GAS_LIMIT`; the L2 inbox imports the root when it processes the request.
+    /// @return nonce the request's index in the priority queue
+    function requestTransactionRootImport(bytes32 root) external returns (uint256 nonce);
+
+    /// @notice Enqueues a deposit built by the shared bridge. Shared bridge only. Same bounds on
+    /// the recipient, payload and L2 gas limit as `requestL2Call`.
+    /// @param l2GasLimit gas the L2 delivery gets
+    /// @param refundRecipient who gets the deposit back if it is reclaimed or fails on L2
     function enqueuePriorityMessage(
         address sender,
         address recipient,
         uint256 value,
         bytes calldata payload,
+        uint256 l2GasLimit,
         address refundRecipient
     ) external returns (uint256 nonce);
 
     /// @notice Marks a request of a frozen chain as reclaimed and returns who gets the refund.
     /// Shared bridge only (it pays).
     function markPriorityRequestReclaimed(Message calldata message) external returns (address refundRecipient);
+
+    /// @notice Marks request `message` as refunded after it failed on L2 and returns who gets the
+    /// refund. Shared bridge only: it checked the chain's failure record against an executed
+    /// batch. The request must be processed by an executed batch (`PriorityRequestNotExecuted`);
+    /// the same flag as `markPriorityRequestReclaimed` (`PriorityRequestAlreadyReclaimed`), so a
+    /// request is refunded at most once by either path.
+    function markFailedPriorityRequestClaimed(Message calldata message)
+        external
+        returns (address refundRecipient);
 
     /// @notice Moves the chain to the factory's current protocol version (verifier and
     /// implementation). Chain admin only; also allowed after the deadline to resume committing.
@@ -204,12 +252,19 @@ interface IChainSettlement {
     function priorityOpsCommitted() external view returns (uint256);
     /// @notice Rolling hash of the first `count` priority requests (0 for count 0).
     function priorityRollingHash(uint256 count) external view returns (bytes32);
-    /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed, and when it
-    /// freezes the chain if no executed batch processed it.
+    /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed (or
+    /// refunded after failing on L2), when it freezes the chain if no executed batch processed it,
+    /// and its L2 gas limit.
     function priorityRequest(uint256 nonce)
         external
         view
-        returns (uint64 expiresAt, address refundRecipient, bool reclaimed, uint64 freezesAt);
+        returns (
+            uint64 expiresAt,
+            address refundRecipient,
+            bool reclaimed,
+            uint64 freezesAt,
+            uint256 l2GasLimit
+        );
     /// @notice Whether the chain is frozen (escape hatch rule 2), and the request that froze it.
     function isFrozen() external view returns (bool frozen, uint256 nonce);
     /// @notice Seconds a priority request may wait before batches must process it.
@@ -217,4 +272,10 @@ interface IChainSettlement {
     /// @notice Seconds after expiry before an unprocessed request freezes the chain (for requests
     /// queued while this implementation runs; each request stores its own deadline).
     function PRIORITY_GRACE_PERIOD() external view returns (uint64);
+    /// @notice Longest payload of a priority request, in bytes.
+    function MAX_PAYLOAD_LENGTH() external view returns (uint256);
+    /// @notice Smallest L2 gas limit of a priority request.
+    function MIN_L2_GAS_LIMIT() external view returns (uint256);
+    /// @notice Largest L2 gas limit of a priority request (fits in one L2 block with its overhead).
+    function MAX_L2_GAS_LIMIT() external view returns (uint256);
 }

@@ -10,7 +10,15 @@ import {Message} from "../../common/types/Message.sol";
 /// is backed by (`chainBalance`). Invariant: for every asset, the sum over chains of `chainBalance`
 /// equals what the bridge holds; a chain can never pay out more than it was credited.
 /// Credits: deposits, forced calls with value, transfers from other chains' executed batches.
-/// Debits: finalized withdrawals, transfers in this chain's executed batches, reclaimed deposits.
+/// Debits: finalized withdrawals, transfers in this chain's executed batches, reclaimed deposits,
+/// claimed failed deposits.
+///
+/// Failed deposits: when the L2 inbox processes a priority request whose delivery fails with the
+/// request's own L2 gas limit (the recipient reverted or ran out of that gas), it sends an L2→L1
+/// failure record through the outbox: Message{sender: Predeploys.INBOX, recipient:
+/// Predeploys.INBOX, value: 0, fee: 0, payload: abi.encode(hash of the failed request)}. Once the
+/// batch with the record is executed, `claimFailedDeposit` pays the request back to its refund
+/// recipient, once; the value or tokens were never released on L2.
 interface ISharedBridge {
     /// @notice ETH was deposited into `chainId` for `to` (priority request `nonce`).
     event DepositInitiated(
@@ -31,6 +39,10 @@ interface ISharedBridge {
     );
     /// @notice An expired request of a frozen chain was paid back.
     event DepositReclaimed(
+        uint256 indexed chainId, uint256 indexed nonce, address refundRecipient, address token, uint256 amount
+    );
+    /// @notice A priority request that failed on L2 was paid back.
+    event FailedDepositClaimed(
         uint256 indexed chainId, uint256 indexed nonce, address refundRecipient, address token, uint256 amount
     );
     /// @notice An executed batch of `sourceChainId` sent `amount` of `token` to `destinationChainId`,
@@ -95,6 +107,10 @@ interface ISharedBridge {
     error InvalidTransferDestination(uint256 chainId);
     /// @notice `markChainFrozen`: the chain's settlement does not report it frozen.
     error ChainNotFrozenYet(uint256 chainId);
+    /// @notice The message is not a failure record: its L2 sender is not the inbox.
+    error NotFailureRecord(address sender);
+    /// @notice The failure record is about another request than the one supplied.
+    error FailureRecordMismatch(bytes32 requestHash);
 
     /// @notice Sets the chain factory (once, deployer only).
     function initialize(address factory) external;
@@ -107,15 +123,22 @@ interface ISharedBridge {
 
     /// @notice Deposits `msg.value` ETH into `chainId` for `to`. Enqueues
     /// Message{sender: this bridge, recipient: to, value: msg.value, fee: 0, payload: ""}.
+    /// @param l2GasLimit gas of the L2 delivery (`IChainSettlement` bounds); if the delivery
+    /// fails with it, `claimFailedDeposit` pays the deposit back to `msg.sender`
     /// @return nonce the priority request's nonce
-    function depositETH(uint256 chainId, address to) external payable returns (uint256 nonce);
+    function depositETH(uint256 chainId, address to, uint256 l2GasLimit)
+        external
+        payable
+        returns (uint256 nonce);
 
     /// @notice Deposits `amount` of `token` into `chainId` for `to`; credits what arrived (balance
     /// delta, so fee-on-transfer tokens are counted right). Enqueues Message{sender: this bridge,
     /// recipient: ASSET_ROUTER, value: 0, payload: abi.encode(TokenTransfer{L1 chain id, token, to,
-    /// received amount, abi.encode(name, symbol, decimals)})}.
+    /// received amount, abi.encode(name, symbol, decimals)})}. The first deposit of a token
+    /// deploys its `BridgedToken` on L2: give it enough `l2GasLimit` (about 1.5M; if it is too
+    /// little the delivery fails and `claimFailedDeposit` pays the tokens back).
     /// @return nonce the priority request's nonce
-    function depositERC20(uint256 chainId, address token, address to, uint256 amount)
+    function depositERC20(uint256 chainId, address token, address to, uint256 amount, uint256 l2GasLimit)
         external
         returns (uint256 nonce);
 
@@ -135,6 +158,21 @@ interface ISharedBridge {
     /// @notice Pays back an expired, unprocessed priority request of a frozen chain to its depositor
     /// (see `IChainSettlement` escape hatch). Anyone may call; the refund goes to the depositor.
     function reclaimExpiredDeposit(uint256 chainId, Message calldata message) external;
+
+    /// @notice Pays back priority request `request` of `chainId` that failed on L2, proven by its
+    /// failure record (see above) in executed batch `batchNumber`: ETH (`value`) or, for a token
+    /// deposit, the tokens, to the request's refund recipient (the depositor or the caller of
+    /// `requestL2Call`), at most once (`PriorityRequestAlreadyReclaimed`). Anyone may call.
+    /// @param failureRecord the inbox's L2→L1 record, as logged by the L2 outbox
+    /// @param proof Merkle proof of `failureRecord` in the batch's messages root
+    /// @param request the failed priority request, as queued on L1 (`PriorityMessageQueued`)
+    function claimFailedDeposit(
+        uint256 chainId,
+        uint64 batchNumber,
+        Message calldata failureRecord,
+        MerkleProof calldata proof,
+        Message calldata request
+    ) external;
 
     /// @notice Moves an executed batch's transfers from `chainId` to each destination. `chainId`'s
     /// settlement only. Reverts `InsufficientChainBalance` if the batch's transfers of a token add up

@@ -18,10 +18,13 @@ interface IInbox {
     /// @notice An L1 Transaction Root was imported; the batch that contains this transaction
     /// commits it in `importedRoots`, and L1 refuses the batch unless it is a real Transaction Root.
     event TransactionRootImported(bytes32 indexed root);
-    /// @notice A priority message was processed in order. `success == false`: its recipient call
-    /// failed; the message counts as processed (it is in `priorityOpsHash`) and its value and
-    /// fee stay in the liquidity contract (see `executePriorityMessage`).
-    event PriorityMessageExecuted(uint256 indexed nonce, bytes32 messageHash, bool success);
+    /// @notice A priority message was processed in order, its delivery given `l2GasLimit` gas.
+    /// `success == false`: its recipient call failed with that gas; the message counts as processed
+    /// (it is in `priorityOpsHash`), its value and fee stay in the liquidity contract and the inbox
+    /// sent the L2→L1 failure record (see `executePriorityMessage`).
+    event PriorityMessageExecuted(
+        uint256 indexed nonce, bytes32 messageHash, uint256 l2GasLimit, bool success
+    );
     /// @notice A message from another hyperchain was delivered and `relayer` was paid `fee`.
     event MessageRelayed(
         bytes32 indexed messageHash,
@@ -52,6 +55,9 @@ interface IInbox {
     error LengthMismatch(uint256 messages, uint256 proofs);
     /// @notice Internal entry point called by someone other than the inbox itself.
     error NotSelf(address caller);
+    /// @notice The system transaction left less gas than the priority message's delivery must get
+    /// (`l2GasLimit`, plus the 1/64 EIP-150 keeps back and `DELIVERY_CALL_MARGIN`).
+    error InsufficientDeliveryGas(uint256 l2GasLimit, uint256 available);
 
     /// @notice Imports an L1 Transaction Root. Only `Predeploys.SYSTEM_CALLER` (the operator's
     /// system transaction). Importing a root twice is a no-op (no second event).
@@ -59,14 +65,22 @@ interface IInbox {
 
     /// @notice Processes the next L1 priority message. Only `Predeploys.SYSTEM_CALLER`. Requires
     /// `message.nonce == priorityOpsCount()`, source = L1, destination = this chain; rolls
-    /// `priorityOpsHash`. Never reverts because the recipient failed: the recipient call runs in
-    /// an inner call whose failure is recorded (`success == false`) and undone entirely, so the
-    /// value and fee are NOT released — they stay in the liquidity contract and L1 keeps them in
-    /// the chain's balance; the L1 depositor cannot reclaim them (there is no failed-deposit
-    /// claim). On success the value goes to the recipient and the fee to the caller (operator).
-    /// The caller must give the transaction enough gas: a recipient that burns all gas it gets
-    /// leaves 1/64 of it for recording the failure.
-    function executePriorityMessage(Message calldata message) external;
+    /// `priorityOpsHash` with `(messageHash, l2GasLimit)`, so `l2GasLimit` must be the one L1
+    /// queued or the batch will not match L1's rolling hash.
+    ///
+    /// A message to the inbox itself is a forced Transaction Root import (L1 creates those only in
+    /// `requestTransactionRootImport`, with payload `abi.encode(root)`): the root is imported.
+    ///
+    /// Any other message is delivered in an inner call that gets exactly `l2GasLimit` gas; if less
+    /// is available the whole transaction reverts (`InsufficientDeliveryGas`), so the operator
+    /// cannot make a delivery fail by starving it. A delivery that fails with its full gas is
+    /// undone entirely (`success == false`): the value and fee are NOT released (they stay in the
+    /// liquidity contract, L1 keeps them in the chain's balance) and the inbox sends an L2→L1
+    /// failure record, Message{sender: INBOX, recipient: INBOX on L1, payload: abi.encode(message
+    /// hash)}, with which the L1 depositor claims the deposit back (`SharedBridge.claimFailedDeposit`).
+    /// On success the value goes to the recipient and the fee to the caller (operator). Besides
+    /// `l2GasLimit`, the transaction needs gas for the bookkeeping and the failure record.
+    function executePriorityMessage(Message calldata message, uint256 l2GasLimit) external;
 
     /// @notice Delivers a message from another hyperchain with its proof against an imported
     /// Transaction Root, then pays `msg.sender` the message's fee. If the recipient reverts, the

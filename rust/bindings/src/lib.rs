@@ -50,11 +50,18 @@ impl Message {
     }
 }
 
-/// `MessageHashing.rollPriorityHash(previous, messageHash)` = `keccak256(abi.encode(previous,
-/// messageHash))`; the rolling hash of priority messages starts from zero.
-pub fn roll_priority_hash(previous: B256, message_hash: B256) -> B256 {
-    keccak256((previous, message_hash).abi_encode())
+/// `MessageHashing.rollPriorityHash(previous, messageHash, l2GasLimit)` =
+/// `keccak256(abi.encode(previous, messageHash, l2GasLimit))`; the rolling hash of priority
+/// requests starts from zero.
+pub fn roll_priority_hash(previous: B256, message_hash: B256, l2_gas_limit: U256) -> B256 {
+    keccak256((previous, message_hash, l2_gas_limit).abi_encode())
 }
+
+/// L2 gas limit the tools (`hyperchain deposit`, the devnet's backing deposits) give a priority
+/// request unless told otherwise: enough for a first ERC-20 deposit, whose delivery deploys the
+/// token's `BridgedToken` on the hyperchain. Within `ChainSettlement`'s
+/// `[MIN_L2_GAS_LIMIT, MAX_L2_GAS_LIMIT]`.
+pub const DEFAULT_L2_GAS_LIMIT: u64 = 2_000_000;
 
 /// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`: the leaf an
 /// executed batch appends to the Transaction Root.

@@ -13,7 +13,9 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use hyperchain_bindings::{ChainConfig, ChainFactory, SharedBridge, predeploys};
+use hyperchain_bindings::{
+    ChainConfig, ChainFactory, DEFAULT_L2_GAS_LIMIT, SharedBridge, predeploys,
+};
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -234,7 +236,7 @@ impl Ecosystem {
     }
 }
 
-/// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT)` with `amount`.
+/// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT, DEFAULT_L2_GAS_LIMIT)` with `amount`.
 async fn back_chain(
     l1: &DynProvider,
     shared_bridge: Address,
@@ -244,7 +246,7 @@ async fn back_chain(
     let step = || format!("backing deposit to chain {chain_id}");
     let contract_err = |reason: String| DevnetError::Contract { step: step(), reason };
     let receipt = SharedBridge::new(shared_bridge, l1)
-        .depositETH(U256::from(chain_id), BACKING_RECIPIENT)
+        .depositETH(U256::from(chain_id), BACKING_RECIPIENT, U256::from(DEFAULT_L2_GAS_LIMIT))
         .value(amount)
         .send()
         .await

@@ -2,8 +2,9 @@
 //! in-process).
 //!
 //! Each [`Operator::tick`]:
-//! 1. delivers the L1 priority messages (deposits, forced calls) its L2 inbox has not executed,
-//!    in nonce order, as SYSTEM_CALLER transactions (`Inbox.executePriorityMessage`);
+//! 1. delivers the L1 priority messages (deposits, forced calls, forced Transaction Root imports)
+//!    its L2 inbox has not executed, in nonce order, as SYSTEM_CALLER transactions
+//!    (`Inbox.executePriorityMessage`) whose gas is sized from each request's own L2 gas limit;
 //! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`);
 //! 3. seals the pending L2 blocks into a batch per [`SealPolicy`], fixing its CommitBatchInfo and
 //!    DA input in the database before anything is sent;

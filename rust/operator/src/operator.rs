@@ -25,8 +25,19 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Gas limit of every `executePriorityMessage` system transaction.
-const PRIORITY_MESSAGE_GAS: u64 = 5_000_000;
+/// Gas of an `executePriorityMessage` system transaction besides the delivery's own L2 gas limit
+/// (which the inbox forwards exactly) and the calldata: intrinsic gas, the inbox's checks and
+/// bookkeeping, and the failure record it sends through the outbox if the delivery fails.
+const PRIORITY_MESSAGE_OVERHEAD_GAS: u64 = 300_000;
+
+/// Gas limit of the system transaction delivering a priority request with `l2_gas_limit` and a
+/// payload of `payload_len` bytes: the inbox reverts the whole transaction unless 63/64 of what is
+/// left at its delivery call covers `l2_gas_limit`, so that much plus 1/63 is reserved.
+fn priority_message_gas(l2_gas_limit: u64, payload_len: usize) -> u64 {
+    // 16 gas per calldata byte: the encoded message is ~0x180 bytes plus the padded payload.
+    let calldata = 16 * (payload_len as u64 + 0x1a0);
+    l2_gas_limit + l2_gas_limit / 63 + PRIORITY_MESSAGE_OVERHEAD_GAS + calldata
+}
 
 /// When to seal a batch.
 #[derive(Clone, Debug)]
@@ -482,7 +493,7 @@ impl Operator {
             .get_logs(&filter)
             .await
             .map_err(rpc_err("eth_getLogs(PriorityMessageQueued)"))?;
-        let mut pending: Vec<(Message, u64)> = Vec::new();
+        let mut pending: Vec<(Message, U256, u64)> = Vec::new();
         for log in logs {
             let block = log.block_number.unwrap_or(from_block);
             let event =
@@ -491,13 +502,13 @@ impl Operator {
                 })?;
             let nonce: u64 = event.data.nonce.saturating_to();
             if nonce >= done {
-                pending.push((event.data.message, block));
+                pending.push((event.data.message, event.data.l2GasLimit, block));
             }
         }
-        pending.sort_by_key(|(m, _)| m.nonce);
+        pending.sort_by_key(|(m, _, _)| m.nonce);
         let mut delivered = Vec::new();
         let mut last_tx = None;
-        for (expected, (message, block)) in (done..).zip(pending) {
+        for (expected, (message, l2_gas_limit, block)) in (done..).zip(pending) {
             let nonce: u64 = message.nonce.saturating_to();
             if nonce != expected {
                 break; // a gap: the log is not visible yet
@@ -506,15 +517,15 @@ impl Operator {
                 self.store.set_progress("priority_scan_l1_block", &block.to_string()).await?;
             }
             let hash = message.hash();
+            // L1 keeps every limit <= MAX_L2_GAS_LIMIT (10M): it fits in u64.
+            let gas = priority_message_gas(l2_gas_limit.saturating_to(), message.payload.len());
             let pending_tx = self
                 .inbox
-                .executePriorityMessage(message)
+                .executePriorityMessage(message, l2_gas_limit)
                 .from(predeploys::SYSTEM_CALLER)
-                // Not estimated: the inbox swallows a failing recipient, so an estimate is the gas
-                // of the *failure* path and would make the delivery fail for lack of gas (e.g. a
-                // first ERC-20 deposit deploys the bridged token). The message format carries no
-                // gas limit, so every priority message gets the same generous one.
-                .gas(PRIORITY_MESSAGE_GAS)
+                // Not estimated: the inbox records a failing recipient, so an estimate is the gas
+                // of the *failure* path. Sized from the request's own L2 gas limit instead.
+                .gas(gas)
                 .send()
                 .await
                 .map_err(|e| {

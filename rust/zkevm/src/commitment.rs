@@ -166,6 +166,7 @@ impl BatchOutputs {
                 out.priority_ops_hash = hyperchain_bindings::roll_priority_hash(
                     out.priority_ops_hash,
                     event.messageHash,
+                    event.l2GasLimit,
                 );
                 out.priority_message_hashes.push(event.messageHash);
             }

@@ -17,6 +17,9 @@ import {Test} from "forge-std/Test.sol";
 
 /// @dev Signing and Merkle helpers, usable from tests and invariant handlers.
 abstract contract L1Helpers is Test {
+    /// L2 gas limit of the priority requests the tests queue
+    uint256 internal constant L2_GAS_LIMIT = 2_000_000;
+
     /// @dev The signer the first 65-byte signature of `sigs` recovers to over `digest`.
     function _firstSigner(bytes memory sigs, bytes32 digest) internal pure returns (address) {
         bytes32 r;

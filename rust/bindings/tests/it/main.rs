@@ -53,11 +53,11 @@ async fn rust_and_solidity_agree_on_predeploys_and_message_hashing() {
         let ret = harness::call(
             &provider,
             harness,
-            "rollPriorityHash(bytes32,bytes32)",
-            (previous, m.hash()).abi_encode_params(),
+            "rollPriorityHash(bytes32,bytes32,uint256)",
+            (previous, m.hash(), U256::from(len) * U256::from(100_003)).abi_encode_params(),
         )
         .await;
-        let next = roll_priority_hash(previous, m.hash());
+        let next = roll_priority_hash(previous, m.hash(), U256::from(len) * U256::from(100_003));
         assert_eq!(B256::abi_decode(&ret).unwrap(), next);
         previous = next;
     }

@@ -23,8 +23,12 @@ contract CommonHarness {
         return MessageHashing.hash(message);
     }
 
-    function rollPriorityHash(bytes32 previous, bytes32 messageHash_) external pure returns (bytes32) {
-        return MessageHashing.rollPriorityHash(previous, messageHash_);
+    function rollPriorityHash(bytes32 previous, bytes32 messageHash_, uint256 l2GasLimit)
+        external
+        pure
+        returns (bytes32)
+    {
+        return MessageHashing.rollPriorityHash(previous, messageHash_, l2GasLimit);
     }
 
     function publicInput(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)

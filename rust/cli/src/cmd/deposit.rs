@@ -9,7 +9,9 @@ use alloy::{
     sol_types::SolEvent,
 };
 use eyre::{bail, eyre};
-use hyperchain_bindings::{BridgedToken, ChainSettlement, IInbox, SharedBridge, predeploys};
+use hyperchain_bindings::{
+    BridgedToken, ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, SharedBridge, predeploys,
+};
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -32,6 +34,10 @@ pub(crate) struct DepositArgs {
     /// Recipient on the hyperchain (default: the sender).
     #[arg(long)]
     to: Option<Address>,
+    /// Gas the deposit's delivery gets on the hyperchain. If the delivery fails with it, the
+    /// deposit is paid back on L1 with `SharedBridge.claimFailedDeposit`.
+    #[arg(long, default_value_t = DEFAULT_L2_GAS_LIMIT)]
+    l2_gas_limit: u64,
     /// Do not wait for the hyperchain to execute the deposit.
     #[arg(long)]
     no_wait: bool,
@@ -71,7 +77,7 @@ impl DepositArgs {
             None => {
                 ensure_funded(&l1, from, self.amount, "L1").await?;
                 bridge
-                    .depositETH(chain_id, to)
+                    .depositETH(chain_id, to, U256::from(self.l2_gas_limit))
                     .value(self.amount)
                     .send()
                     .await
@@ -102,7 +108,7 @@ impl DepositArgs {
                     .get_receipt()
                     .await?;
                 bridge
-                    .depositERC20(chain_id, token, to, self.amount)
+                    .depositERC20(chain_id, token, to, self.amount, U256::from(self.l2_gas_limit))
                     .send()
                     .await
                     .map_err(|e| contract_error("depositERC20", e))?

@@ -133,8 +133,11 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
     let root = keccak256("transaction root 1");
     logs.extend(system_call(&url, Inbox::importTransactionRootCall { root }.abi_encode()).await);
 
-    // Two priority messages (a deposit with value and fee, and a call that fails at the recipient).
+    // Two priority messages (a deposit with value and fee, and a call that fails at the recipient,
+    // which makes the inbox send an L2→L1 failure record).
     let user = anvil.addresses()[1];
+    let l2_gas_limit = U256::from(200_000);
+    let mut failed = B256::ZERO;
     for (nonce, value) in [(0u64, 5u64), (1, 0)] {
         let message = Message {
             sourceChainId: U256::from(L1),
@@ -146,8 +149,14 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
             fee: U256::from(nonce + 1),
             payload: if value > 0 { Bytes::new() } else { Bytes::from(vec![1, 2, 3]) },
         };
+        failed = message.hash();
         logs.extend(
-            system_call(&url, Inbox::executePriorityMessageCall { message }.abi_encode()).await,
+            system_call(
+                &url,
+                Inbox::executePriorityMessageCall { message, l2GasLimit: l2_gas_limit }
+                    .abi_encode(),
+            )
+            .await,
         );
     }
 
@@ -188,9 +197,16 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
     assert_eq!(outputs.priority_ops_hash, inbox.priorityOpsHash().call().await.unwrap());
     assert_eq!(outputs.priority_message_hashes.len(), 2);
     assert_eq!(outputs.next_message_nonce, outbox.nonce().call().await.unwrap());
-    assert_eq!(outputs.messages.len(), 2);
-    assert_eq!(outputs.messages[0].fee, U256::from(7));
-    assert_eq!(outputs.messages[0].value, U256::from(93));
+    assert_eq!(outputs.messages.len(), 3);
+    let record = &outputs.messages[0];
+    assert_eq!(
+        (record.sender, record.recipient, record.destinationChainId, record.value),
+        (predeploys::INBOX, predeploys::INBOX, U256::from(L1), U256::ZERO),
+        "the failed call's failure record goes to L1"
+    );
+    assert_eq!(record.payload, Bytes::from(failed.to_vec()));
+    assert_eq!(outputs.messages[1].fee, U256::from(7));
+    assert_eq!(outputs.messages[1].value, U256::from(93));
     let hashes: Vec<B256> = outputs.messages.iter().map(Message::hash).collect();
     assert_eq!(outputs.messages_root, hyperchain_merkle::Tree::new(&hashes).root());
     // Only the message to the other hyperchain moves value between chains on L1.

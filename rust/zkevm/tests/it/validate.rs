@@ -92,7 +92,12 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
         fee: U256::from(1),
         payload: Bytes::new(),
     };
-    system_call(&url, Inbox::executePriorityMessageCall { message: deposit }.abi_encode()).await;
+    system_call(
+        &url,
+        Inbox::executePriorityMessageCall { message: deposit, l2GasLimit: U256::from(100_000) }
+            .abi_encode(),
+    )
+    .await;
     let outbox = Outbox::new(predeploys::OUTBOX, &provider);
     outbox
         .sendMessage(interop_address(U256::from(OTHER_L2), user), Bytes::from_static(b"hi"), vec![])
