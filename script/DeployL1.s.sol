@@ -17,9 +17,10 @@ pragma solidity 0.8.30;
 //                          accounts of the test mnemonic (the defaults below) are refused as
 //                          governance, attester and DA committee member (`PublicDevKey`): anyone
 //                          has their keys.
-//   PRIVATE_KEY            deployer; also governance (owner of factory, verifier, DA committee).
+//   PRIVATE_KEY            deployer; also governance (owner of the factory) by default.
 //                          Default: anvil account 0.
-//   GOVERNANCE             owner of the factory, verifier and DA committee (default: the deployer)
+//   GOVERNANCE             owner of the factory (default: the deployer). The prover set and the
+//                          DA committee are fixed at deployment; new ones come with a protocol version.
 //   ATTESTERS              comma-separated prover set of the AttestationVerifier
 //                          (default: anvil account 9, 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720)
 //   ATTESTATION_THRESHOLD  attestations required per batch (default 1)
@@ -143,10 +144,9 @@ contract DeployL1 is DevMode, L2Predeploys {
         PredeployCode[4] memory predeploys = predeployCodes(block.chainid, address(sharedBridge));
         vm.startBroadcast(config.deployerKey);
         AttestationVerifier verifier =
-            new AttestationVerifier(config.governance, 1, config.attesters, config.attestationThreshold);
+            new AttestationVerifier(1, config.attesters, config.attestationThreshold);
         RollupDAValidator rollup = new RollupDAValidator();
-        ValidiumDAValidator validium =
-            new ValidiumDAValidator(config.governance, config.daCommittee, config.daThreshold);
+        ValidiumDAValidator validium = new ValidiumDAValidator(config.daCommittee, config.daThreshold);
         ChainFactory factory = new ChainFactory(
             config.governance,
             address(transactionRoot),

@@ -5,17 +5,20 @@ import {Attestation} from "../common/libraries/Attestation.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
 import {ISignerSet} from "./interfaces/ISignerSet.sol";
 import {SignerSet} from "./libraries/SignerSet.sol";
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
 /// @title AttestationVerifier
 /// @notice The ecosystem's batch verifier for now: an ATTESTATION, not a zero-knowledge proof.
-/// A governance-managed prover set (k of n) re-runs the batch validity program (Rust `zkevm`) and
+/// A prover set (k of n) re-runs the batch validity program (Rust `zkevm`) and
 /// signs `Attestation.digest(block.chainid, address(this), protocolVersion, publicInput)`; a batch is
 /// accepted when at least `threshold` members signed, in strictly ascending signer order. The digest
 /// binds the L1, this deployment and the protocol version, so a signature cannot be replayed across
 /// L1s, verifier deployments or versions. Security rests on the honesty of k provers; a SNARK
 /// verifier of a zkVM proof will replace this contract behind `IBatchVerifier`.
-contract AttestationVerifier is IBatchVerifier, ISignerSet, Ownable2Step {
+///
+/// The prover set and threshold are fixed at deployment: nobody can change who attests a chain's
+/// batches in place. A new set is a new verifier, published as a new protocol version
+/// (`ChainFactory.publishProtocolVersion`), so every chain gets the upgrade window and may rage-quit.
+contract AttestationVerifier is IBatchVerifier, ISignerSet {
     using SignerSet for SignerSet.Set;
 
     /// @inheritdoc IBatchVerifier
@@ -23,13 +26,10 @@ contract AttestationVerifier is IBatchVerifier, ISignerSet, Ownable2Step {
 
     SignerSet.Set private _signers;
 
-    /// @param owner_ governance, manages the prover set
     /// @param protocolVersion_ the protocol version attestations are for
-    /// @param signers initial prover set (any order, no duplicates)
+    /// @param signers the prover set (any order, no duplicates)
     /// @param threshold_ signatures required
-    constructor(address owner_, uint256 protocolVersion_, address[] memory signers, uint256 threshold_)
-        Ownable(owner_)
-    {
+    constructor(uint256 protocolVersion_, address[] memory signers, uint256 threshold_) {
         protocolVersion = protocolVersion_;
         for (uint256 i; i < signers.length; ++i) {
             _signers.add(signers[i]);
@@ -46,21 +46,6 @@ contract AttestationVerifier is IBatchVerifier, ISignerSet, Ownable2Step {
     /// @notice What the provers sign for `publicInput` (see `Attestation.digest`).
     function digest(bytes32 publicInput) public view returns (bytes32) {
         return Attestation.digest(block.chainid, address(this), protocolVersion, publicInput);
-    }
-
-    /// @inheritdoc ISignerSet
-    function addSigner(address signer) external override onlyOwner {
-        _signers.add(signer);
-    }
-
-    /// @inheritdoc ISignerSet
-    function removeSigner(address signer) external override onlyOwner {
-        _signers.remove(signer);
-    }
-
-    /// @inheritdoc ISignerSet
-    function setThreshold(uint256 threshold_) external override onlyOwner {
-        _signers.setThreshold(threshold_);
     }
 
     /// @inheritdoc ISignerSet

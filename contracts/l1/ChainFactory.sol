@@ -25,7 +25,11 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     uint64 private _deadline;
     address private _verifier;
     address private _settlementImplementation;
+    /// the current protocol version's DA validators
     mapping(uint8 daMode => address) private _daValidators;
+    /// DA validators the next published version brings (`setDAValidator`)
+    mapping(uint8 daMode => address) private _stagedDAValidators;
+    uint8[] private _stagedDAModes;
     mapping(uint256 chainId => address) private _settlements;
     uint256[] private _chainIds;
     mapping(uint64 version => PredeployCode[]) private _predeployCodes;
@@ -126,11 +130,21 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         _settlementImplementation = settlementImplementation_;
         emit ProtocolVersionPublished(version, verifier_, settlementImplementation_, deadline);
         _setPredeployCodes(version, predeploys);
+        uint256 staged = _stagedDAModes.length;
+        for (uint256 i; i < staged; ++i) {
+            uint8 daMode = _stagedDAModes[i];
+            _setDAValidator(daMode, _stagedDAValidators[daMode]);
+            delete _stagedDAValidators[daMode];
+        }
+        delete _stagedDAModes;
     }
 
     /// @inheritdoc IChainFactory
     function setDAValidator(uint8 daMode, address validator) external override onlyOwner {
-        _setDAValidator(daMode, validator);
+        if (validator == address(0)) revert ZeroAddress("daValidator");
+        if (_stagedDAValidators[daMode] == address(0)) _stagedDAModes.push(daMode);
+        _stagedDAValidators[daMode] = validator;
+        emit DAValidatorStaged(daMode, validator);
     }
 
     /// @inheritdoc IChainFactory
@@ -191,6 +205,11 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     /// @inheritdoc IChainFactory
     function predeployCodes(uint64 version) external view override returns (PredeployCode[] memory) {
         return _predeployCodes[version];
+    }
+
+    /// @inheritdoc IChainFactory
+    function stagedDAValidator(uint8 daMode) external view override returns (address) {
+        return _stagedDAValidators[daMode];
     }
 
     function _setPredeployCodes(uint64 version, PredeployCode[4] memory predeploys) private {

@@ -78,6 +78,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     bool private _hasLeft;
     /// set by the first reclaim: from then on the chain is frozen whatever its requests' deadlines
     bool private _frozen;
+    uint8 private _daMode;
     address private _verifier;
     address private _admin;
     mapping(uint64 batchNumber => bytes32) private _stateRoots;
@@ -137,6 +138,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // forge-lint: disable-next-line(unsafe-typecast)
         _protocolVersion = uint32(protocolVersion_);
         _daValidator = daValidator_;
+        _daMode = config.daMode;
         _stateRoots[0] = config.genesisStateRoot;
     }
 
@@ -290,6 +292,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // forge-lint: disable-next-line(unsafe-typecast)
         _protocolVersion = uint32(current);
         _verifier = newVerifier;
+        // The version's DA validator for the chain's mode (a new validium committee, say).
+        _daValidator = FACTORY.daValidator(_daMode);
         if (implementation != ERC1967Utils.getImplementation()) {
             ERC1967Utils.upgradeToAndCall(implementation, "");
         }

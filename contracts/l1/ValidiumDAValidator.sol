@@ -4,26 +4,27 @@ pragma solidity 0.8.30;
 import {IDAValidator} from "./interfaces/IDAValidator.sol";
 import {ISignerSet} from "./interfaces/ISignerSet.sol";
 import {SignerSet} from "./libraries/SignerSet.sol";
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
 /// @title ValidiumDAValidator
 /// @notice Validium DA: the data stays off chain; only its hash (`daCommitment`) reaches L1, with
-/// signatures of at least `threshold` members of a governance-managed DA committee who store it.
+/// signatures of at least `threshold` members of a DA committee who store it. The committee is
+/// fixed at deployment: a new committee is a new validator, which `ChainFactory.setDAValidator`
+/// stages for the next protocol version, so existing chains only move to it through that version's
+/// upgrade window (with rage quit), never in place.
 /// They sign `digest(chainId, batchNumber, daCommitment) = keccak256(abi.encode(DOMAIN_TAG,
 /// block.chainid, address(this), chainId, batchNumber, daCommitment))` (raw secp256k1, 65 bytes
 /// each, ascending signer order, see `ISignerSet`): signatures for one chain's batch do not
 /// validate another chain's or another batch's data, even with the same commitment.
-contract ValidiumDAValidator is IDAValidator, ISignerSet, Ownable2Step {
+contract ValidiumDAValidator is IDAValidator, ISignerSet {
     using SignerSet for SignerSet.Set;
 
     bytes32 public constant DOMAIN_TAG = keccak256("Hyperchains.ValidiumDA.v1");
 
     SignerSet.Set private _committee;
 
-    /// @param owner_ governance, manages the committee
-    /// @param members initial committee
+    /// @param members the committee
     /// @param threshold_ signatures required
-    constructor(address owner_, address[] memory members, uint256 threshold_) Ownable(owner_) {
+    constructor(address[] memory members, uint256 threshold_) {
         for (uint256 i; i < members.length; ++i) {
             _committee.add(members[i]);
         }
@@ -47,21 +48,6 @@ contract ValidiumDAValidator is IDAValidator, ISignerSet, Ownable2Step {
             keccak256(
                 abi.encode(DOMAIN_TAG, block.chainid, address(this), chainId, batchNumber, daCommitment)
             );
-    }
-
-    /// @inheritdoc ISignerSet
-    function addSigner(address signer) external override onlyOwner {
-        _committee.add(signer);
-    }
-
-    /// @inheritdoc ISignerSet
-    function removeSigner(address signer) external override onlyOwner {
-        _committee.remove(signer);
-    }
-
-    /// @inheritdoc ISignerSet
-    function setThreshold(uint256 threshold_) external override onlyOwner {
-        _committee.setThreshold(threshold_);
     }
 
     /// @inheritdoc ISignerSet

@@ -85,7 +85,7 @@ contract ChainFactoryTest is L1Fixture {
     function _v2() internal returns (address v2, address impl2) {
         address[] memory attesters = new address[](1);
         attesters[0] = vm.addr(attesterKeys[0]);
-        v2 = address(new AttestationVerifier(governance, 2, attesters, 1));
+        v2 = address(new AttestationVerifier(2, attesters, 1));
         impl2 =
             address(new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE));
     }
@@ -211,13 +211,25 @@ contract ChainFactoryTest is L1Fixture {
         factory.publishProtocolVersion(v2, impl2, 2 days, codes);
     }
 
-    function test_setDAValidator_newMode_succeeds() public {
+    /// A DA validator is staged for the next protocol version: no chain can use it before that
+    /// version is published.
+    function test_setDAValidator_stagedUntilNextVersion_succeeds() public {
+        vm.expectEmit(address(factory));
+        emit IChainFactory.DAValidatorStaged(2, address(validium));
+        vm.prank(governance);
+        factory.setDAValidator(2, address(validium));
+        assertEq(factory.stagedDAValidator(2), address(validium));
+        assertEq(factory.daValidator(2), address(0));
+        vm.expectRevert(abi.encodeWithSelector(IChainFactory.UnsupportedDAMode.selector, 2));
+        factory.createChain(_config(800, 2));
+        (address v2, address impl2) = _v2();
         vm.expectEmit(address(factory));
         emit IChainFactory.DAValidatorSet(2, address(validium));
         vm.prank(governance);
-        factory.setDAValidator(2, address(validium));
+        factory.publishProtocolVersion(v2, impl2, 2 days, canonicalPredeploys);
         assertEq(factory.daValidator(2), address(validium));
-        _createChain(800, 2);
+        assertEq(factory.stagedDAValidator(2), address(0));
+        assertEq(_createChain(800, 2).daValidator(), address(validium));
     }
 
     function test_setDAValidator_notOwner_reverts() public {

@@ -708,7 +708,7 @@ contract ChainSettlementTest is L1Fixture {
     function _publishVersion2() internal returns (AttestationVerifier v2, ChainSettlement impl2) {
         address[] memory attesters = new address[](1);
         attesters[0] = vm.addr(attesterKeys[0]);
-        v2 = new AttestationVerifier(governance, 2, attesters, 1);
+        v2 = new AttestationVerifier(2, attesters, 1);
         impl2 = new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
         vm.prank(governance);
         factory.publishProtocolVersion(address(v2), address(impl2), 7 days, canonicalPredeploys);

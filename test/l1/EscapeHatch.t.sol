@@ -5,8 +5,10 @@ import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {ValidiumDAValidator} from "../../contracts/l1/ValidiumDAValidator.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
+import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
 import {L1TestToken} from "./utils/Mocks.sol";
 
@@ -220,7 +222,7 @@ contract EscapeHatchTest is L1Fixture {
     function _publish(uint64 grace) internal returns (ChainSettlementV2 impl2) {
         address[] memory attesters = new address[](1);
         attesters[0] = vm.addr(attesterKeys[0]);
-        AttestationVerifier v2 = new AttestationVerifier(governance, 2, attesters, 1);
+        AttestationVerifier v2 = new AttestationVerifier(2, attesters, 1);
         impl2 = new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, grace);
         vm.prank(governance);
         factory.publishProtocolVersion(address(v2), address(impl2), 3 days, canonicalPredeploys);
@@ -245,6 +247,70 @@ contract EscapeHatchTest is L1Fixture {
         _prove(chainA, 1);
         chainA.executeBatch(batch);
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 0.25 ether);
+    }
+
+    /// Governance replaces the prover set with one attacker key and threshold 1 in one block: that
+    /// needs a new verifier published as a protocol version, which no chain uses before its admin
+    /// upgrades; until the deadline the admin may rage-quit instead.
+    function test_proveBatch_proverSetSwappedInOneBlock_notBeforeUpgrade() public {
+        uint256 attackerKey = 0xBAD;
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.newStateRoot = keccak256("stolen state");
+        _commit(chainA, batch);
+        address[] memory attackers = new address[](1);
+        attackers[0] = vm.addr(attackerKey);
+        AttestationVerifier evil = new AttestationVerifier(2, attackers, 1);
+        address impl2 =
+            address(new ChainSettlementV2(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE));
+        vm.prank(governance);
+        factory.publishProtocolVersion(address(evil), impl2, 1 days, canonicalPredeploys);
+        assertEq(chainA.verifier(), address(verifier), "the chain keeps its pinned verifier");
+        bytes32 publicInput = chainA.batchPublicInput(1);
+        uint256[] memory keys = new uint256[](1);
+        keys[0] = attackerKey;
+        bytes memory forged = _signSorted(keys, verifier.digest(publicInput));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, attackers[0]));
+        chainA.proveBatch(1, forged);
+        forged = _signSorted(keys, evil.digest(publicInput));
+        vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
+        chainA.proveBatch(1, forged);
+        vm.warp(block.timestamp + 1 days);
+        vm.prank(admin);
+        chainA.rageQuit();
+        assertTrue(chainA.hasLeft());
+    }
+
+    /// The same for the validium committee: a new committee is staged for the next version, and an
+    /// existing validium chain keeps its committee until its admin upgrades to that version.
+    function test_commitBatch_validiumCommitteeSwapped_notBeforeUpgrade() public {
+        ChainSettlement chain = _createChain(3000, 1);
+        uint256[] memory keys = new uint256[](2);
+        keys[0] = 0xBAD;
+        keys[1] = 0xBAD2;
+        address[] memory attackers = new address[](2);
+        attackers[0] = vm.addr(keys[0]);
+        attackers[1] = vm.addr(keys[1]);
+        ValidiumDAValidator evil = new ValidiumDAValidator(attackers, 1);
+        vm.prank(governance);
+        factory.setDAValidator(1, address(evil));
+        _publish();
+        assertEq(factory.daValidator(1), address(evil));
+        assertEq(chain.daValidator(), address(validium), "the chain keeps its committee");
+        CommitBatchInfo memory batch = _nextBatch(chain);
+        batch.daCommitment = keccak256("withheld data");
+        bytes memory forged = _signSorted(keys, evil.digest(3000, batch.batchNumber, batch.daCommitment));
+        vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
+        vm.prank(operator);
+        chain.commitBatch(batch, forged);
+        // The honest committee still works; an upgrade is what moves the chain to the new one.
+        bytes memory honest =
+            _signSorted(committeeKeys, validium.digest(3000, batch.batchNumber, batch.daCommitment));
+        vm.prank(operator);
+        chain.commitBatch(batch, honest);
+        vm.prank(admin);
+        chain.upgradeChain();
+        assertEq(chain.daValidator(), address(evil));
     }
 
     /// A validium chain settles with committee signatures instead of pubdata.

@@ -786,7 +786,7 @@ contract L1Handler is L1Helpers {
             uint64 version = factory.protocolVersion() + 1;
             address[] memory attesters = new address[](1);
             attesters[0] = vm.addr(attesterKey);
-            address verifier = address(new AttestationVerifier(factory.owner(), version, attesters, 1));
+            address verifier = address(new AttestationVerifier(version, attesters, 1));
             address implementation = address(
                 new ChainSettlement(
                     address(factory), factory.transactionRoot(), address(bridge), 1 days, 365 days

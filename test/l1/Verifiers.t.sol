@@ -8,7 +8,6 @@ import {ValidiumDAValidator} from "../../contracts/l1/ValidiumDAValidator.sol";
 import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {L1Helpers} from "./utils/L1Fixture.sol";
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 contract AttestationVerifierTest is L1Helpers {
     AttestationVerifier internal verifier;
@@ -25,7 +24,7 @@ contract AttestationVerifierTest is L1Helpers {
         for (uint256 i; i < 3; ++i) {
             signers[i] = vm.addr(keys[i]);
         }
-        verifier = new AttestationVerifier(owner, 1, signers, 2);
+        verifier = new AttestationVerifier(1, signers, 2);
     }
 
     function _sig(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
@@ -125,84 +124,40 @@ contract AttestationVerifierTest is L1Helpers {
         verifier.verify(INPUT, proof);
     }
 
-    function test_addSigner_byOwner_succeeds() public {
-        address signer = makeAddr("new prover");
-        vm.expectEmit(address(verifier));
-        emit ISignerSet.SignerAdded(signer);
-        vm.prank(owner);
-        verifier.addSigner(signer);
-        assertTrue(verifier.isSigner(signer));
-        assertEq(verifier.signerCount(), 4);
+    /// The set is fixed at deployment: there is no entry point that changes it in place.
+    function test_signerSet_noMutators_reverts() public {
+        address attacker = makeAddr("attacker");
+        bytes[3] memory calls = [
+            abi.encodeWithSignature("addSigner(address)", attacker),
+            abi.encodeWithSignature("setThreshold(uint256)", 1),
+            abi.encodeWithSignature("removeSigner(address)", vm.addr(keys[0]))
+        ];
+        for (uint256 i; i < calls.length; ++i) {
+            vm.prank(owner);
+            (bool ok,) = address(verifier).call(calls[i]);
+            assertFalse(ok);
+        }
+        assertFalse(verifier.isSigner(attacker));
+        assertEq(verifier.threshold(), 2);
+        assertEq(verifier.signerCount(), 3);
     }
 
-    function test_addSigner_duplicate_reverts() public {
-        address signer = vm.addr(keys[0]);
-        vm.expectRevert(abi.encodeWithSelector(ISignerSet.SignerAlreadyAdded.selector, signer));
-        vm.prank(owner);
-        verifier.addSigner(signer);
-    }
-
-    function test_addSigner_notOwner_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        verifier.addSigner(address(this));
-    }
-
-    function test_removeSigner_byOwner_succeeds() public {
-        address signer = vm.addr(keys[0]);
-        vm.prank(owner);
-        verifier.removeSigner(signer);
-        assertFalse(verifier.isSigner(signer));
-        bytes32 digest = verifier.digest(INPUT);
-        bytes memory proof = bytes.concat(_sig(keys[0], digest), _sig(keys[1], digest));
-        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, signer));
-        verifier.verify(INPUT, proof);
-    }
-
-    function test_removeSigner_belowThreshold_reverts() public {
-        vm.startPrank(owner);
-        verifier.removeSigner(vm.addr(keys[0]));
-        vm.expectRevert(abi.encodeWithSelector(ISignerSet.InvalidThreshold.selector, 2, 1));
-        verifier.removeSigner(vm.addr(keys[1]));
-        vm.stopPrank();
-    }
-
-    function test_removeSigner_unknown_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ISignerSet.SignerNotFound.selector, address(this)));
-        vm.prank(owner);
-        verifier.removeSigner(address(this));
-    }
-
-    function test_removeSigner_notOwner_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        verifier.removeSigner(vm.addr(keys[0]));
-    }
-
-    function test_setThreshold_byOwner_succeeds() public {
-        vm.prank(owner);
-        verifier.setThreshold(3);
-        assertEq(verifier.threshold(), 3);
-    }
-
-    function testFuzz_setThreshold_outOfRange_reverts(uint256 threshold) public {
+    function testFuzz_constructor_thresholdOutOfRange_reverts(uint256 threshold) public {
         vm.assume(threshold == 0 || threshold > 3);
+        address[] memory signers = new address[](3);
+        for (uint256 i; i < 3; ++i) {
+            signers[i] = vm.addr(keys[i]);
+        }
         vm.expectRevert(abi.encodeWithSelector(ISignerSet.InvalidThreshold.selector, threshold, 3));
-        vm.prank(owner);
-        verifier.setThreshold(threshold);
+        new AttestationVerifier(1, signers, threshold);
     }
 
-    function test_setThreshold_notOwner_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        verifier.setThreshold(1);
-    }
-
-    function test_transferOwnership_twoStep_succeeds() public {
-        address next = makeAddr("next");
-        vm.prank(owner);
-        verifier.transferOwnership(next);
-        assertEq(verifier.owner(), owner);
-        vm.prank(next);
-        verifier.acceptOwnership();
-        assertEq(verifier.owner(), next);
+    function test_constructor_duplicateSigner_reverts() public {
+        address[] memory signers = new address[](2);
+        signers[0] = vm.addr(keys[0]);
+        signers[1] = vm.addr(keys[0]);
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.SignerAlreadyAdded.selector, signers[0]));
+        new AttestationVerifier(1, signers, 1);
     }
 }
 
@@ -217,7 +172,7 @@ contract DAValidatorTest is L1Helpers {
         address[] memory members = new address[](2);
         members[0] = vm.addr(keys[0]);
         members[1] = vm.addr(keys[1]);
-        validium = new ValidiumDAValidator(address(this), members, 2);
+        validium = new ValidiumDAValidator(members, 2);
     }
 
     function testFuzz_validateDA_rollupMatching_succeeds(bytes memory pubdata) public view {
@@ -272,20 +227,6 @@ contract DAValidatorTest is L1Helpers {
         bytes memory sigs = _signSorted(keys, validium.digest(1, 1, signed));
         vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
         validium.validateDA(1, 1, committed, sigs);
-    }
-
-    function test_validateDA_validiumManagedCommittee_succeeds() public {
-        validium.addSigner(makeAddr("member"));
-        validium.setThreshold(3);
-        assertEq(validium.threshold(), 3);
-        assertEq(validium.signerCount(), 3);
-        bytes memory sigs = _signSorted(keys, validium.digest(1, 1, bytes32(uint256(1))));
-        vm.expectRevert(abi.encodeWithSelector(ISignerSet.InsufficientSignatures.selector, 2, 3));
-        validium.validateDA(1, 1, bytes32(uint256(1)), sigs);
-        validium.setThreshold(2);
-        validium.removeSigner(makeAddr("member"));
-        assertFalse(validium.isSigner(makeAddr("member")));
-        validium.validateDA(1, 1, bytes32(uint256(1)), sigs);
     }
 
     /// The committee's signatures for batch 1 of chain 1 replayed for chain 2, same batch number

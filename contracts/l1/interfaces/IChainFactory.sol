@@ -56,8 +56,12 @@ interface IChainFactory {
     );
     /// @notice The canonical predeploy code of protocol version `version` was published with it.
     event PredeployCodesPublished(uint64 indexed version, PredeployCode[4] predeploys);
-    /// @notice The DA validator for `daMode` was set.
+    /// @notice The DA validator for `daMode` was set for the current protocol version: new chains
+    /// get it, and chains that upgrade to this version move to it.
     event DAValidatorSet(uint8 indexed daMode, address validator);
+    /// @notice `validator` will become the DA validator of `daMode` when the next protocol version
+    /// is published.
+    event DAValidatorStaged(uint8 indexed daMode, address validator);
 
     /// @notice Chain id 0 or above 2^64-1.
     error InvalidChainId(uint256 chainId);
@@ -99,7 +103,10 @@ interface IChainFactory {
         PredeployCode[4] calldata predeploys
     ) external;
 
-    /// @notice Registers (or replaces, for new chains only) the DA validator of `daMode`. Owner only.
+    /// @notice Stages `validator` as the DA validator of `daMode` for the next protocol version.
+    /// Owner only. It takes effect when `publishProtocolVersion` runs: from then on new chains get it
+    /// and existing chains of that mode move to it when they `upgradeChain`, so a change of the
+    /// validium committee reaches an existing chain only through an upgrade window (with rage quit).
     function setDAValidator(uint8 daMode, address validator) external;
 
     /// @notice The settlement contract of `chainId` (zero if none).
@@ -132,8 +139,11 @@ interface IChainFactory {
     /// @notice Current version and the previous version's deadline, in one read (used on commit).
     function versionStatus() external view returns (uint64 version, uint64 deadline);
 
-    /// @notice The DA validator of `daMode` (zero if unsupported).
+    /// @notice The current protocol version's DA validator of `daMode` (zero if unsupported).
     function daValidator(uint8 daMode) external view returns (address);
+
+    /// @notice The DA validator of `daMode` the next published version brings (zero if none staged).
+    function stagedDAValidator(uint8 daMode) external view returns (address);
 
     /// @notice The canonical genesis code of protocol version `version`: one entry per
     /// `Predeploys.systemContracts()`, in that order (empty for a version never published). The

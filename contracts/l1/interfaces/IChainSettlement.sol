@@ -206,8 +206,9 @@ interface IChainSettlement {
         external
         returns (address refundRecipient);
 
-    /// @notice Moves the chain to the factory's current protocol version (verifier and
-    /// implementation). Chain admin only; also allowed after the deadline to resume committing.
+    /// @notice Moves the chain to the factory's current protocol version (verifier, implementation
+    /// and the version's DA validator of the chain's mode). Chain admin only; also allowed after the
+    /// deadline to resume committing. Reverts `ChainFrozen` on a frozen chain.
     function upgradeChain() external;
 
     /// @notice Leaves the ecosystem during an upgrade window: reverts unexecuted batches, stops

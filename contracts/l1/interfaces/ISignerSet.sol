@@ -2,15 +2,14 @@
 pragma solidity 0.8.30;
 
 /// @title ISignerSet
-/// @notice A governance-managed k-of-n set of ECDSA signers (the prover set of the attestation
-/// verifier, the DA committee of the validium DA validator). Signatures are raw secp256k1 over a
+/// @notice A k-of-n set of ECDSA signers, fixed when its contract is deployed (the prover set of
+/// the attestation verifier, the DA committee of the validium DA validator): changing a set means
+/// deploying a new contract and publishing it through a protocol version, with its upgrade window. Signatures are raw secp256k1 over a
 /// contract-specific digest (no EIP-191 prefix), 65 bytes each (r ‖ s ‖ v), concatenated in
 /// strictly ascending signer address order (which also makes them unique).
 interface ISignerSet {
     /// @notice `signer` joined the set.
     event SignerAdded(address indexed signer);
-    /// @notice `signer` left the set.
-    event SignerRemoved(address indexed signer);
     /// @notice The number of signatures required changed.
     event ThresholdChanged(uint256 threshold);
 
@@ -26,19 +25,8 @@ interface ISignerSet {
     error UnknownSigner(address signer);
     /// @notice Adding a signer that is already in the set (or the zero address).
     error SignerAlreadyAdded(address signer);
-    /// @notice Removing an address that is not in the set.
-    error SignerNotFound(address signer);
     /// @notice The threshold must be between 1 and the number of signers.
     error InvalidThreshold(uint256 threshold, uint256 signerCount);
-
-    /// @notice Adds `signer` to the set (owner only).
-    function addSigner(address signer) external;
-
-    /// @notice Removes `signer` from the set (owner only); the threshold must stay reachable.
-    function removeSigner(address signer) external;
-
-    /// @notice Sets the number of signatures required (owner only), 1 ≤ threshold ≤ signer count.
-    function setThreshold(uint256 threshold) external;
 
     /// @notice Whether `account` is in the set.
     function isSigner(address account) external view returns (bool);

@@ -39,15 +39,6 @@ library SignerSet {
         emit ISignerSet.SignerAdded(signer);
     }
 
-    function remove(Set storage set, address signer) internal {
-        if (!set.isSigner[signer]) revert ISignerSet.SignerNotFound(signer);
-        uint128 count = set.count - 1;
-        if (set.threshold > count) revert ISignerSet.InvalidThreshold(set.threshold, count);
-        set.isSigner[signer] = false;
-        set.count = count;
-        emit ISignerSet.SignerRemoved(signer);
-    }
-
     function setThreshold(Set storage set, uint256 threshold) internal {
         if (threshold == 0 || threshold > set.count) {
             revert ISignerSet.InvalidThreshold(threshold, set.count);

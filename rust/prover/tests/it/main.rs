@@ -18,15 +18,9 @@ async fn attestation_verifier_accepts_k_of_n_and_rejects_tampering() {
     let members: Vec<PrivateKeySigner> = (0..3).map(|_| PrivateKeySigner::random()).collect();
     let all = Attester::new(members.clone()).unwrap();
     let version = U256::from(1);
-    let verifier = AttestationVerifier::deploy(
-        &provider,
-        anvil.addresses()[0],
-        version,
-        all.addresses(),
-        U256::from(2),
-    )
-    .await
-    .unwrap();
+    let verifier = AttestationVerifier::deploy(&provider, version, all.addresses(), U256::from(2))
+        .await
+        .unwrap();
     let l1 = U256::from(anvil.chain_id());
     let input = keccak256("batch public input");
 
