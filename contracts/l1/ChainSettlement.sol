@@ -81,6 +81,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
     uint8 private _daMode;
     address private _verifier;
     address private _admin;
+    /// Transaction Root leaf count when the chain rage-quit: it may import only roots up to it
+    uint64 private _leftAtLeafCount;
     mapping(uint64 batchNumber => bytes32) private _stateRoots;
     /// public input while committed, messages root once executed
     mapping(uint64 batchNumber => bytes32) private _batchWords;
@@ -311,6 +313,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
             revert RageQuitNotAllowed(version, current, deadline);
         }
         _hasLeft = true;
+        // Leaf counts fit in 64 bits (one leaf per executed batch).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _leftAtLeafCount = uint64(TRANSACTION_ROOT.leafCount());
         Counters memory c = _counters;
         c.lastCommitted = c.lastExecuted;
         c.lastProven = c.lastExecuted;
@@ -476,9 +481,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         address refundRecipient
     ) private returns (uint256 nonce) {
         uint256 chainId_ = _chainId;
-        if (_hasLeft) revert ChainHasLeft(chainId_);
-        (bool frozen, uint256 oldest) = isFrozen();
-        if (frozen) revert ChainFrozen(oldest);
+        _requireNotFrozen(_counters);
         nonce = _priorityQueueLength;
         Message memory message = Message({
             sourceChainId: block.chainid,
@@ -562,8 +565,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
         CommitBatchInfo calldata batch,
         bytes calldata daInput
     ) private returns (bytes32 publicInput) {
-        if (_hasLeft) revert ChainHasLeft(chainId_);
-        _checkProtocolVersion();
+        // A chain that left stays on its version (and pinned verifier) for good.
+        if (!_hasLeft) _checkProtocolVersion();
         uint64 batchNumber = c.lastCommitted + 1;
         if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
 
@@ -614,11 +617,22 @@ contract ChainSettlement is IChainSettlement, Initializable {
     function _execute(Counters memory c, uint256 chainId_, CommitBatchInfo calldata batch) private {
         uint64 batchNumber = batch.batchNumber;
         uint256 imported = batch.importedRoots.length;
+        bool left = _hasLeft;
         for (uint256 i; i < imported; ++i) {
             bytes32 root = batch.importedRoots[i];
             if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
+            // Transfers to a chain that left are not credited, so a root appended after it left
+            // could carry messages to it without L1 backing.
+            if (left) {
+                uint64 leafCount = TRANSACTION_ROOT.rootInfo(root).leafCount;
+                if (leafCount > _leftAtLeafCount) revert RootAfterLeaving(root, leafCount, _leftAtLeafCount);
+            }
         }
-        TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
+        // A chain outside the ecosystem settles only for its own users' L1 withdrawals: its batches
+        // are not appended, so no hyperchain can relay its messages.
+        if (!left) {
+            TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
+        }
         _batchWords[batchNumber] = batch.messagesRoot;
         // forge-lint: disable-next-line(unsafe-typecast)
         c.lastExecuted = uint48(batchNumber);

@@ -212,7 +212,8 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         override
         onlySettlement(chainId)
     {
-        if (_chains[chainId].left) revert ChainNotActive(chainId);
+        // A chain that left keeps settling for its own withdrawals; nothing it sends is credited.
+        bool sourceLeft = _chains[chainId].left;
         uint256 length = transfers.length;
         bool[] memory notCredited;
         for (uint256 i; i < length; ++i) {
@@ -222,7 +223,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
             uint256 amount = transfer.amount;
             _debit(chainId, token, amount);
             Chain storage to = _chains[destination];
-            if (destination == chainId || to.settlement == address(0) || to.left || to.frozen) {
+            if (sourceLeft || destination == chainId || to.settlement == address(0) || to.left || to.frozen) {
                 if (notCredited.length == 0) notCredited = new bool[](length);
                 notCredited[i] = true;
                 emit TransferNotCredited(chainId, destination, token, amount);

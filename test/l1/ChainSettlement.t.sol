@@ -199,13 +199,15 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(chainA.lastCommittedBatch(), 1);
     }
 
-    function test_commitBatch_afterRageQuit_reverts() public {
+    /// A chain that left keeps committing on its own version, also after the upgrade deadline.
+    function test_commitBatch_afterRageQuitPastDeadline_succeeds() public {
         _publishVersion2();
         vm.prank(admin);
         chainA.rageQuit();
-        CommitBatchInfo memory batch = _nextBatch(chainA);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
-        _commit(chainA, batch);
+        vm.warp(factory.upgradeDeadline() + 1);
+        _commit(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastCommittedBatch(), 1);
+        assertEq(chainA.protocolVersion(), 1);
     }
 
     // ------------------------------------------------------------ proveBatch

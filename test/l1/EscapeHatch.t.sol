@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
+import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
 import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
@@ -183,7 +185,9 @@ contract EscapeHatchTest is L1Fixture {
         assertEq(alice.balance, 3 ether);
     }
 
-    /// A chain that rage-quit keeps its users' exits: pending deposits are reclaimable after expiry.
+    /// A chain that rage-quit and whose operator stops: pending deposits are reclaimable after the
+    /// freeze deadline; forced calls stay open (the escape hatch), deposits through the bridge and
+    /// upgrades do not.
     function test_escapeHatch_afterRageQuit_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
@@ -191,7 +195,8 @@ contract EscapeHatchTest is L1Fixture {
         _publish();
         vm.prank(admin);
         chainA.rageQuit();
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
+        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_A));
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
         chainA.requestL2Call(alice, "", L2_GAS_LIMIT);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
         vm.prank(admin);
@@ -199,6 +204,81 @@ contract EscapeHatchTest is L1Fixture {
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         assertEq(alice.balance, 1 ether);
+    }
+
+    /// Rage quit strands nothing: the chain keeps settling on its version outside the ecosystem
+    /// (past the upgrade deadline, with its pinned verifier), and its users withdraw every wei of
+    /// ETH and tokens it holds, including a deposit queued before it left. Its batches are not
+    /// appended to the Transaction Root, import no root appended after it left, and credit nothing
+    /// to other chains.
+    function test_rageQuit_usersWithdrawEveryWei_succeeds() public {
+        address bob = makeAddr("bob");
+        L1TestTokenForTransfer token = new L1TestTokenForTransfer();
+        token.mint(address(this), 10 ether);
+        token.approve(address(bridge), 10 ether);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT);
+        bridge.depositETH{value: 5 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        _settle(chainA, _nextBatch(chainA));
+        bridge.depositETH{value: 1 ether}(CHAIN_A, bob, L2_GAS_LIMIT); // queued, not processed yet
+        bytes32 rootBefore = txRoot.root();
+        _publish();
+        vm.prank(admin);
+        chainA.rageQuit();
+        uint256 leaves = txRoot.leafCount();
+
+        Message[] memory out = new Message[](3);
+        out[0] = _withdrawal(CHAIN_A, 0, alice, 5 ether, 0);
+        out[1] = _withdrawal(CHAIN_A, 1, address(bridge), 0, 0);
+        out[1].sender = Predeploys.ASSET_ROUTER;
+        out[1].payload = abi.encode(TokenTransfer(block.chainid, address(token), alice, 10 ether, ""));
+        out[2] = _withdrawal(CHAIN_A, 2, bob, 1 ether, 0);
+        bytes32[] memory leafHashes = new bytes32[](3);
+        for (uint256 i; i < 3; ++i) {
+            leafHashes[i] = _hash(out[i]);
+        }
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.messagesRoot = _merkleRoot(leafHashes);
+        bytes32[] memory roots = new bytes32[](1);
+        roots[0] = rootBefore;
+        batch.importedRoots = roots;
+        batch.transfers = _transfer(CHAIN_B, address(0), 1 ether); // not credited: the chain left
+        uint256 bBefore = bridge.chainBalance(CHAIN_B, address(0));
+        _settle(chainA, batch);
+        assertEq(chainA.priorityOpsProcessed(), 3, "the deposit queued before leaving is processed");
+        assertEq(txRoot.leafCount(), leaves, "not appended to the Transaction Root");
+        assertEq(bridge.chainBalance(CHAIN_B, address(0)), bBefore);
+        for (uint256 i; i < 3; ++i) {
+            bridge.finalizeWithdrawal(CHAIN_A, batch.batchNumber, out[i], _merkleProof(leafHashes, i));
+        }
+        assertEq(alice.balance, 5 ether);
+        assertEq(token.balanceOf(alice), 10 ether);
+        assertEq(bob.balance, 1 ether);
+        assertEq(bridge.chainBalance(CHAIN_A, address(0)), 0);
+        assertEq(bridge.chainBalance(CHAIN_A, address(token)), 0);
+
+        // Past the upgrade deadline it still settles on version 1, but a root appended after it
+        // left cannot be imported: messages to it there have no L1 backing.
+        vm.prank(admin);
+        chainB.upgradeChain();
+        vm.warp(factory.upgradeDeadline() + 1);
+        _settle(chainB, _nextBatch(chainB));
+        CommitBatchInfo memory importing = _nextBatch(chainA);
+        roots[0] = txRoot.root();
+        importing.importedRoots = roots;
+        _commit(chainA, importing);
+        _prove(chainA, importing.batchNumber);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IChainSettlement.RootAfterLeaving.selector, roots[0], uint64(leaves + 1), uint64(leaves)
+            )
+        );
+        chainA.executeBatch(importing);
+        uint64 lastExecuted = chainA.lastExecutedBatch();
+        vm.prank(operator);
+        chainA.revertBatches(lastExecuted);
+        _settle(chainA, _nextBatch(chainA));
+        assertEq(chainA.protocolVersion(), 1);
+        assertEq(chainA.lastExecutedBatch(), 3);
     }
 
     /// A chain outdated past its deadline cannot commit; its pending deposits follow the same exit.

@@ -50,9 +50,11 @@ contract L1Handler is L1Helpers {
     uint256 public forgedWithdrawalsRefused;
     uint256 public frozenUpgradesRefused;
     uint256 public reclaimedReplaysRefused;
+    uint256 public rageQuits;
     uint256 public doubleWithdrawals;
     uint256 public doubleReclaims;
     uint256 public executedBatches;
+    uint256 public appendedBatches;
     uint256 public failedExecutions;
     uint256 public notCredited;
     /// checks of the handler that failed (reverts inside handler calls are not failures with
@@ -237,8 +239,9 @@ contract L1Handler is L1Helpers {
                 executed = true;
             } catch {
                 (bool frozen,) = chain.isFrozen();
-                // Frozen, left or outdated chains cannot commit; otherwise only over-drawing fails.
-                if (!frozen && !chain.hasLeft() && _upToDate(chain)) {
+                // Frozen or outdated chains cannot commit (a chain that left keeps settling on its
+                // version); otherwise only over-drawing fails.
+                if (!frozen && (chain.hasLeft() || _upToDate(chain))) {
                     if (enough) _violation("settleBatch failed without over-drawing");
                     failedExecutions++;
                 }
@@ -267,6 +270,8 @@ contract L1Handler is L1Helpers {
         }
         if (!executed) return;
         executedBatches++;
+        // A chain that left settles outside the ecosystem: not in the Transaction Root.
+        if (!chain.hasLeft()) appendedBatches++;
         ghostExecuted[plan.chainId]++;
         for (uint256 k; k < out.length; ++k) {
             withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[k], leaves, k));
@@ -308,7 +313,8 @@ contract L1Handler is L1Helpers {
     }
 
     function _creditable(uint256 source, uint256 destination) internal view returns (bool) {
-        return destination != source && bridge.isActive(destination) && !bridge.isFrozenMarked(destination);
+        return destination != source && bridge.isActive(source) && bridge.isActive(destination)
+            && !bridge.isFrozenMarked(destination);
     }
 
     function _upToDate(ChainSettlement chain) internal view returns (bool) {
@@ -777,6 +783,16 @@ contract L1Handler is L1Helpers {
         try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {} catch {}
     }
 
+    /// The chain admin leaves during an upgrade window; the chain keeps settling outside the
+    /// ecosystem and its balances must still add up (the ledger and the withdrawals check it).
+    function rageQuit(uint256 chainSeed) external {
+        calls[this.rageQuit.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        try chain.rageQuit() {
+            rageQuits++;
+        } catch {}
+    }
+
     /// Governance publishes a version whose implementation has a year-long grace period, and the
     /// chain admin tries to upgrade: a frozen chain must stay frozen.
     function upgradeChain(uint256 chainSeed) external {
@@ -872,7 +888,8 @@ contract L1InvariantsTest is L1InvariantSetup {
         assertEq(handler.doubleRefunds(), 0, "a priority request paid back twice");
     }
 
-    /// Batches stay ordered, and the Transaction Root holds exactly one leaf per executed batch.
+    /// Batches stay ordered, and the Transaction Root holds exactly one leaf per batch executed
+    /// inside the ecosystem (chains that rage-quit keep settling without appending).
     function _batchContinuity() internal view {
         uint256 n = handler.chainCount();
         uint256 executed;
@@ -886,7 +903,7 @@ contract L1InvariantsTest is L1InvariantSetup {
             executed += chain.lastExecutedBatch();
         }
         assertEq(executed, handler.executedBatches());
-        assertEq(txRoot.leafCount(), executed);
+        assertEq(txRoot.leafCount(), handler.appendedBatches());
     }
 
     /// The run did exercise the paths the invariants are about (visible with -vv).
@@ -907,7 +924,12 @@ contract L1InvariantsTest is L1InvariantSetup {
             "frozen upgrades refused",
             handler.frozenUpgradesRefused()
         );
-        console.log("reclaimed requests replayed and refused", handler.reclaimedReplaysRefused());
+        console.log(
+            "reclaimed requests replayed and refused",
+            handler.reclaimedReplaysRefused(),
+            "rage quits",
+            handler.rageQuits()
+        );
         console.log("attacks from non-canonical chains", handler.nonCanonicalAttacks());
     }
 }
@@ -1010,6 +1032,23 @@ contract L1HandlerAttacksTest is L1InvariantSetup {
         assertEq(handler.reclaimedReplaysRefused(), 1);
         handler.upgradeChain(0);
         assertEq(handler.frozenUpgradesRefused(), 1);
+        assertEq(handler.violations(), 0);
+    }
+}
+
+contract L1HandlerRageQuitTest is L1InvariantSetup {
+    /// After a rage quit the chain keeps settling: its withdrawals pay, its transfers credit nobody.
+    function test_handler_rageQuitThenSettle_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.upgradeChain(1); // publishes version 2, upgrades the other chain
+        handler.rageQuit(0);
+        assertEq(handler.rageQuits(), 1);
+        vm.warp(block.timestamp + 1 days + 1); // past the upgrade deadline
+        handler.settleBatch(0, 2, [uint96(1 ether), 0, 1 ether, 0], 1);
+        assertEq(handler.executedBatches(), 1);
+        assertEq(handler.notCredited(), 1);
+        handler.finalizeWithdrawal(0);
+        assertEq(handler.finalized(), 1);
         assertEq(handler.violations(), 0);
     }
 }

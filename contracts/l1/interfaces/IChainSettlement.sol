@@ -112,6 +112,9 @@ interface IChainSettlement {
     error RageQuitNotAllowed(uint64 chainVersion, uint64 currentVersion, uint64 deadline);
     /// @notice The chain left the ecosystem.
     error ChainHasLeft(uint256 chainId);
+    /// @notice A batch of a chain that left imports a Transaction Root of `leafCount` leaves, appended
+    /// after it left (at `leftAtLeafCount`): messages to it in those batches have no L1 backing.
+    error RootAfterLeaving(bytes32 root, uint64 leafCount, uint64 leftAtLeafCount);
     /// @notice A required address is zero.
     error ZeroAddress();
     /// @notice `settleBatch` needs every committed batch executed first.
@@ -211,9 +214,13 @@ interface IChainSettlement {
     /// deadline to resume committing. Reverts `ChainFrozen` on a frozen chain.
     function upgradeChain() external;
 
-    /// @notice Leaves the ecosystem during an upgrade window: reverts unexecuted batches, stops
-    /// commits and all hyperbridge transfers to and from the chain; withdrawals of executed
-    /// batches and reclaims of expired requests stay possible. Chain admin only.
+    /// @notice Leaves the ecosystem during an upgrade window: reverts unexecuted batches and stops
+    /// deposits through the bridge and every hyperbridge transfer to and from the chain. The chain
+    /// keeps settling on its current version outside the ecosystem, so its users keep withdrawing to
+    /// L1: commits skip the version deadline, executed batches are not appended to the Transaction
+    /// Root, may import only roots from before it left (`RootAfterLeaving`) and their transfers are
+    /// not credited (the value stays in the chain's balance). Forced calls and the escape hatch
+    /// stay as they are. Chain admin only.
     function rageQuit() external;
 
     /// @notice Sets the operator. Chain admin only.

@@ -47,12 +47,12 @@ interface ISharedBridge {
     );
     /// @notice An executed batch of `sourceChainId` sent `amount` of `token` to `destinationChainId`,
     /// which cannot be credited: it is not registered, it left the ecosystem, it was marked frozen
-    /// (`markChainFrozen`), or it is the source chain itself. The value was burned on the source L2
+    /// (`markChainFrozen`), or it is the source chain itself, or the source chain left the ecosystem
+    /// (its batches are not in the Transaction Root). The value was burned on the source L2
     /// and stays backing the source chain on L1 (its `chainBalance` is not debited). No chain that
     /// settles here relays such a message with L1 backing: an unregistered id has no settlement, a
-    /// chain that left or is frozen never executes another batch (a frozen chain may still execute
-    /// batches committed before it froze, which cannot have imported the Transaction Root of this
-    /// batch unless its operator predicted that root), and a chain's own messages to itself stay
+    /// chain that left imports no Transaction Root appended after it left (`RootAfterLeaving`), a
+    /// frozen chain never executes another batch, and a chain's own messages to itself stay
     /// backed by its own balance. Caveat: if a chain with id `destinationChainId` is registered
     /// LATER, its L2 can import a later Transaction Root (which contains this batch) and relay the
     /// message without L1 backing, unless its inbox rejects messages from batches appended before
@@ -178,7 +178,8 @@ interface ISharedBridge {
     /// settlement only. Reverts `InsufficientChainBalance` if the batch's transfers of a token add up
     /// to more than `chainId` holds (an invalid batch), but never because of a destination: a
     /// destination that is unregistered, left, marked frozen or equal to `chainId` is not credited
-    /// and the amount stays in `chainId`'s balance (`TransferNotCredited`).
+    /// and the amount stays in `chainId`'s balance (`TransferNotCredited`); so is every transfer of a
+    /// chain that left (it settles outside the ecosystem).
     function moveBalances(uint256 chainId, AssetTransfer[] calldata transfers) external;
 
     /// @notice Records that `chainId` is frozen (its settlement's `isFrozen()` is true; freezing is
