@@ -100,7 +100,30 @@ printf '// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n\ncontract Bro
 expect_failure "forge build with a compile error" "$forge" build
 rm "$work/contracts/Broken.sol"
 
-# 4. A reverting transaction sent with cast (cast estimates gas first, and the revert is an error;
+# 4. A gas regression: under the ci profile (gas_snapshot_check) a gas snapshot that differs from
+#    the committed snapshots/ file fails the run.
+cat >"$work/test/Gas.t.sol" <<'SOL'
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Ok} from "../contracts/Ok.sol";
+import {Test} from "forge-std/Test.sol";
+
+contract GasTest is Test {
+    function test_gas() public {
+        Ok ok = new Ok();
+        ok.one();
+        vm.snapshotGasLastCall("selftest", "one");
+    }
+}
+SOL
+expect_success "forge test (default profile) recording a gas snapshot" env FOUNDRY_PROFILE=default "$forge" test
+expect_success "forge test (ci profile) with an unchanged gas snapshot" env FOUNDRY_PROFILE=ci "$forge" test
+sed -i 's/"one": "[0-9]*"/"one": "1"/' "$work/snapshots/selftest.json"
+expect_failure "forge test (ci profile) with a changed gas snapshot" env FOUNDRY_PROFILE=ci "$forge" test
+rm -r "$work/test/Gas.t.sol" "$work/snapshots"
+
+# 5. A reverting transaction sent with cast (cast estimates gas first, and the revert is an error;
 #    with an explicit --gas-limit cast mines it and exits 0 on a failed receipt, as upstream does).
 port=$(( (RANDOM % 20000) + 30000 ))
 "$anvil" --port "$port" --silent >/dev/null 2>&1 &
