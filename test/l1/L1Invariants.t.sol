@@ -663,6 +663,7 @@ contract L1Handler is L1Helpers {
         batch.messagesRoot = _merkleRoot(leaves);
         try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
             executedBatches++;
+            if (!chain.hasLeft()) appendedBatches++;
             ghostExecuted[chainId]++;
             for (uint256 i; i < failures; ++i) {
                 failureClaims.push(
