@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/bin:$(PATH)
 FORGE := $(CURDIR)/tools/bin/forge
 CARGO ?= cargo
 
-.PHONY: all install build demo test test-self test-sol test-rust fmt bench clean help
+.PHONY: all install build demo check test test-self test-sol test-rust fmt bench clean help
 
 all: build
 
@@ -32,19 +32,24 @@ build: install ## compile contracts and the Rust workspace
 demo: install ## bring up L1 + 2 hyperchains + relayer and show a hyperbridge transfer
 	@tools/demo.sh
 
-test: install test-self test-sol test-rust ## everything: the checks' self-test, formatting, lints, forge tests, Rust tests
+check: install ## fast checks: fmt, forge lint, clippy, Rust docs, unit tests (no chains)
+	$(FORGE) fmt --check
+	$(CARGO) fmt --all --check
+	$(FORGE) lint -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
+	$(CARGO) test --workspace --lib --bins --locked
 
-test-self: install ## prove the checks can fail: a failing test, a fmt diff, a compile error, a reverting cast send
+test: install test-self check test-sol test-rust ## everything: the checks' self-test, make check, forge tests, every Rust test
+
+test-self: install ## prove the checks can fail: a failing test, a fmt diff, a compile error, a gas regression, a reverting cast send
 	tools/check-failures-fail.sh
 
-test-sol: install ## forge fmt --check, build, test
-	$(FORGE) fmt --check
+test-sol: install ## forge build and every forge test (unit, fuzz, invariant, gas snapshots)
 	$(FORGE) build
 	$(FORGE) test
 
-test-rust: install ## cargo fmt --check, clippy -D warnings, cargo test
-	$(CARGO) fmt --all --check
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+test-rust: install ## every Rust test: unit, integration, end to end on real anvils
 	$(CARGO) test --workspace --locked
 
 fmt: install ## format Solidity and Rust

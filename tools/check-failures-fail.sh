@@ -100,7 +100,14 @@ printf '// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n\ncontract Bro
 expect_failure "forge build with a compile error" "$forge" build
 rm "$work/contracts/Broken.sol"
 
-# 4. A gas regression: under the ci profile (gas_snapshot_check) a gas snapshot that differs from
+# 4. A lint finding in a contract (tests are excluded by foundry.toml's [lint] ignore).
+printf '// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n\ncontract Late {\n    function late(uint64 deadline) external view returns (bool) {\n        return block.timestamp > deadline;\n    }\n}\n' \
+  >"$work/contracts/Late.sol"
+expect_success "forge lint -D warnings on a clean project" "$forge" lint -D warnings contracts/Ok.sol
+expect_failure "forge lint -D warnings with a finding" "$forge" lint -D warnings
+rm "$work/contracts/Late.sol"
+
+# 5. A gas regression: under the ci profile (gas_snapshot_check) a gas snapshot that differs from
 #    the committed snapshots/ file fails the run.
 cat >"$work/test/Gas.t.sol" <<'SOL'
 // SPDX-License-Identifier: MIT
@@ -123,7 +130,7 @@ sed -i 's/"one": "[0-9]*"/"one": "1"/' "$work/snapshots/selftest.json"
 expect_failure "forge test (ci profile) with a changed gas snapshot" env FOUNDRY_PROFILE=ci "$forge" test
 rm -r "$work/test/Gas.t.sol" "$work/snapshots"
 
-# 5. A reverting transaction sent with cast (cast estimates gas first, and the revert is an error;
+# 6. A reverting transaction sent with cast (cast estimates gas first, and the revert is an error;
 #    with an explicit --gas-limit cast mines it and exits 0 on a failed receipt, as upstream does).
 port=$(( (RANDOM % 20000) + 30000 ))
 "$anvil" --port "$port" --silent >/dev/null 2>&1 &
