@@ -3,7 +3,7 @@
 
 pub use hyperchain_bindings::{
     IChainFactory, IChainSettlement, IInbox, IOutbox, ITransactionRoot, MerkleProof, Message,
-    RelayProof,
+    RelayProof, decode_revert_data,
     predeploys::{INBOX, OUTBOX},
     transaction_root_leaf,
 };

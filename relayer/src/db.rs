@@ -81,6 +81,32 @@ pub struct MessageRow {
     pub fee_earned: Option<U256>,
 }
 
+impl MessageRow {
+    /// The message and its relayer state as JSON: the admin `messages --json` list and the
+    /// HTTP `GET /v1/messages/0x<hash>` answer.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "hash": self.hash,
+            "state": self.state.as_str(),
+            "reason": self.reason,
+            "sourceChainId": self.message.sourceChainId,
+            "destinationChainId": self.message.destinationChainId,
+            "nonce": self.message.nonce,
+            "sender": self.message.sender,
+            "recipient": self.message.recipient,
+            "value": self.message.value.to_string(),
+            "fee": self.message.fee.to_string(),
+            "batchNumber": self.batch_number,
+            "transactionRoot": self.root,
+            "txHash": self.tx_hash,
+            "attempts": self.attempts,
+            "feeEarned": self.fee_earned.map(|f| f.to_string()),
+            "discoveredAt": self.discovered_at,
+            "confirmedAt": self.confirmed_at,
+        })
+    }
+}
+
 /// A Transaction Root leaf (one executed batch) as the relayer stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafRow {

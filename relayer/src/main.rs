@@ -1,6 +1,6 @@
 //! `hyperchain-relayer`: the relayer daemon and its admin commands.
 
-use std::{path::PathBuf, time::Duration};
+use std::{io::IsTerminal, path::PathBuf, time::Duration};
 
 use alloy::primitives::B256;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -78,7 +78,11 @@ enum Command {
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only on a terminal: `hyperchain up` writes these logs to files.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -132,21 +136,22 @@ async fn main() -> eyre::Result<()> {
 
 async fn run(config: Config) -> eyre::Result<()> {
     let health = Health::new(Duration::from_millis((config.poll.interval_ms * 20).max(30_000)));
+    let store = Store::connect(&config.database_url).await?;
     if let Some(addr) = config.metrics_addr {
         let handle = install_recorder().map_err(|e| eyre!("metrics: {e}"))?;
         let listener_health = health.clone();
+        let listener_store = store.clone();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .wrap_err_with(|| format!("cannot listen on metrics_addr {addr}"))?;
         drop(listener);
         tokio::spawn(async move {
-            if let Err(e) = serve(addr, handle, listener_health).await {
+            if let Err(e) = serve(addr, handle, listener_health, listener_store).await {
                 tracing::error!(error = %e, "metrics server stopped");
             }
         });
-        tracing::info!(%addr, "serving /metrics and /healthz");
+        tracing::info!(%addr, "serving /metrics, /healthz and /v1/messages/0x<hash>");
     }
-    let store = Store::connect(&config.database_url).await?;
     let relayer = Relayer::new(config, store, health).await.map_err(|e| eyre!("{e}"))?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .wrap_err("cannot install the SIGTERM handler")?;
@@ -165,30 +170,7 @@ async fn run(config: Config) -> eyre::Result<()> {
 
 fn print_messages(rows: &[MessageRow], json: bool) -> eyre::Result<()> {
     if json {
-        let out: Vec<_> = rows
-            .iter()
-            .map(|m| {
-                serde_json::json!({
-                    "hash": m.hash,
-                    "state": m.state.as_str(),
-                    "reason": m.reason,
-                    "sourceChainId": m.message.sourceChainId,
-                    "destinationChainId": m.message.destinationChainId,
-                    "nonce": m.message.nonce,
-                    "sender": m.message.sender,
-                    "recipient": m.message.recipient,
-                    "value": m.message.value.to_string(),
-                    "fee": m.message.fee.to_string(),
-                    "batchNumber": m.batch_number,
-                    "transactionRoot": m.root,
-                    "txHash": m.tx_hash,
-                    "attempts": m.attempts,
-                    "feeEarned": m.fee_earned.map(|f| f.to_string()),
-                    "discoveredAt": m.discovered_at,
-                    "confirmedAt": m.confirmed_at,
-                })
-            })
-            .collect();
+        let out: Vec<_> = rows.iter().map(MessageRow::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }

@@ -1,4 +1,5 @@
-//! Prometheus `/metrics` and `/healthz`.
+//! The relayer's HTTP server: Prometheus `/metrics`, `/healthz`, and one message's relayer state
+//! at `GET /v1/messages/0x<hash>` (the JSON of `messages --json`; 404 for a hash it never saw).
 //!
 //! Metrics (labels: `chain` = destination chain name unless noted):
 //! - `relayer_messages{chain,state}` gauge: messages per state (from the database);
@@ -16,10 +17,16 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, extract::State, http::StatusCode, routing::get};
+use alloy::primitives::B256;
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::db::now_ms;
+use crate::db::{Store, now_ms};
 
 /// Liveness: loops call [`Health::beat`]; `/healthz` fails when none did for `stale_after`.
 #[derive(Clone, Debug)]
@@ -66,13 +73,15 @@ pub fn install_recorder() -> Result<PrometheusHandle, String> {
 struct AppState {
     handle: PrometheusHandle,
     health: Health,
+    store: Store,
 }
 
-/// Serves `/metrics` and `/healthz` on `addr` until the task is dropped.
+/// Serves `/metrics`, `/healthz` and `/v1/messages/0x<hash>` on `addr` until the task is dropped.
 pub async fn serve(
     addr: SocketAddr,
     handle: PrometheusHandle,
     health: Health,
+    store: Store,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(|State(s): State<AppState>| async move { s.handle.render() }))
@@ -90,9 +99,31 @@ pub async fn serve(
                 }
             }),
         )
-        .with_state(AppState { handle, health });
+        .route("/v1/messages/{hash}", get(message))
+        .with_state(AppState { handle, health, store });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     axum::serve(listener, app).await
+}
+
+/// `GET /v1/messages/0x<hash>`: 200 with the message's state, attempts and (decoded) reason; 400
+/// for a malformed hash, 404 for a hash this relayer never saw.
+async fn message(
+    State(s): State<AppState>,
+    Path(hash): Path<String>,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let error =
+        |status: StatusCode, text: String| (status, Json(serde_json::json!({ "error": text })));
+    let Ok(parsed) = hash.parse::<B256>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("{hash:?} is not a message hash (0x + 64 hex digits)"),
+        );
+    };
+    match s.store.message(parsed).await {
+        Ok(Some(row)) => (StatusCode::OK, Json(row.to_json())),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("unknown message {parsed}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 /// Counts an RPC failure against `chain`.

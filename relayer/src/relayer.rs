@@ -837,18 +837,17 @@ impl Relayer {
                 Err(e) => match e.as_decoded_interface_error::<IInbox::IInboxErrors>() {
                     Some(IInbox::IInboxErrors::AlreadyDelivered(_)) => already.push(m.hash),
                     Some(IInbox::IInboxErrors::UnknownTransactionRoot(_)) => stale.push(m.hash),
-                    other => {
-                        let reason = match other {
-                            Some(IInbox::IInboxErrors::WrongDestination(w)) => {
-                                format!("inbox rejects it: WrongDestination({})", w.chainId)
+                    _ => {
+                        // Named with the contracts' custom errors (the recipient's revert is
+                        // bubbled through the inbox), e.g. `InvalidRecipientResponse(0x…)`.
+                        let reason = match e.as_revert_data() {
+                            Some(data) => {
+                                format!("simulation reverted: {}", abi::decode_revert_data(&data))
                             }
-                            _ => match e.as_revert_data() {
-                                Some(data) => format!("simulation reverted: {data}"),
-                                None => {
-                                    rpc_error(chain.name());
-                                    format!("simulation failed: {e}")
-                                }
-                            },
+                            None => {
+                                rpc_error(chain.name());
+                                format!("simulation failed: {e}")
+                            }
                         };
                         let attempts = m.attempts + 1;
                         let hold = attempts >= self.config.poll.max_attempts;

@@ -12,9 +12,9 @@ import {IERC7786GatewaySource} from "@openzeppelin/contracts/interfaces/draft-IE
 /// one gateway per remote chain) require.
 ///
 /// Deviation from ERC-7786: the standard has the gateway call `receiveMessage` for every message.
-/// Here a message with an empty `payload` is a plain ETH transfer: the recipient gets `value`
-/// without any call (so deposits and transfers reach EOAs and wallets that have no
-/// `receiveMessage`), and no gateway is involved in its delivery. An app that must see every
+/// Here a message with an empty `payload` is a plain ETH transfer: the recipient gets `value` by a
+/// call with empty calldata, never `receiveMessage` (so deposits and transfers reach EOAs and
+/// wallets), and no gateway is involved in its delivery. An app that must see every
 /// incoming message, value-only ones included, sends a non-empty payload. The receiving gateway an
 /// app must trust (`msg.sender` of `receiveMessage`) is this contract, `Predeploys.OUTBOX`, never
 /// `Predeploys.INBOX`.

@@ -87,23 +87,34 @@ pub fn decode_revert(err: &alloy::contract::Error) -> Option<String> {
     Some(decode_revert_data(&data))
 }
 
+/// The first of `$errors` (each a contract's `…Errors` enum) that decodes `$data`, rendered.
+macro_rules! first_decoded {
+    ($data:expr; $($errors:ty),+ $(,)?) => {{
+        use alloy::sol_types::SolInterface;
+        None$(.or_else(|| <$errors>::abi_decode($data).ok().map(|e| clean_debug(format!("{e:?}")))))+
+    }};
+}
+
 /// Renders revert data as `ErrorName(arg, …)`.
 pub fn decode_revert_data(data: &Bytes) -> String {
-    use alloy::sol_types::SolInterface;
-    if let Ok(e) = ChainSettlement::ChainSettlementErrors::abi_decode(data) {
-        return clean_debug(format!("{e:?}"));
+    let decoded: Option<String> = first_decoded!(data;
+        ChainSettlement::ChainSettlementErrors,
+        SharedBridge::SharedBridgeErrors,
+        IInbox::IInboxErrors,
+        AssetRouter::AssetRouterErrors,
+        RemoteSwap::RemoteSwapErrors,
+        IOutbox::IOutboxErrors,
+        IETHLiquidity::IETHLiquidityErrors,
+        ChainFactory::ChainFactoryErrors,
+    );
+    if let Some(text) = decoded {
+        return text;
     }
-    if let Ok(e) = SharedBridge::SharedBridgeErrors::abi_decode(data) {
-        return clean_debug(format!("{e:?}"));
-    }
-    if let Ok(e) = IInbox::IInboxErrors::abi_decode(data) {
-        return clean_debug(format!("{e:?}"));
-    }
-    if let Ok(e) = AssetRouter::AssetRouterErrors::abi_decode(data) {
-        return clean_debug(format!("{e:?}"));
-    }
-    if let Ok(e) = RemoteSwap::RemoteSwapErrors::abi_decode(data) {
-        return clean_debug(format!("{e:?}"));
+    // `require(…, "text")` and panics of recipients, bubbled by the inbox.
+    if let Ok(e) =
+        <alloy::sol_types::GenericContractError as alloy::sol_types::SolInterface>::abi_decode(data)
+    {
+        return e.to_string();
     }
     if data.is_empty() {
         return "reverted without a reason".into();
@@ -234,6 +245,22 @@ mod tests {
         assert_eq!(decode_revert_data(&err.abi_encode().into()), "NonConsecutiveBatch(3, 5)");
         let err = ChainSettlement::ChainNotFrozen {};
         assert_eq!(decode_revert_data(&err.abi_encode().into()), "ChainNotFrozen()");
+    }
+
+    #[test]
+    fn a_recipient_rejecting_a_relayed_message_is_named() {
+        let recipient = Address::repeat_byte(0xde);
+        let err = IInbox::InvalidRecipientResponse { recipient };
+        assert_eq!(
+            decode_revert_data(&err.abi_encode().into()),
+            format!("InvalidRecipientResponse({recipient:?})")
+        );
+        let text = alloy::sol_types::Revert::from("not today").abi_encode();
+        assert_eq!(decode_revert_data(&text.into()), "revert: not today");
+        assert_eq!(
+            decode_revert_data(&Bytes::from(vec![0xd3, 0x79, 0x5b, 0xc4])),
+            "unknown revert 0xd3795bc4"
+        );
     }
 
     proptest! {

@@ -11,7 +11,8 @@ use hyperchain_devnet::{DevAccount, L1Deployment};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// `.hyperchain/devnet.json`: what `hyperchain up` started.
+/// `.hyperchain/devnet.json`: what `hyperchain up` started, rewritten by `up` on every change
+/// (a restarted relayer's pid, a chain that went down), so it is always the current truth.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DevnetFile {
@@ -30,6 +31,9 @@ pub(crate) struct DevnetFile {
 pub(crate) struct L1Info {
     pub(crate) chain_id: u64,
     pub(crate) rpc_url: String,
+    /// The L1 anvil's pid; `None` once it exited.
+    #[serde(default)]
+    pub(crate) pid: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -45,14 +49,34 @@ pub(crate) struct ChainInfo {
     /// The genesis file the chain was started from.
     #[serde(default)]
     pub(crate) genesis: PathBuf,
+    /// The chain's anvil pid; `None` once it exited.
+    #[serde(default)]
+    pub(crate) pid: Option<u32>,
+    /// Set by `up` when the chain's node exited: why (its operator is stopped then).
+    #[serde(default)]
+    pub(crate) down: Option<String>,
+    /// Whether `up`'s operator of this chain runs now (false while it restarts, or when the
+    /// chain is down).
+    #[serde(default)]
+    pub(crate) operator_running: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RelayerInfo {
     pub(crate) config: PathBuf,
+    /// The running relayer process; `None` while `up` waits to restart it.
     pub(crate) pid: Option<u32>,
     pub(crate) account: Address,
+    /// The relayer's HTTP server (`/metrics`, `/healthz`, `/v1/messages/0x<hash>`).
+    #[serde(default)]
+    pub(crate) api_url: Option<String>,
+    /// How often `up` restarted it after it exited.
+    #[serde(default)]
+    pub(crate) restarts: u32,
+    /// Its log (stderr and stdout).
+    #[serde(default)]
+    pub(crate) log: PathBuf,
 }
 
 /// `<repo>/.hyperchain/devnet.json`, or `$HYPERCHAIN_DEVNET`.
@@ -78,6 +102,20 @@ impl DevnetFile {
             .wrap_err_with(|| format!("{} is not a devnet file", path.display()))
     }
 
+    /// The devnet at `path` when one was written there (`None` when there is no file).
+    pub(crate) fn load_if_present(path: &Path) -> eyre::Result<Option<Self>> {
+        if path.exists() { Self::load(path).map(Some) } else { Ok(None) }
+    }
+
+    /// Writes the file atomically (temporary file + rename): commands reading it while `up`
+    /// rewrites it never see half a file.
+    pub(crate) fn write(&self, path: &Path) -> eyre::Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(self)?)
+            .wrap_err_with(|| format!("write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).wrap_err_with(|| format!("write {}", path.display()))
+    }
+
     pub(crate) fn chain(&self, chain_id: u64) -> eyre::Result<&ChainInfo> {
         self.chains.iter().find(|c| c.chain_id == chain_id).ok_or_else(|| {
             let known: Vec<String> = self.chains.iter().map(|c| c.chain_id.to_string()).collect();
@@ -87,6 +125,27 @@ impl DevnetFile {
                 known.join(", ")
             )
         })
+    }
+}
+
+/// The running devnet's file for commands that also work without one (`deploy`,
+/// `create-chain`): `--devnet PATH` must exist; the default path is used when it does.
+pub(crate) fn optional_devnet(explicit: Option<&Path>) -> eyre::Result<Option<DevnetFile>> {
+    match explicit {
+        Some(path) => DevnetFile::load(path).map(Some),
+        None => DevnetFile::load_if_present(&default_devnet_path()),
+    }
+}
+
+/// Where no devnet is running and no `--l1-rpc` is given.
+pub(crate) const DEFAULT_L1_RPC: &str = "http://127.0.0.1:8545";
+
+/// `--l1-rpc`, else the running devnet's L1, else [`DEFAULT_L1_RPC`].
+pub(crate) fn l1_rpc_url(explicit: Option<&str>, devnet: Option<&DevnetFile>) -> String {
+    match (explicit, devnet) {
+        (Some(url), _) => url.to_string(),
+        (None, Some(d)) => d.l1.rpc_url.clone(),
+        (None, None) => DEFAULT_L1_RPC.to_string(),
     }
 }
 
@@ -173,6 +232,36 @@ pub(crate) fn contract_error(step: &str, err: alloy::contract::Error) -> eyre::R
         None => eyre!("{step} failed: {err}"),
     }
 }
+
+/// Exit codes besides 0 (done) and 1 (error), documented in `rust/cli/README.md`.
+pub(crate) mod exit {
+    /// `send --wait`: the relayer holds the message (`held: <reason>`).
+    pub(crate) const HELD: i32 = 2;
+    /// `send --wait`: the destination chain is down; the message is sent and will be delivered
+    /// when the chain is back.
+    pub(crate) const DESTINATION_DOWN: i32 = 3;
+}
+
+/// Ends a command that printed its result with a non-zero exit code and a note on stderr.
+#[derive(Debug)]
+pub(crate) struct Exit {
+    pub(crate) code: i32,
+    pub(crate) note: String,
+}
+
+impl Exit {
+    pub(crate) fn new(code: i32, note: String) -> Self {
+        Self { code, note }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.note)
+    }
+}
+
+impl std::error::Error for Exit {}
 
 /// Prints `value` as JSON or runs `human`.
 pub(crate) fn output<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T)) {

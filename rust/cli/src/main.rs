@@ -3,7 +3,9 @@
 
 mod cmd;
 mod common;
+mod relayer_api;
 mod steps;
+mod supervise;
 
 use clap::{Parser, Subcommand};
 
@@ -46,7 +48,11 @@ async fn main() {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,anvil=off"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let result = match cli.command {
         Command::Up(args) => args.run(cli.json).await,
         Command::Deploy(args) => args.run(cli.json).await,
@@ -60,6 +66,11 @@ async fn main() {
         Command::Demo(args) => args.run(cli.json).await,
     };
     if let Err(err) = result {
+        // The command printed its result already; only the note and the documented code remain.
+        if let Some(exit) = err.downcast_ref::<common::Exit>() {
+            eprintln!("{}", exit.note);
+            std::process::exit(exit.code);
+        }
         if cli.json {
             println!("{}", serde_json::json!({ "error": format!("{err:#}") }));
         } else {

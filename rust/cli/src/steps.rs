@@ -1,7 +1,7 @@
 //! Where a hyperbridge message is among the 7 steps (DESIGN.md), from L1, both chains and the
 //! operators' databases.
 
-use crate::common::DevnetFile;
+use crate::{common::DevnetFile, relayer_api::RelayerView};
 use alloy::{
     primitives::{B256, U256},
     providers::{DynProvider, Provider},
@@ -25,6 +25,36 @@ pub(crate) struct MessageStep {
     pub(crate) step: u8,
     pub(crate) batch: Option<u64>,
     pub(crate) detail: String,
+    /// Why the destination hyperchain is unreachable (down), if it is.
+    pub(crate) destination_down: Option<String>,
+    /// The devnet relayer's view of a message between hyperchains.
+    pub(crate) relayer: Option<RelayerView>,
+}
+
+impl MessageStep {
+    /// The relayer's reason for not delivering it, while it is not delivered.
+    pub(crate) fn held_reason(&self) -> Option<String> {
+        if self.step >= 6 {
+            return None;
+        }
+        self.relayer.as_ref().and_then(RelayerView::held_reason)
+    }
+
+    /// What else holds the message up besides its step: a destination that is down, a relayer
+    /// that holds it.
+    fn notes(&self) -> String {
+        let mut notes = String::new();
+        if let Some(why) = &self.destination_down {
+            notes.push_str(&format!(
+                "; destination chain {} is DOWN ({why}): the message will be delivered when it is back",
+                self.destination_chain_id
+            ));
+        }
+        if let Some(reason) = self.held_reason() {
+            notes.push_str(&format!("; held: {reason}"));
+        }
+        notes
+    }
 }
 
 pub(crate) async fn message_step(
@@ -36,6 +66,19 @@ pub(crate) async fn message_step(
     let hash = message.hash();
     let source: u64 = message.sourceChainId.saturating_to();
     let dest: u64 = message.destinationChainId.saturating_to();
+    // Between hyperchains: is the destination up, and what does the relayer say?
+    let (dst_l2, relayer) = if dest == devnet.l1.chain_id {
+        (None, None)
+    } else {
+        let dst = devnet.chain(dest)?;
+        let provider = match &dst.down {
+            Some(why) => Err(why.clone()),
+            None => crate::common::connect(&dst.rpc_url, &format!("chain {dest}"), None)
+                .await
+                .map_err(|e| format!("{e:#}")),
+        };
+        (Some(provider), Some(RelayerView::of(devnet, hash).await))
+    };
     let mut out = MessageStep {
         message_hash: hash,
         source_chain_id: source,
@@ -45,6 +88,8 @@ pub(crate) async fn message_step(
         step: 1,
         batch: None,
         detail: String::new(),
+        destination_down: dst_l2.as_ref().and_then(|p| p.as_ref().err().cloned()),
+        relayer,
     };
     let src = devnet.chain(source)?;
     let store = Store::open(&src.operator_db).await?;
@@ -54,7 +99,10 @@ pub(crate) async fn message_step(
         .into_iter()
         .find(|b| b.first_block <= l2_block && l2_block <= b.last_block);
     let Some(batch) = batch else {
-        out.detail = format!("1 initiated on chain {source}; waiting for its batch to be sealed");
+        out.detail = format!(
+            "1 initiated on chain {source}; waiting for its batch to be sealed{}",
+            out.notes()
+        );
         return Ok(out);
     };
     out.batch = Some(batch.number);
@@ -67,9 +115,10 @@ pub(crate) async fn message_step(
             BatchState::Executed => "executed on L1",
         };
         out.detail = format!(
-            "2 settling: batch {} is {state}{}",
+            "2 settling: batch {} is {state}{}{}",
             batch.number,
-            batch.error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+            batch.error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default(),
+            out.notes()
         );
         return Ok(out);
     }
@@ -88,7 +137,15 @@ pub(crate) async fn message_step(
         return Ok(out);
     }
     let dst = devnet.chain(dest)?;
-    let dst_l2 = crate::common::connect(&dst.rpc_url, &format!("chain {dest}"), None).await?;
+    let dst_l2 = match dst_l2 {
+        Some(Ok(provider)) => provider,
+        Some(Err(_)) => {
+            out.step = 3;
+            out.detail = format!("3 batch {} executed on L1{}", batch.number, out.notes());
+            return Ok(out);
+        }
+        None => eyre::bail!("message {hash} to chain {dest}: no destination provider"),
+    };
     let inbox = IInbox::new(predeploys::INBOX, &dst_l2);
     if inbox.delivered(hash).call().await? {
         let filter = Filter::new()
@@ -156,14 +213,18 @@ pub(crate) async fn message_step(
     match leaf_index {
         Some(i) if U256::from(imported_count) > i => {
             out.step = 5;
-            out.detail =
-                format!("5 root imported on chain {dest}; waiting for a relayer to deliver it");
+            let waiting = out
+                .relayer
+                .as_ref()
+                .map_or_else(|| "waiting for a relayer".to_string(), RelayerView::waiting_detail);
+            out.detail = format!("5 root imported on chain {dest}; {waiting}");
         }
         _ => {
             out.step = 4;
             out.detail = format!(
-                "4 batch {} is in the Transaction Root; waiting for chain {dest} to import it",
-                batch.number
+                "4 batch {} is in the Transaction Root; waiting for chain {dest} to import it{}",
+                batch.number,
+                out.notes()
             );
         }
     }

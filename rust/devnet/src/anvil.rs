@@ -227,7 +227,17 @@ impl AnvilInstance {
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.exit_status().is_none()
+    }
+
+    /// How the process ended (`signal: 9 (SIGKILL)`), once it has, reaping it so no zombie is
+    /// left; `None` while it runs.
+    pub fn exit_status(&mut self) -> Option<String> {
+        let Some(child) = self.child.as_mut() else { return Some("shut down".into()) };
+        match child.try_wait() {
+            Ok(status) => status.map(|s| s.to_string()),
+            Err(e) => Some(format!("not waitable: {e}")),
+        }
     }
 
     /// Stops anvil and waits for it to exit.

@@ -1,21 +1,22 @@
 //! `hyperchain create-chain`: permissionless registration through the ChainFactory.
 
-use crate::common::{SignerArgs, connect, output};
+use crate::common::{SignerArgs, connect, l1_rpc_url, optional_devnet, output};
 use alloy::primitives::{Address, B256};
 use eyre::{bail, eyre};
 use hyperchain_bindings::ChainFactory;
 use hyperchain_devnet::{ChainSpec, genesis_state_root, register_chain};
 use serde::Serialize;
+use std::path::PathBuf;
 
 /// Register a hyperchain on an L1 through its ChainFactory.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CreateChainArgs {
-    /// L1 JSON-RPC.
-    #[arg(long, default_value = "http://127.0.0.1:8545")]
-    l1_rpc: String,
-    /// The ChainFactory.
+    /// L1 JSON-RPC (default: the running devnet's L1, else http://127.0.0.1:8545).
     #[arg(long)]
-    factory: Address,
+    l1_rpc: Option<String>,
+    /// The ChainFactory (default: the running devnet's).
+    #[arg(long)]
+    factory: Option<Address>,
     /// The new chain id.
     #[arg(long)]
     chain_id: u64,
@@ -36,6 +37,10 @@ pub(crate) struct CreateChainArgs {
     da_mode: String,
     #[command(flatten)]
     signer: SignerArgs,
+    /// Devnet description (default `<repo>/.hyperchain/devnet.json` when it exists): its L1,
+    /// factory and dev accounts (`--account`).
+    #[arg(long)]
+    devnet: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -44,13 +49,22 @@ struct Created {
     chain_id: u64,
     settlement: Address,
     genesis_state_root: B256,
+    admin: Address,
+    operator: Address,
 }
 
 impl CreateChainArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let signer = self.signer.signer(None)?;
+        let devnet = optional_devnet(self.devnet.as_deref())?;
+        let l1_rpc = l1_rpc_url(self.l1_rpc.as_deref(), devnet.as_ref());
+        let factory = match (self.factory, &devnet) {
+            (Some(f), _) => f,
+            (None, Some(d)) => d.contracts.chain_factory,
+            (None, None) => bail!("pass --factory (no running devnet found)"),
+        };
+        let signer = self.signer.signer(devnet.as_ref())?;
         let sender = signer.address();
-        let l1 = connect(&self.l1_rpc, "L1", Some(signer)).await?;
+        let l1 = connect(&l1_rpc, "L1", Some(signer)).await?;
         let root = match (self.genesis_root, &self.l2_rpc) {
             (Some(r), _) => r,
             (None, Some(url)) => genesis_state_root(url).await?,
@@ -61,22 +75,24 @@ impl CreateChainArgs {
             "validium" => 1,
             other => bail!("unknown DA mode {other:?} (rollup or validium)"),
         };
-        let factory = ChainFactory::new(self.factory, l1);
+        let factory = ChainFactory::new(factory, l1);
         let spec = ChainSpec { chain_id: self.chain_id, da_mode };
-        let settlement = register_chain(
-            &factory,
-            &spec,
-            self.admin.unwrap_or(sender),
-            self.operator.unwrap_or(sender),
-            root,
-        )
-        .await
-        .map_err(|e| eyre!("{e}"))?;
-        let created = Created { chain_id: self.chain_id, settlement, genesis_state_root: root };
+        let admin = self.admin.unwrap_or(sender);
+        let operator = self.operator.unwrap_or(sender);
+        let settlement = register_chain(&factory, &spec, admin, operator, root)
+            .await
+            .map_err(|e| eyre!("{e}"))?;
+        let created = Created {
+            chain_id: self.chain_id,
+            settlement,
+            genesis_state_root: root,
+            admin,
+            operator,
+        };
         output(json, &created, |c| {
             println!(
-                "chain {} registered: settlement {} (genesis root {})",
-                c.chain_id, c.settlement, c.genesis_state_root
+                "chain {} registered: settlement {} (genesis root {}, admin {}, operator {})",
+                c.chain_id, c.settlement, c.genesis_state_root, c.admin, c.operator
             )
         });
         Ok(())

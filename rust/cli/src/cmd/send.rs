@@ -2,7 +2,8 @@
 
 use crate::{
     common::{
-        DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
+        DevnetFile, Exit, SignerArgs, connect, contract_error, ensure_funded, exit, output,
+        parse_amount,
     },
     steps::{MessageStep, message_step},
 };
@@ -45,7 +46,9 @@ pub(crate) struct SendArgs {
     /// Token amount (base units with `wei`).
     #[arg(long, value_parser = parse_amount)]
     amount: Option<U256>,
-    /// Wait until the message is delivered, printing each step.
+    /// Wait until the message is delivered, printing each step. Exit code 2: the relayer holds
+    /// it (the reason is printed: `held: …`); 3: the destination chain is down (the message is
+    /// sent and will be delivered when the chain is back).
     #[arg(long)]
     wait: bool,
     #[command(flatten)]
@@ -130,18 +133,13 @@ impl SendArgs {
             src.chain_id, queued.data.messageHash, receipt.transaction_hash
         );
         let message = queued.data.message.clone();
-        let mut step = None;
-        if self.wait {
-            step = Some(
-                wait_for(
-                    &devnet,
-                    &message,
-                    block,
-                    if self.to_chain == devnet.l1.chain_id { 3 } else { 6 },
-                )
-                .await?,
-            );
-        }
+        let waited = if self.wait {
+            let target = if self.to_chain == devnet.l1.chain_id { 3 } else { 6 };
+            Some(wait_for(&devnet, &message, block, target).await?)
+        } else {
+            None
+        };
+        let step = waited.as_ref().map(|w| w.step().clone());
         let sent = Sent {
             l2_tx: receipt.transaction_hash,
             message_hash: queued.data.messageHash,
@@ -158,17 +156,62 @@ impl SendArgs {
                 println!("{}", step.detail);
             }
         });
-        Ok(())
+        let hash = queued.data.messageHash;
+        match waited {
+            Some(Waited::Held(step)) => Err(Exit::new(
+                exit::HELD,
+                format!(
+                    "held: {}\n(the relayer keeps it until the cause is fixed; `hyperchain-relayer \
+                     --config {} retry {hash}` puts it back in line)",
+                    step.held_reason().unwrap_or_default(),
+                    devnet
+                        .relayer
+                        .as_ref()
+                        .map_or_else(|| "relayer.toml".into(), |r| r.config.display().to_string()),
+                ),
+            )
+            .into()),
+            Some(Waited::DestinationDown(step)) => Err(Exit::new(
+                exit::DESTINATION_DOWN,
+                format!(
+                    "message {hash} was sent; destination chain {} is down ({}): it will be \
+                     delivered when the chain is back",
+                    step.destination_chain_id,
+                    step.destination_down.as_deref().unwrap_or("unreachable"),
+                ),
+            )
+            .into()),
+            Some(Waited::Reached(_)) | None => Ok(()),
+        }
     }
 }
 
-/// Polls the message's step, printing each change on stderr, until it reaches `target`.
+/// How waiting for a message ended.
+pub(crate) enum Waited {
+    /// It reached the target step.
+    Reached(MessageStep),
+    /// The relayer holds it (its reason is in the step).
+    Held(MessageStep),
+    /// Its destination chain is down; it is sent and will be delivered when the chain is back.
+    DestinationDown(MessageStep),
+}
+
+impl Waited {
+    pub(crate) fn step(&self) -> &MessageStep {
+        match self {
+            Self::Reached(s) | Self::Held(s) | Self::DestinationDown(s) => s,
+        }
+    }
+}
+
+/// Polls the message's step, printing each change on stderr, until it reaches `target`, the
+/// relayer says it holds it, or its destination is down.
 pub(crate) async fn wait_for(
     devnet: &DevnetFile,
     message: &Message,
     block: u64,
     target: u8,
-) -> eyre::Result<MessageStep> {
+) -> eyre::Result<Waited> {
     let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut last = 0;
@@ -179,7 +222,13 @@ pub(crate) async fn wait_for(
             last = step.step;
         }
         if step.step >= target {
-            return Ok(step);
+            return Ok(Waited::Reached(step));
+        }
+        if step.destination_down.is_some() {
+            return Ok(Waited::DestinationDown(step));
+        }
+        if step.held_reason().is_some() {
+            return Ok(Waited::Held(step));
         }
         if Instant::now() > deadline {
             bail!("message {} still at step {}: {}", step.message_hash, step.step, step.detail);

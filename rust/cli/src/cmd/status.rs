@@ -4,9 +4,12 @@ use crate::{
     common::{DevnetFile, connect, output},
     steps::{MessageStep, message_step},
 };
-use alloy::providers::Provider;
+use alloy::{
+    providers::{DynProvider, Provider},
+    sol_types::SolEvent,
+};
 use eyre::eyre;
-use hyperchain_bindings::{ChainSettlement, IInbox, predeploys};
+use hyperchain_bindings::{ChainSettlement, IInbox, IOutbox, predeploys};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -69,34 +72,23 @@ impl StatusArgs {
                 messages: Vec::new(),
                 error: None,
             };
-            match connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await {
+            let l2 = match &chain.down {
+                Some(why) => Err(eyre!("chain {} is down: {why}", chain.chain_id)),
+                None => connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await,
+            };
+            match l2 {
                 Err(e) => status.error = Some(format!("{e:#}")),
                 Ok(l2) => {
                     status.up = true;
-                    let head = l2.get_block_number().await?;
-                    status.l2_block = Some(head);
-                    let done =
-                        IInbox::new(predeploys::INBOX, &l2).priorityOpsCount().call().await?;
-                    status.priority_executed_on_l2 = Some(done);
-                    status.priority_queued = Some(status.priority_requests.saturating_sub(done));
-                    let filter = alloy::rpc::types::Filter::new()
-                        .address(predeploys::OUTBOX)
-                        .event_signature(<hyperchain_bindings::IOutbox::MessageQueued as alloy::sol_types::SolEvent>::SIGNATURE_HASH)
-                        .from_block(0u64);
-                    let logs = l2.get_logs(&filter).await?;
-                    for log in logs.iter().rev().take(self.messages).rev() {
-                        let event = <hyperchain_bindings::IOutbox::MessageQueued as alloy::sol_types::SolEvent>::decode_log(&log.inner)
-                            .map_err(|e| eyre!("bad MessageQueued log: {e}"))?;
-                        let block = log.block_number.unwrap_or_default();
-                        match message_step(&devnet, &l1, &event.data.message, block).await {
-                            Ok(step) => status.messages.push(step),
-                            Err(e) => status.error = Some(format!("{e:#}")),
-                        }
+                    if let Err(e) = self.chain_messages(&devnet, &l1, &l2, &mut status).await {
+                        status.error = Some(format!("{e:#}"));
                     }
                 }
             }
             out.push(status);
         }
+        let down: Vec<String> =
+            out.iter().filter(|c| !c.up).map(|c| c.chain_id.to_string()).collect();
         output(json, &out, |chains| {
             for c in chains {
                 println!(
@@ -121,7 +113,40 @@ impl StatusArgs {
                     println!("  error: {e}");
                 }
             }
+            if !down.is_empty() {
+                println!("DOWN: chain {}", down.join(", chain "));
+            }
         });
+        Ok(())
+    }
+
+    /// The chain's head, priority queue and newest messages with their step. A message whose
+    /// step cannot be read is skipped with its error; the others are still listed.
+    async fn chain_messages(
+        &self,
+        devnet: &DevnetFile,
+        l1: &DynProvider,
+        l2: &DynProvider,
+        status: &mut ChainStatus,
+    ) -> eyre::Result<()> {
+        status.l2_block = Some(l2.get_block_number().await?);
+        let done = IInbox::new(predeploys::INBOX, l2).priorityOpsCount().call().await?;
+        status.priority_executed_on_l2 = Some(done);
+        status.priority_queued = Some(status.priority_requests.saturating_sub(done));
+        let filter = alloy::rpc::types::Filter::new()
+            .address(predeploys::OUTBOX)
+            .event_signature(IOutbox::MessageQueued::SIGNATURE_HASH)
+            .from_block(0u64);
+        let logs = l2.get_logs(&filter).await?;
+        for log in logs.iter().rev().take(self.messages).rev() {
+            let event = IOutbox::MessageQueued::decode_log(&log.inner)
+                .map_err(|e| eyre!("bad MessageQueued log: {e}"))?;
+            let block = log.block_number.unwrap_or_default();
+            match message_step(devnet, l1, &event.data.message, block).await {
+                Ok(step) => status.messages.push(step),
+                Err(e) => status.error = Some(format!("{e:#}")),
+            }
+        }
         Ok(())
     }
 }

@@ -1,6 +1,9 @@
 //! `hyperchain up`: the whole local ecosystem in one command.
 
-use crate::common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount};
+use crate::{
+    common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount},
+    supervise::{RelayerCommand, SupervisedOperator, SupervisedRelayer},
+};
 use eyre::{Context, eyre};
 use hyperchain_devnet::{ChainSpec, Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{Operator, OperatorConfig, SealPolicy};
@@ -8,7 +11,6 @@ use std::{
     path::{Path, PathBuf},
     time::{Duration, Instant},
 };
-use tokio::sync::watch;
 
 /// Start L1 + N hyperchains with operators (and the relayer when built); run until Ctrl-C.
 #[derive(Debug, clap::Args)]
@@ -22,10 +24,8 @@ pub(crate) struct UpArgs {
     /// Run L1 as an anvil fork of this RPC (rehearse on a fork of a real network).
     #[arg(long)]
     l1_fork_url: Option<String>,
-    /// Start the relayer (`hyperchain-relayer` next to this binary).
-    #[arg(long, overrides_with = "no_relayer", default_value_t = true)]
-    relayer: bool,
-    /// Do not start the relayer.
+    /// Do not start the relayer (by default `hyperchain-relayer` next to this binary runs,
+    /// supervised like the operators).
     #[arg(long = "no-relayer")]
     no_relayer: bool,
     /// Validium DA for these chain ids (default: every chain is a rollup).
@@ -72,10 +72,10 @@ impl UpArgs {
             backing: self.backing,
         };
         tracing::info!(chains = self.chains, "starting L1 and hyperchains");
-        let eco = Ecosystem::launch(&config).await.wrap_err("bringing up the ecosystem failed")?;
+        let mut eco =
+            Ecosystem::launch(&config).await.wrap_err("bringing up the ecosystem failed")?;
         let attester = eco.attester()?;
 
-        let (stop_tx, stop_rx) = watch::channel(false);
         let mut operators = Vec::new();
         let mut chains = Vec::new();
         for node in &eco.chains {
@@ -94,19 +94,10 @@ impl UpArgs {
                 },
                 poll_interval: Duration::from_millis(100),
             };
-            let mut operator = Operator::new(op_config)
+            let operator = Operator::new(op_config.clone())
                 .await
                 .map_err(|e| eyre!("operator of chain {}: {e}", node.chain_id))?;
-            let mut rx = stop_rx.clone();
-            let chain_id = node.chain_id;
-            operators.push(tokio::spawn(async move {
-                let stop = async move {
-                    let _ = rx.wait_for(|s| *s).await;
-                };
-                if let Err(e) = operator.run(stop).await {
-                    tracing::error!(chain = chain_id, error = %e, "operator stopped");
-                }
-            }));
+            operators.push(SupervisedOperator::start(node.chain_id, operator, op_config));
             chains.push(ChainInfo {
                 chain_id: node.chain_id,
                 rpc_url: node.anvil.rpc_url(),
@@ -116,42 +107,40 @@ impl UpArgs {
                 operator: node.operator.address,
                 operator_db: db,
                 genesis: node.genesis_path.clone(),
+                pid: node.anvil.pid(),
+                down: None,
+                operator_running: true,
             });
         }
 
         let relayer_account = eco.accounts()[roles::RELAYER].clone();
         let mut relayer = None;
         let mut relayer_info = None;
-        if self.relayer && !self.no_relayer {
+        let relayer_port = free_port();
+        if !self.no_relayer {
             match relayer_binary() {
                 Some(bin) => {
-                    let config_path = run_dir.join("relayer.toml");
-                    std::fs::write(&config_path, relayer_toml(&eco, &run_dir))
-                        .wrap_err("write relayer.toml")?;
-                    let mut cmd = tokio::process::Command::new(&bin);
-                    cmd.arg("--config")
-                        .arg(&config_path)
-                        .arg("run")
-                        .env("RELAYER_PRIVATE_KEY", relayer_account.private_key.to_string())
-                        .stdin(std::process::Stdio::null())
-                        .stdout(std::fs::File::create(run_dir.join("relayer.log"))?)
-                        .stderr(std::fs::File::create(run_dir.join("relayer.err.log"))?)
-                        .kill_on_drop(true)
-                        .process_group(0);
-                    // SAFETY: prctl in the child between fork and exec; async-signal-safe.
-                    unsafe {
-                        cmd.pre_exec(|| {
-                            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                            Ok(())
-                        });
-                    }
-                    let child = cmd.spawn().wrap_err_with(|| format!("start {}", bin.display()))?;
-                    relayer_info = Some(RelayerInfo {
-                        config: config_path,
-                        pid: child.id(),
+                    let command = RelayerCommand {
+                        bin,
+                        config: run_dir.join("relayer.toml"),
+                        log: run_dir.join("relayer.log"),
+                        key: relayer_account.private_key.to_string(),
+                    };
+                    let info = RelayerInfo {
+                        config: command.config.clone(),
+                        pid: None,
                         account: relayer_account.address,
-                    });
-                    relayer = Some(child);
+                        api_url: Some(format!("http://127.0.0.1:{relayer_port}")),
+                        restarts: 0,
+                        log: command.log.clone(),
+                    };
+                    let every_chain = vec![true; eco.chains.len()];
+                    let started = SupervisedRelayer::start(
+                        command,
+                        &relayer_toml(&eco, &run_dir, relayer_port, &every_chain),
+                    )?;
+                    relayer_info = Some(RelayerInfo { pid: started.pid(), ..info });
+                    relayer = Some(started);
                 }
                 None => tracing::warn!(
                     "hyperchain-relayer not found next to this binary (cargo build -p hyperchain-relayer); running without a relayer"
@@ -160,8 +149,12 @@ impl UpArgs {
         }
 
         let ready_ms = started.elapsed().as_millis();
-        let devnet = DevnetFile {
-            l1: L1Info { chain_id: eco.l1.chain_id(), rpc_url: eco.l1.rpc_url() },
+        let mut devnet = DevnetFile {
+            l1: L1Info {
+                chain_id: eco.l1.chain_id(),
+                rpc_url: eco.l1.rpc_url(),
+                pid: eco.l1.pid(),
+            },
             contracts: eco.deployment.clone(),
             chains,
             accounts: eco.accounts().to_vec(),
@@ -170,8 +163,7 @@ impl UpArgs {
             ready_ms,
             pid: std::process::id(),
         };
-        std::fs::write(&out, serde_json::to_string_pretty(&devnet)?)
-            .wrap_err_with(|| format!("write {}", out.display()))?;
+        devnet.write(&out)?;
         output(json, &devnet, |d| print_table(d, &out, &eco.timings));
 
         if !self.exit_when_ready {
@@ -181,31 +173,116 @@ impl UpArgs {
                     .wrap_err("installing the SIGTERM handler")?;
             let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
                 .wrap_err("installing the SIGINT handler")?;
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+            let mut tick = tokio::time::interval(SUPERVISE_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = int.recv() => break,
+                    _ = term.recv() => break,
+                    _ = tick.tick() => {}
+                }
+                let changed = supervise(
+                    &mut eco,
+                    &mut devnet,
+                    &mut operators,
+                    relayer.as_mut(),
+                    &run_dir,
+                    relayer_port,
+                )
+                .await;
+                if changed && let Err(e) = devnet.write(&out) {
+                    tracing::error!(error = %format!("{e:#}"), "could not update the devnet file");
+                }
             }
             eprintln!("shutting down…");
         }
-        let _ = stop_tx.send(true);
-        for op in operators {
-            let _ = tokio::time::timeout(Duration::from_secs(5), op).await;
+        for op in &mut operators {
+            op.stop().await;
         }
-        if let Some(mut child) = relayer {
-            if let Some(pid) = child.id() {
-                // SAFETY: plain syscall to our own child; SIGTERM lets it flush its database.
-                unsafe {
-                    libc::kill(pid as i32, libc::SIGTERM);
-                }
-            }
-            if tokio::time::timeout(Duration::from_secs(3), child.wait()).await.is_err() {
-                let _ = child.kill().await;
-            }
+        if let Some(relayer) = relayer {
+            relayer.stop().await;
         }
         eco.shutdown().await;
         let _ = std::fs::remove_file(&out);
         Ok(())
     }
+}
+
+/// How often `up` checks its nodes, operators and the relayer.
+const SUPERVISE_EVERY: Duration = Duration::from_millis(500);
+
+/// One supervision round; true when `devnet` changed (and must be rewritten).
+async fn supervise(
+    eco: &mut Ecosystem,
+    devnet: &mut DevnetFile,
+    operators: &mut [SupervisedOperator],
+    relayer: Option<&mut SupervisedRelayer>,
+    run_dir: &Path,
+    relayer_port: u16,
+) -> bool {
+    let mut changed = false;
+    if devnet.l1.pid.is_some()
+        && let Some(status) = eco.l1.exit_status()
+    {
+        let pid = devnet.l1.pid.take();
+        eprintln!(
+            "\n!!! L1 is DOWN: its anvil (pid {}) exited ({status}); every operator is stopped. \
+             Restart the devnet (Ctrl-C, then `hyperchain up`).\n",
+            pid.map_or("?".into(), |p| p.to_string())
+        );
+        tracing::error!(?pid, %status, "L1 node exited");
+        for op in operators.iter_mut() {
+            op.stop().await;
+        }
+        changed = true;
+    }
+    for (i, node) in eco.chains.iter_mut().enumerate() {
+        let info = &mut devnet.chains[i];
+        if info.down.is_some() {
+            continue;
+        }
+        let Some(status) = node.anvil.exit_status() else { continue };
+        let why = format!(
+            "its node (anvil pid {}) exited ({status})",
+            info.pid.map_or("?".into(), |p| p.to_string())
+        );
+        eprintln!(
+            "\n!!! chain {} is DOWN: {why}; its operator is stopped. The other chains keep \
+             running; messages to chain {} wait until it is back.\n",
+            node.chain_id, node.chain_id
+        );
+        tracing::error!(chain = node.chain_id, %status, "hyperchain node exited; chain is down");
+        operators[i].stop().await;
+        info.pid = None;
+        info.down = Some(why);
+        changed = true;
+    }
+    for (op, info) in operators.iter_mut().zip(devnet.chains.iter_mut()) {
+        if op.supervise().await {
+            changed = true;
+        }
+        if info.operator_running != op.running() {
+            info.operator_running = op.running();
+            changed = true;
+        }
+    }
+    if let (Some(relayer), Some(info)) = (relayer, devnet.relayer.as_mut()) {
+        // A restarted relayer only gets the chains that are up: it refuses to start when an RPC of
+        // its config does not answer.
+        let up: Vec<bool> = devnet.chains.iter().map(|c| c.down.is_none()).collect();
+        if relayer.supervise(|| relayer_toml(eco, run_dir, relayer_port, &up)) {
+            info.pid = relayer.pid();
+            info.restarts = relayer.restarts();
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(9090, |a| a.port())
 }
 
 fn relayer_binary() -> Option<PathBuf> {
@@ -216,14 +293,13 @@ fn relayer_binary() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn relayer_toml(eco: &Ecosystem, run_dir: &Path) -> String {
-    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_or(9090, |a| a.port());
+/// The relayer's config for the chains of `eco` that are `up`; its HTTP server (metrics, health,
+/// message state) on `port`.
+fn relayer_toml(eco: &Ecosystem, run_dir: &Path, port: u16, up: &[bool]) -> String {
     let mut s = format!(
         "# written by `hyperchain up`\n\
          database_url = \"sqlite://{db}?mode=rwc\"\n\
-         metrics_addr = \"127.0.0.1:{metrics_port}\"\n\n\
+         metrics_addr = \"127.0.0.1:{port}\"\n\n\
          [signer]\nkey_env = \"RELAYER_PRIVATE_KEY\"\n\n\
          [l1]\nrpc_url = \"{l1}\"\ntransaction_root = \"{tr}\"\nchain_factory = \"{cf}\"\n\n\
          [poll]\ninterval_ms = 50\n\n\
@@ -235,7 +311,7 @@ fn relayer_toml(eco: &Ecosystem, run_dir: &Path) -> String {
         tr = eco.deployment.transaction_root,
         cf = eco.deployment.chain_factory,
     );
-    for chain in &eco.chains {
+    for (chain, _) in eco.chains.iter().zip(up).filter(|(_, up)| **up) {
         s.push_str(&format!(
             "\n[[chains]]\nname = \"chain-{id}\"\nchain_id = {id}\nrpc_url = \"{url}\"\n",
             id = chain.chain_id,
@@ -266,10 +342,12 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
     println!("  Verifier         {}", d.contracts.verifier);
     match &d.relayer {
         Some(r) => println!(
-            "\nRelayer: pid {:?}, account {}, config {}",
-            r.pid,
+            "\nRelayer: pid {}, account {}, config {}, log {}, API {}",
+            r.pid.map_or("- (restarting)".into(), |p| p.to_string()),
             r.account,
-            r.config.display()
+            r.config.display(),
+            r.log.display(),
+            r.api_url.as_deref().unwrap_or("-")
         ),
         None => println!("\nRelayer: not running"),
     }

@@ -1,7 +1,7 @@
 //! `hyperchain withdraw`: ETH from a hyperchain to L1, finalized on L1 once its batch executes.
 
 use crate::{
-    cmd::send::wait_for,
+    cmd::send::{Waited, wait_for},
     common::{
         DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
     },
@@ -94,7 +94,10 @@ impl WithdrawArgs {
             finalize_tx: None,
         };
         if self.finalize {
-            let step = wait_for(&devnet, &message, block, 3).await?;
+            let step = match wait_for(&devnet, &message, block, 3).await? {
+                Waited::Reached(step) => step,
+                other => bail!("withdrawal stopped waiting at: {}", other.step().detail),
+            };
             let batch_number =
                 step.batch.ok_or_else(|| eyre!("executed without a batch number"))?;
             out.batch = Some(batch_number);

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -10,6 +10,12 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_hyperchain");
 
 fn run(args: &[&str], devnet: &Path) -> (bool, Value, String) {
+    let (code, json, text) = run_code(args, devnet);
+    (code == Some(0), json, text)
+}
+
+/// Runs a command with `--json`; its exit code, stdout as JSON and the whole output.
+fn run_code(args: &[&str], devnet: &Path) -> (Option<i32>, Value, String) {
     let out = Command::new(BIN)
         .args(args)
         .arg("--json")
@@ -20,7 +26,7 @@ fn run(args: &[&str], devnet: &Path) -> (bool, Value, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.success(), json, format!("{stdout}\n{stderr}"))
+    (out.status.code(), json, format!("{stdout}\n{stderr}"))
 }
 
 fn children_of(pid: u32) -> Vec<u32> {
@@ -53,6 +59,352 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// `hyperchain up` in the background, its stderr in `log`.
+struct Devnet {
+    _up: KillOnDrop,
+    file: PathBuf,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Devnet {
+    /// Starts `up` with `args` and waits (up to 120 s, the machine is shared) for devnet.json.
+    fn start(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devnet.json");
+        let log = dir.path().join("up.log");
+        let up = Command::new(BIN)
+            .arg("up")
+            .args(args)
+            .arg("--out")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let up = KillOnDrop(up);
+        let started = Instant::now();
+        while !file.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "devnet not ready in 120 s:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { _up: up, file, log, _dir: dir }
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&self.file).unwrap()).unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls `check` on devnet.json until it holds.
+    fn wait_file(&self, what: &str, timeout: Duration, check: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let file = self.json();
+            if check(&file) {
+                return file;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{what} within {timeout:?}: {file}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// `up` starts the relayer found next to its own binary; a test of supervision must not pass
+/// without one.
+fn require_relayer_binary() {
+    let relayer = Path::new(BIN).with_file_name("hyperchain-relayer");
+    assert!(
+        relayer.is_file(),
+        "{} missing: build it first (cargo build -p hyperchain-relayer)",
+        relayer.display()
+    );
+}
+
+fn kill_9(pid: u64) {
+    let status = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(status.success(), "kill -9 {pid}");
+}
+
+fn cast(args: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(root.join("tools/bin/cast")).args(args).output().unwrap();
+    assert!(out.status.success(), "cast {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The newest `n` messages of `chain` in `status`.
+fn messages(devnet: &Path, chain: u64, n: usize) -> Vec<Value> {
+    let (ok, out, text) =
+        run(&["status", "--chain", &chain.to_string(), "--messages", &n.to_string()], devnet);
+    assert!(ok, "{text}");
+    out[0]["messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// A GET on the relayer's HTTP server: status code and JSON body.
+fn http_get(url: &str) -> (u16, Value) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let response = alloy::transports::http::reqwest::get(url).await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    })
+}
+
+#[test]
+fn help_lists_every_subcommand_and_up_has_no_noop_flag() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let commands = help.split("Commands:").nth(1).expect("a Commands section");
+    for name in [
+        "up",
+        "deploy",
+        "create-chain",
+        "deposit",
+        "send",
+        "withdraw",
+        "reconstruct",
+        "status",
+        "demo",
+        "bench",
+    ] {
+        assert!(
+            commands.lines().any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} missing from --help:\n{help}"
+        );
+    }
+    let out = Command::new(BIN).args(["up", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--no-relayer"), "{help}");
+    assert!(!help.contains("--relayer "), "the no-op --relayer flag is back:\n{help}");
+}
+
+/// kill -9 of the relayer under `up`: restarted (logged, new pid in devnet.json), every message
+/// delivered exactly once. Then, on the same devnet: a message its recipient rejects is shown as
+/// held with the decoded reason (`send --wait` exit 2, `status`, the relayer's HTTP API), and
+/// `deploy` / `create-chain` use the running devnet's L1, factory and `--account`.
+#[test]
+fn relayer_killed_under_up_is_restarted_and_every_message_delivered_once() {
+    require_relayer_binary();
+    let d = Devnet::start(&["--chains", "2"]);
+    let first = d.json();
+    let old_pid = first["relayer"]["pid"].as_u64().expect("relayer pid in devnet.json");
+    let api = first["relayer"]["apiUrl"].as_str().unwrap().to_string();
+    let recipient = "0x00000000000000000000000000000000000b0b01";
+    let send = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let (ok, out, text) = run(
+                    &[
+                        "send",
+                        "--from-chain",
+                        "901",
+                        "--to-chain",
+                        "902",
+                        "--to",
+                        recipient,
+                        "--value",
+                        "1000wei",
+                    ],
+                    &d.file,
+                );
+                assert!(ok, "{text}");
+                out["messageHash"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let mut hashes = send(10);
+    // Some are delivered by the first relayer process, then it is killed.
+    let started = Instant::now();
+    while !messages(&d.file, 901, 50).iter().any(|m| m["step"].as_u64() >= Some(6)) {
+        assert!(started.elapsed() < Duration::from_secs(180), "nothing delivered:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    kill_9(old_pid);
+    hashes.extend(send(10));
+    let file = d.wait_file("relayer restarted", Duration::from_secs(60), |f| {
+        f["relayer"]["restarts"] == 1 && f["relayer"]["pid"].as_u64().is_some()
+    });
+    let new_pid = file["relayer"]["pid"].as_u64().unwrap();
+    assert_ne!(new_pid, old_pid);
+    assert!(alive(new_pid as u32), "restarted relayer {new_pid} not running");
+    assert!(d.log().contains("relayer exited; restarting it"), "{}", d.log());
+    assert!(d.log().contains("relayer restarted"), "{}", d.log());
+
+    let started = Instant::now();
+    loop {
+        let listed = messages(&d.file, 901, 50);
+        let pending: Vec<&Value> = listed
+            .iter()
+            .filter(|m| hashes.iter().any(|h| m["messageHash"] == h.as_str()))
+            .filter(|m| m["step"].as_u64() < Some(6))
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "{} of 20 not delivered: {pending:?}\n{}",
+            pending.len(),
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Exactly once: one MessageRelayed per message, and the recipient got 20 × 1000 wei.
+    let rpc_902 = file["chains"][1]["rpcUrl"].as_str().unwrap();
+    assert_eq!(cast(&["balance", "--rpc-url", rpc_902, recipient]), "20000");
+    for hash in &hashes {
+        let logs = cast(&[
+            "logs",
+            "--rpc-url",
+            rpc_902,
+            "--from-block",
+            "0",
+            "--address",
+            "0x4800000000000000000000000000000000000002",
+            "MessageRelayed(bytes32 indexed,uint256 indexed,uint256,address indexed,uint256)",
+            hash,
+            "--json",
+        ]);
+        let logs: Value = serde_json::from_str(&logs).unwrap();
+        assert_eq!(logs.as_array().map(Vec::len), Some(1), "MessageRelayed of {hash}: {logs}");
+    }
+
+    // A recipient that cannot accept the message: `send --wait` says why instead of waiting.
+    let dead = "0x000000000000000000000000000000000000dEaD";
+    // Decoded revert arguments are rendered in lowercase hex.
+    let rejected = "InvalidRecipientResponse(0x000000000000000000000000000000000000dead)";
+    let (code, out, text) = run_code(
+        &[
+            "send",
+            "--from-chain",
+            "901",
+            "--to-chain",
+            "902",
+            "--to",
+            dead,
+            "--payload",
+            "0x01",
+            "--wait",
+        ],
+        &d.file,
+    );
+    assert_eq!(code, Some(2), "exit code 2 (held): {text}");
+    assert!(text.contains(&format!("held: simulation reverted: {rejected}")), "{text}");
+    let held = out["messageHash"].as_str().unwrap().to_string();
+    let listed = messages(&d.file, 901, 50);
+    let m = listed.iter().find(|m| m["messageHash"] == held.as_str()).unwrap();
+    assert!(
+        m["detail"]
+            .as_str()
+            .unwrap()
+            .contains("held: simulation reverted: InvalidRecipientResponse"),
+        "{m}"
+    );
+    let (status, body) = http_get(&format!("{api}/v1/messages/{held}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(["retrying", "held"].contains(&body["state"].as_str().unwrap()), "{body}");
+    assert!(body["attempts"].as_u64() >= Some(1), "{body}");
+    assert!(body["reason"].as_str().unwrap().contains(rejected), "{body}");
+    let unknown = format!("0x{}", "ab".repeat(32));
+    let (status, body) = http_get(&format!("{api}/v1/messages/{unknown}"));
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = http_get(&format!("{api}/v1/messages/0x1234"));
+    assert_eq!(status, 400);
+
+    // deploy and create-chain against the running devnet: its L1 and --account, no other flag.
+    let accounts = file["accounts"].as_array().unwrap();
+    let (ok, out, text) = run(&["deploy", "--account", "4"], &d.file);
+    assert!(ok, "{text}");
+    let lower = |v: &Value| v.as_str().unwrap_or_default().to_lowercase();
+    assert_eq!(lower(&out["governance"]), lower(&accounts[4]["address"]), "account 4: {text}");
+    assert_ne!(out["chainFactory"], file["contracts"]["chainFactory"], "a second deployment");
+    let root = format!("0x{}", "11".repeat(32));
+    let (ok, out, text) = run(
+        &["create-chain", "--chain-id", "977", "--genesis-root", &root, "--account", "3"],
+        &d.file,
+    );
+    assert!(ok, "{text}");
+    assert_eq!(out["chainId"], 977);
+    assert_eq!(lower(&out["admin"]), lower(&accounts[3]["address"]), "account 3: {text}");
+    let settlement = out["settlement"].as_str().unwrap();
+    let on_l1 = cast(&[
+        "call",
+        "--rpc-url",
+        file["l1"]["rpcUrl"].as_str().unwrap(),
+        file["contracts"]["chainFactory"].as_str().unwrap(),
+        "settlementOf(uint256)(address)",
+        "977",
+    ]);
+    assert_eq!(
+        on_l1.to_lowercase(),
+        settlement.to_lowercase(),
+        "registered in the devnet's factory"
+    );
+}
+
+/// A chain's anvil killed under `up`: reported down (log, devnet.json, `status`), its operator
+/// stopped; the other chain keeps working (a deposit completes, its messages are still listed),
+/// and `send --wait` to the down chain exits 3 saying it will be delivered later.
+#[test]
+fn chain_killed_under_up_is_reported_down_and_the_other_keeps_working() {
+    let d = Devnet::start(&["--chains", "2", "--no-relayer"]);
+    let (ok, out, text) =
+        run(&["send", "--from-chain", "901", "--to-chain", "902", "--value", "1000wei"], &d.file);
+    assert!(ok, "{text}");
+    let before = out["messageHash"].as_str().unwrap().to_string();
+    let file = d.json();
+    assert_eq!(file["chains"][1]["operatorRunning"], true);
+    kill_9(file["chains"][1]["pid"].as_u64().expect("chain 902 pid"));
+    let file = d.wait_file("chain 902 reported down", Duration::from_secs(60), |f| {
+        f["chains"][1]["down"].is_string()
+    });
+    assert!(file["chains"][1]["pid"].is_null(), "{file}");
+    assert_eq!(file["chains"][1]["operatorRunning"], false, "{file}");
+    assert!(file["chains"][0]["pid"].is_u64() && file["chains"][0]["down"].is_null(), "{file}");
+    assert!(d.log().contains("chain 902 is DOWN"), "{}", d.log());
+
+    let (ok, out, text) = run(&["status"], &d.file);
+    assert!(ok, "status with a chain down: {text}");
+    let (a, b) = (&out[0], &out[1]);
+    assert_eq!((a["chainId"].as_u64(), a["up"].as_bool()), (Some(901), Some(true)), "{text}");
+    assert_eq!((b["chainId"].as_u64(), b["up"].as_bool()), (Some(902), Some(false)), "{text}");
+    assert!(b["error"].as_str().unwrap().contains("down"), "{text}");
+    let listed = a["messages"].as_array().unwrap();
+    let m = listed.iter().find(|m| m["messageHash"] == before.as_str()).expect("still listed");
+    assert!(m["destinationDown"].is_string(), "{m}");
+    assert!(m["detail"].as_str().unwrap().contains("destination chain 902 is DOWN"), "{m}");
+
+    // The other chain keeps working: a deposit is credited, a withdrawal settles.
+    let (ok, out, text) = run(&["deposit", "--chain", "901", "--amount", "1"], &d.file);
+    assert!(ok, "{text}");
+    assert_eq!(out["creditedOnL2"], true, "{text}");
+
+    let (code, _, text) = run_code(
+        &["send", "--from-chain", "901", "--to-chain", "902", "--value", "1000wei", "--wait"],
+        &d.file,
+    );
+    assert_eq!(code, Some(3), "exit code 3 (destination down): {text}");
+    assert!(text.contains("will be delivered when the chain is back"), "{text}");
+    let (ok, out, text) =
+        run(&["withdraw", "--chain", "901", "--amount", "0.1", "--finalize"], &d.file);
+    assert!(ok, "{text}");
+    assert!(out["finalizeTx"].is_string(), "{text}");
+}
+
 #[test]
 fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     let dir = tempfile::tempdir().unwrap();
@@ -67,7 +419,7 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
         .unwrap();
     let mut up = KillOnDrop(up);
     while !devnet.exists() {
-        assert!(started.elapsed() < Duration::from_secs(60), "devnet not ready in 60 s");
+        assert!(started.elapsed() < Duration::from_secs(120), "devnet not ready in 120 s");
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(100));
