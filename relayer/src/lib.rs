@@ -1,5 +1,5 @@
 //! The Hyperchains relayer: carries hyperbridge messages from each hyperchain's outbox to their
-//! destination inbox with a Merkle proof against an imported Transaction Root (seed steps 5–6),
+//! destination inbox with a Merkle proof against an imported Transaction Root (hyperbridge steps 5–6, README),
 //! and is paid the message's fee on delivery.
 //!
 //! Every message moves through explicit states ([`state::MessageState`]) persisted in SQLite or

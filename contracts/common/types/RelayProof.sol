@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {MerkleProof} from "../libraries/Merkle.sol";
 
-/// @notice What a relayer hands the destination inbox with a message (seed step 5): the path
+/// @notice What a relayer hands the destination inbox with a message (hyperbridge step 5, README): the path
 /// message → source batch messages root → Transaction Root. The inbox recomputes
 /// `messagesRoot = Merkle.computeRoot(message.hash(), messageProof)`, the batch leaf
 /// `BatchHashing.transactionRootLeaf(message.sourceChainId, batchNumber, messagesRoot, stateRoot)`

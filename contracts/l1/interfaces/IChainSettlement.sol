@@ -82,7 +82,7 @@ interface IChainSettlement {
     error BatchNotExecuted(uint64 batchNumber);
     /// @notice The re-supplied batch does not match what was committed.
     error BatchCommitmentMismatch(uint64 batchNumber, bytes32 committed, bytes32 supplied);
-    /// @notice An imported root was never a Transaction Root (seed step 7).
+    /// @notice An imported root was never a Transaction Root (hyperbridge step 7, README).
     error UnknownTransactionRoot(bytes32 root);
     /// @notice The cumulative priority count went backwards.
     error PriorityOpsCountDecreased(uint64 previous, uint64 count);

@@ -2,10 +2,10 @@
 pragma solidity 0.8.30;
 
 /// @title ITransactionRoot
-/// @notice The global append-only Merkle tree of executed batches (seed step 3). Leaf =
+/// @notice The global append-only Merkle tree of executed batches (hyperbridge step 3, README). Leaf =
 /// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`, tree shape =
 /// `Merkle`/`IncrementalMerkle`. Every root the tree ever had stays recognisable, so a hyperchain may
-/// import any of them and prove messages against it (seed steps 4–7).
+/// import any of them and prove messages against it (hyperbridge steps 4–7, README).
 interface ITransactionRoot {
     /// @notice When a root was the current Transaction Root.
     /// @param leafCount number of leaves in the tree with this root

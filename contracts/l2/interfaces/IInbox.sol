@@ -6,7 +6,7 @@ import {RelayProof} from "../../common/types/RelayProof.sol";
 
 /// @title IInbox
 /// @notice The destination side of the hyperbridge (at `Predeploys.INBOX`): imported L1 Transaction
-/// Roots (seed step 4), proof-checked relay of messages from other hyperchains with an on-chain
+/// Roots (hyperbridge step 4, README), proof-checked relay of messages from other hyperchains with an on-chain
 /// relayer fee (steps 5-6), and in-order delivery of L1 priority messages (deposits, forced calls).
 ///
 /// Delivery rule, for relayed and priority messages alike: a message with an empty `payload` is a

@@ -6,7 +6,7 @@ import {IERC7786GatewaySource} from "@openzeppelin/contracts/interfaces/draft-IE
 
 /// @title IOutbox
 /// @notice The hyperchain's ERC-7786 gateway (at `Predeploys.OUTBOX`). Sending: `sendMessage` queues
-/// a `Message` in the batch's outbound messages tree (seed step 1). Receiving: the inbox proves a
+/// a `Message` in the batch's outbound messages tree (hyperbridge step 1, README). Receiving: the inbox proves a
 /// message and hands it to `deliverMessage`, so a recipient sees this same address as the gateway
 /// in both directions, which is what unchanged ERC-7786 apps (OpenZeppelin `CrosschainLinked`:
 /// one gateway per remote chain) require.

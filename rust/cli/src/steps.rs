@@ -1,4 +1,4 @@
-//! Where a hyperbridge message is among the 7 steps (DESIGN.md), from L1, both chains and the
+//! Where a hyperbridge message is among the 7 steps (the README step table), from L1, both chains and the
 //! operators' databases.
 
 use crate::{common::DevnetFile, relayer_api::RelayerView};

@@ -109,7 +109,7 @@ async fn withdrawal_proof(
     Ok((withdrawal, batch.number, proof.into()))
 }
 
-/// The 7 hyperbridge steps of DESIGN.md, asserted one by one on chain, then the refusals.
+/// The 7 hyperbridge steps of the README step table, asserted one by one on chain, then the refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
     let t0 = Instant::now();
