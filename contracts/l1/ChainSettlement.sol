@@ -236,6 +236,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     function requestTransactionRootImport(bytes32 root) external override returns (uint256 nonce) {
         if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
+        // Once processed on L2 the import is in the chain's next batch, which L1 would then refuse
+        // for good: anyone could stall a chain that left.
+        if (_hasLeft) _requireRootBeforeLeaving(root);
         nonce = _enqueue(msg.sender, Predeploys.INBOX, 0, abi.encode(root), MIN_L2_GAS_LIMIT, msg.sender);
     }
 
@@ -367,6 +370,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     function hasLeft() external view override returns (bool) {
         return _hasLeft;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function leftAtLeafCount() external view override returns (uint64) {
+        return _leftAtLeafCount;
     }
 
     /// @inheritdoc IChainSettlement
@@ -621,12 +629,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         for (uint256 i; i < imported; ++i) {
             bytes32 root = batch.importedRoots[i];
             if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
-            // Transfers to a chain that left are not credited, so a root appended after it left
-            // could carry messages to it without L1 backing.
-            if (left) {
-                uint64 leafCount = TRANSACTION_ROOT.rootInfo(root).leafCount;
-                if (leafCount > _leftAtLeafCount) revert RootAfterLeaving(root, leafCount, _leftAtLeafCount);
-            }
+            if (left) _requireRootBeforeLeaving(root);
         }
         // A chain outside the ecosystem settles only for its own users' L1 withdrawals: its batches
         // are not appended, so no hyperchain can relay its messages.
@@ -641,6 +644,13 @@ contract ChainSettlement is IChainSettlement, Initializable {
         c.executedPriorityOps = uint48(batch.priorityOpsCount);
         if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
         emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
+    }
+
+    /// @dev For a chain that left: transfers to it are no longer credited, so a root appended after
+    /// it left could carry messages to it without L1 backing.
+    function _requireRootBeforeLeaving(bytes32 root) private view {
+        uint64 leafCount = TRANSACTION_ROOT.rootInfo(root).leafCount;
+        if (leafCount > _leftAtLeafCount) revert RootAfterLeaving(root, leafCount, _leftAtLeafCount);
     }
 
     /// @dev Cumulative priority count of committed batch `batchNumber >= c.lastExecuted`. The last

@@ -281,6 +281,35 @@ contract EscapeHatchTest is L1Fixture {
         assertEq(chainA.lastExecutedBatch(), 3);
     }
 
+    /// A chain that left may import only roots from before it left, so a forced import of a later
+    /// root (which the operator must process, then L1 refuses the batch for good) would stall it:
+    /// the request is refused on L1. Roots from before it left can still be forced.
+    function test_requestTransactionRootImport_rootAfterLeaving_reverts() public {
+        _settle(chainA, _nextBatch(chainA));
+        bytes32 rootBefore = txRoot.root();
+        assertEq(chainA.leftAtLeafCount(), 0, "0 until the chain leaves");
+        _publish();
+        vm.prank(admin);
+        chainA.rageQuit();
+        uint64 leaves = uint64(txRoot.leafCount());
+        assertEq(chainA.leftAtLeafCount(), leaves);
+        _settle(chainB, _nextBatch(chainB));
+        bytes32 rootAfter = txRoot.root();
+        uint256 queued = chainA.priorityRequestCount();
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.RootAfterLeaving.selector, rootAfter, leaves + 1, leaves)
+        );
+        chainA.requestTransactionRootImport(rootAfter);
+        assertEq(chainA.priorityRequestCount(), queued, "nothing queued");
+
+        uint256 nonce = chainA.requestTransactionRootImport(rootBefore);
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = rootBefore;
+        _settle(chainA, batch);
+        assertEq(chainA.priorityOpsProcessed(), nonce + 1, "the allowed import settles");
+    }
+
     /// A chain outdated past its deadline cannot commit; its pending deposits follow the same exit.
     function test_escapeHatch_outdatedChain_succeeds() public {
         vm.deal(alice, 1 ether);

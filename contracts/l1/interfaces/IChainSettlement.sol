@@ -179,7 +179,8 @@ interface IChainSettlement {
     /// the same expiry and freeze rules as deposits, so an operator that refuses to import roots
     /// (censoring inbound hyperbridge messages) ends up frozen. Anyone. Queued as
     /// Message{sender: msg.sender, recipient: Predeploys.INBOX, value: 0, payload: abi.encode(root)}
-    /// with `MIN_L2_GAS_LIMIT`; the L2 inbox imports the root when it processes the request.
+    /// with `MIN_L2_GAS_LIMIT`; the L2 inbox imports the root when it processes the request. On a
+    /// chain that left, only roots from before it left (`RootAfterLeaving`).
     /// @return nonce the request's index in the priority queue
     function requestTransactionRootImport(bytes32 root) external returns (uint256 nonce);
 
@@ -240,6 +241,10 @@ interface IChainSettlement {
     function daValidator() external view returns (address);
     /// @notice Whether the chain rage-quit.
     function hasLeft() external view returns (bool);
+    /// @notice Transaction Root leaf count when the chain rage-quit (0 before): its batches may
+    /// import only roots of at most this many leaves, and `requestTransactionRootImport` accepts
+    /// only those (`RootAfterLeaving`).
+    function leftAtLeafCount() external view returns (uint64);
     /// @notice Last committed batch number.
     function lastCommittedBatch() external view returns (uint64);
     /// @notice Last proven batch number.

@@ -5,7 +5,10 @@
 //! 1. delivers the L1 priority messages (deposits, forced calls, forced Transaction Root imports)
 //!    its L2 inbox has not executed, in nonce order, as SYSTEM_CALLER transactions
 //!    (`Inbox.executePriorityMessage`) whose gas is sized from each request's own L2 gas limit;
-//! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`);
+//! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`); once the
+//!    chain rage-quit (`hasLeft()`), only the root it had when it left (`leftAtLeafCount()`
+//!    leaves), the newest its batches may import: it keeps settling on its pinned version so its
+//!    users' withdrawals still reach L1;
 //! 3. seals the pending L2 blocks into a batch per [`SealPolicy`], fixing its CommitBatchInfo and
 //!    DA input in the database before anything is sent;
 //! 4. settles every sealed batch on L1 in one `settleBatch` transaction (commit + prove with the

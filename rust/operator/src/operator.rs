@@ -153,6 +153,8 @@ pub struct Operator {
     factory: ChainFactory::ChainFactoryInstance<DynProvider>,
     attester: Attester,
     last_seal: Instant,
+    /// Set once the chain is seen to have left the ecosystem (`root_at_leaving`).
+    root_at_leaving: Option<B256>,
 }
 
 fn rpc_err(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
@@ -255,6 +257,7 @@ impl Operator {
             factory,
             attester,
             last_seal: Instant::now(),
+            root_at_leaving: None,
             config,
         };
         operator.reconcile().await?;
@@ -549,10 +552,18 @@ impl Operator {
         Ok(delivered)
     }
 
-    /// Imports L1's current Transaction Root into the L2 inbox unless it is already imported.
+    /// Imports the newest Transaction Root L1 accepts in this chain's batches into the L2 inbox,
+    /// unless it is already imported: L1's current root, or, once the chain left the ecosystem,
+    /// the root it had when the chain left (later ones are refused with `RootAfterLeaving`, and a
+    /// batch importing one could never settle).
     pub async fn import_latest_root(&mut self) -> Result<Option<B256>, OperatorError> {
-        let root =
+        let latest =
             self.transaction_root.root().call().await.map_err(call_err("TransactionRoot.root"))?;
+        // Read after `latest`: a chain that has not left by now left after `latest` was current.
+        let root = match self.root_at_leaving().await? {
+            Some(pinned) => pinned,
+            None => latest,
+        };
         if root.is_zero() {
             return Ok(None);
         }
@@ -562,6 +573,47 @@ impl Operator {
             return Ok(None);
         }
         self.import_transaction_root(root).await?;
+        Ok(Some(root))
+    }
+
+    /// `None` while the chain is in the ecosystem; once it left, the Transaction Root of
+    /// `leftAtLeafCount()` leaves (zero if there was none), found from its `TransactionRootUpdated`
+    /// event and kept (leaving is permanent).
+    async fn root_at_leaving(&mut self) -> Result<Option<B256>, OperatorError> {
+        if let Some(root) = self.root_at_leaving {
+            return Ok(Some(root));
+        }
+        if !self.settlement.hasLeft().call().await.map_err(call_err("hasLeft"))? {
+            return Ok(None);
+        }
+        let leaves =
+            self.settlement.leftAtLeafCount().call().await.map_err(call_err("leftAtLeafCount"))?;
+        let root = if leaves == 0 {
+            B256::ZERO
+        } else {
+            let filter = Filter::new()
+                .address(*self.transaction_root.address())
+                .event_signature(ITransactionRoot::TransactionRootUpdated::SIGNATURE_HASH)
+                .from_block(0u64);
+            let logs = self
+                .l1
+                .get_logs(&filter)
+                .await
+                .map_err(rpc_err("eth_getLogs(TransactionRootUpdated)"))?;
+            let index = U256::from(leaves - 1);
+            logs.iter()
+                .filter_map(|log| ITransactionRoot::TransactionRootUpdated::decode_log(&log.inner).ok())
+                .find(|event| event.data.leafIndex == index)
+                .map(|event| event.data.root)
+                .ok_or_else(|| {
+                    OperatorError::Inconsistent(format!(
+                        "the chain left at {leaves} Transaction Root leaves but L1 has no TransactionRootUpdated event for leaf {}",
+                        leaves - 1
+                    ))
+                })?
+        };
+        tracing::info!(chain = self.chain_id, leaves, %root, "chain left the ecosystem: Transaction Root imports pinned");
+        self.root_at_leaving = Some(root);
         Ok(Some(root))
     }
 
