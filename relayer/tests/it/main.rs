@@ -279,12 +279,27 @@ async fn wait_delivered(env: &Env, i: usize, hashes: &[B256], timeout: Duration,
     }
 }
 
-async fn set_counter_recipient(env: &Env, i: usize, at: Address) {
-    let _: () = env
-        .l2(i)
-        .raw_request("anvil_setCode".into(), (at, counter_recipient_code()))
+/// Deploys the counter recipient on chain `i` with a real transaction and returns its address.
+/// (`anvil_setCode` would edit the state outside a block: no batch of that chain could be
+/// attested afterwards, as the validity program re-executes blocks, not RPC edits.)
+async fn deploy_counter_recipient(env: &Env, i: usize) -> Address {
+    let runtime = counter_recipient_code();
+    let len = u8::try_from(runtime.len()).unwrap();
+    // PUSH1 len DUP1 PUSH1 9 PUSH0 CODECOPY PUSH0 RETURN (9 bytes), then the runtime code.
+    let mut init = vec![0x60, len, 0x80, 0x60, 0x09, 0x5f, 0x39, 0x5f, 0xf3];
+    init.extend_from_slice(&runtime);
+    let provider = wallet_provider(&env.eco.chains[i].anvil.rpc_url(), env.key(roles::DEPLOYER));
+    let receipt = provider
+        .send_transaction(TransactionRequest::default().with_deploy_code(Bytes::from(init)))
+        .await
+        .unwrap()
+        .get_receipt()
         .await
         .unwrap();
+    assert!(receipt.status(), "counter recipient deployment reverted");
+    let at = receipt.contract_address.unwrap();
+    assert_eq!(env.l2(i).get_code_at(at).await.unwrap(), runtime, "deployed runtime code");
+    at
 }
 
 async fn counter(env: &Env, i: usize, at: Address) -> U256 {
@@ -294,8 +309,7 @@ async fn counter(env: &Env, i: usize, at: Address) -> U256 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_and_asset_delivered_and_relayer_paid() {
     let env = Env::launch(2).await;
-    let recipient = Address::repeat_byte(0xc0);
-    set_counter_recipient(&env, 1, recipient).await;
+    let recipient = deploy_counter_recipient(&env, 1).await;
     let user = Address::repeat_byte(0x77);
     let fee = U256::from(1_000_000_000_000u64);
     // A call with a payload to a contract, and an ETH transfer to an account.
@@ -370,8 +384,7 @@ async fn message_and_asset_delivered_and_relayer_paid() {
 async fn kill_nine_twice_delivers_each_message_exactly_once() {
     let n: usize = std::env::var("RELAYER_IT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let env = Env::launch(2).await;
-    let recipient = Address::repeat_byte(0xc1);
-    set_counter_recipient(&env, 1, recipient).await;
+    let recipient = deploy_counter_recipient(&env, 1).await;
     let db = env.sqlite_url("kill");
     let config = env.write_config("kill", &db, "instance_id = \"kill\"");
     let log = env.dir.path().join("kill.log");
@@ -428,8 +441,7 @@ async fn two_instances_on_postgres_split_the_work() {
     let (db, pg_dir) = (get("DATABASE_URL"), get("PG_DIR"));
     let n = 300;
     let env = Env::launch(2).await;
-    let recipient = Address::repeat_byte(0xc2);
-    set_counter_recipient(&env, 1, recipient).await;
+    let recipient = deploy_counter_recipient(&env, 1).await;
     let hashes = send_messages(&env, 0, 1, recipient, b"pg", U256::ZERO, U256::from(7), n, 2).await;
     let mut children = Vec::new();
     let mut signers = Vec::new();
@@ -555,9 +567,9 @@ async fn bench_relayer_throughput() {
     let n: usize =
         std::env::var("RELAYER_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let env = Env::launch(3).await;
-    let recipient = Address::repeat_byte(0xc3);
-    set_counter_recipient(&env, 1, recipient).await;
-    set_counter_recipient(&env, 2, recipient).await;
+    let recipient = deploy_counter_recipient(&env, 1).await;
+    // Same deployer, same nonce: the same address on both destinations.
+    assert_eq!(deploy_counter_recipient(&env, 2).await, recipient);
     // Chains 0 → 1 and 0 → 2 (two destinations pipelined), half each.
     let a = send_messages(&env, 0, 1, recipient, b"b", U256::ZERO, U256::from(1), n / 2, 2).await;
     let b = send_messages(&env, 0, 2, recipient, b"b", U256::ZERO, U256::from(1), n / 2, 3).await;

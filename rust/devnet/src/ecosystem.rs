@@ -7,15 +7,13 @@ use crate::{
     L1Deployment, Toolchain, deploy_l1, dev_mode_env, generate_genesis,
 };
 use alloy::{
-    eips::BlockId,
     network::EthereumWallet,
-    primitives::{Address, B256, U256, keccak256},
+    primitives::{Address, B256, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use hyperchain_bindings::{
-    ChainConfig, ChainFactory, DEFAULT_L2_GAS_LIMIT, SharedBridge, predeploys,
-};
+use hyperchain_bindings::{ChainConfig, ChainFactory, DEFAULT_L2_GAS_LIMIT, SharedBridge};
+use hyperchain_zkevm::proven_state_root;
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -337,20 +335,14 @@ async fn start_hyperchain(
     Ok((anvil, root, genesis_path))
 }
 
-/// The state root of block 0: keccak256 of the root node of an `eth_getProof` answer (anvil puts
-/// the empty-trie root in the header of an `--init` genesis block, so the header is not used).
+/// The state root of block 0, the one to register on L1: the root its `eth_getProof` answers are
+/// proven against (anvil puts the empty-trie root in the header of an `--init` genesis block, so
+/// the header is not used).
 pub async fn genesis_state_root(rpc_url: &str) -> Result<B256, DevnetError> {
     let provider = ProviderBuilder::new().connect_http(url(rpc_url)?);
-    let proof = provider
-        .get_proof(predeploys::INBOX, vec![])
-        .block_id(BlockId::number(0))
+    proven_state_root(&provider, 0)
         .await
-        .map_err(|e| DevnetError::Rpc { url: rpc_url.to_string(), reason: e.to_string() })?;
-    let node = proof.account_proof.first().ok_or_else(|| DevnetError::Rpc {
-        url: rpc_url.to_string(),
-        reason: "eth_getProof returned no account proof".into(),
-    })?;
-    Ok(keccak256(node))
+        .map_err(|e| DevnetError::Rpc { url: rpc_url.to_string(), reason: e.to_string() })
 }
 
 /// `ChainFactory.createChain` (permissionless), returning the new settlement address.

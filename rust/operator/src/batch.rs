@@ -8,14 +8,15 @@
 use crate::OperatorError;
 use alloy::{
     eips::BlockId,
-    primitives::{B256, Bytes, U256, keccak256},
+    primitives::{B256, Bytes, U256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     sol_types::SolEvent,
 };
 use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, PredeployCode, predeploys};
 use hyperchain_zkevm::{
-    BatchContext, ExecutionRules, build_witness, check_genesis, da_commitment, validate_batch,
+    BatchContext, ExecutionRules, build_witness, check_genesis, da_commitment, proven_state_root,
+    validate_batch,
 };
 
 fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
@@ -23,9 +24,8 @@ fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorErro
 }
 
 /// The state root after `block`: the header's for mined blocks. anvil reports the empty-trie
-/// root in the header of an `--init` genesis block, so block 0's root is keccak256 of the root
-/// node of an `eth_getProof` answer (valid while the chain has no other block; later the
-/// genesis root is read from L1, where it was registered).
+/// root in the header of an `--init` genesis block, so block 0's root is the one its
+/// `eth_getProof` answers are proven against ([`proven_state_root`]).
 pub async fn state_root_at(l2: &DynProvider, block: u64) -> Result<B256, OperatorError> {
     if block > 0 {
         let header = l2
@@ -35,17 +35,14 @@ pub async fn state_root_at(l2: &DynProvider, block: u64) -> Result<B256, Operato
             .ok_or_else(|| OperatorError::Inconsistent(format!("L2 block {block} not found")))?;
         return Ok(header.header.state_root);
     }
-    let proof = l2
-        .get_proof(predeploys::INBOX, vec![])
-        .block_id(BlockId::number(block))
-        .await
-        .map_err(rpc("eth_getProof"))?;
-    let root_node = proof.account_proof.first().ok_or_else(|| {
-        OperatorError::Inconsistent(format!(
-            "eth_getProof at L2 block {block} has no account proof"
-        ))
-    })?;
-    Ok(keccak256(root_node))
+    proven_state_root_at(l2, block).await
+}
+
+async fn proven_state_root_at(l2: &DynProvider, block: u64) -> Result<B256, OperatorError> {
+    proven_state_root(l2, block).await.map_err(|e| OperatorError::Rpc {
+        step: format!("proving the L2 state root at block {block}"),
+        reason: e.to_string(),
+    })
 }
 
 /// The outbound messages of blocks `first..=last`, in outbox nonce order.
@@ -117,6 +114,17 @@ pub async fn build_commit_info(
             .await
             .map_err(view("Inbox.priorityOpsHash"))?,
     };
+    // A node whose state was changed outside a block (anvil_setCode / anvil_setBalance / …)
+    // serves proofs against a root no batch ever committed: say so instead of a proof mismatch.
+    let node_root = proven_state_root_at(l2, first - 1).await?;
+    if node_root != prev_state_root {
+        return Err(OperatorError::StateDiverged {
+            batch: number,
+            block: first - 1,
+            node_root,
+            l1_root: prev_state_root,
+        });
+    }
     let (blocks, mut witness) =
         build_witness(l2, first, last).await.map_err(|e| OperatorError::Rpc {
             step: format!("building the witness of batch {number}"),

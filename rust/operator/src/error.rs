@@ -1,3 +1,4 @@
+use alloy::primitives::B256;
 pub use hyperchain_bindings::{decode_revert, decode_revert_data};
 
 /// What went wrong, naming the step and the reason in the user's terms.
@@ -35,6 +36,25 @@ pub enum OperatorError {
     /// The database failed.
     #[error("operator database: {0}")]
     Store(String),
+    /// The node's state before a batch is not the state L1 holds for the previous batch: it was
+    /// changed outside a block (`anvil_setCode`, `anvil_setBalance`, a state load) or the node is
+    /// not this chain's. The validity program re-executes blocks, so no batch built on that state
+    /// can be attested; restore the node's state (or start the chain over).
+    #[error(
+        "batch {batch}: the L2 node's state at block {block} has root {node_root}, but L1 holds \
+         {l1_root} for it: the node's state was changed outside a block (anvil_set*, a state \
+         load) or this is not the chain's node; no batch built on it can be attested"
+    )]
+    StateDiverged {
+        /// Batch number.
+        batch: u64,
+        /// The L2 block the batch starts after.
+        block: u64,
+        /// The root the node's proofs at `block` are against.
+        node_root: B256,
+        /// The root L1 holds for `block` (the previous batch's, or the registered genesis root).
+        l1_root: B256,
+    },
     /// Building the batch commitment or its attestation failed.
     #[error("batch {batch}: {reason}")]
     Build {

@@ -27,4 +27,4 @@ pub use validate::{
     ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, check_genesis,
     execute_unverified, validate_batch,
 };
-pub use witness::{BatchBlocks, Witness, WitnessError, build_witness};
+pub use witness::{BatchBlocks, Witness, WitnessError, build_witness, proven_state_root};

@@ -79,6 +79,9 @@ pub enum WitnessError {
     /// The node does not have a block the batch needs.
     #[error("block {0} is not known to the node")]
     MissingBlock(u64),
+    /// The node answered `eth_getProof` without an account proof.
+    #[error("eth_getProof at block {0} returned no account proof")]
+    NoAccountProof(u64),
     /// Batches start after genesis (anvil's genesis header does not carry the real state root).
     #[error("a batch must start at block 1 or later")]
     GenesisBatch,
@@ -92,6 +95,23 @@ pub enum WitnessError {
         /// Rounds run.
         rounds: usize,
     },
+}
+
+/// The root the node's `eth_getProof` answers at `block` are proven against: keccak256 of the
+/// account proof's root node. The witness is built from these answers, so this is the root the
+/// validity program starts from. For block 0 it is the real genesis root (anvil puts the
+/// empty-trie root in the header of an `--init` genesis block); after a state edit outside a
+/// block (`anvil_setCode`, …) it differs from the block's header.
+pub async fn proven_state_root<P: Provider<Ethereum>>(
+    provider: &P,
+    block: u64,
+) -> Result<B256, WitnessError> {
+    let proof = provider
+        .get_proof(predeploys::INBOX, vec![])
+        .block_id(block.into())
+        .await
+        .map_err(|source| WitnessError::Rpc { method: "eth_getProof", source })?;
+    proof.account_proof.first().map(keccak256).ok_or(WitnessError::NoAccountProof(block))
 }
 
 /// Execution rounds [`build_witness`] runs before giving up.

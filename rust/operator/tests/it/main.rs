@@ -370,3 +370,36 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
     anvil.shutdown().await;
     eco.shutdown().await;
 }
+
+/// A node whose state was changed outside a block (here `anvil_setCode` before block 1) serves
+/// proofs against a root L1 never held: the operator names the cause instead of reporting a
+/// witness proof mismatch, and seals nothing. (The relayer's tests once installed their
+/// recipient this way, and the destination chain's batch 1 was refused on every retry.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_edited_outside_a_block_is_named_and_not_sealed() {
+    let mut launch = EcosystemConfig::local(1);
+    launch.l2_block_time = None;
+    let eco = Ecosystem::launch(&launch).await.unwrap();
+    let signer = PrivateKeySigner::from_bytes(&eco.accounts()[3].private_key).unwrap();
+    let l2 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(eco.chains[0].anvil.rpc_url().parse().unwrap());
+    assert_eq!(l2.get_block_number().await.unwrap(), 0, "no L2 block before the edit");
+    let edited = Address::repeat_byte(0xed);
+    let _: () = l2.raw_request("anvil_setCode".into(), (edited, "0x00")).await.unwrap();
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .to(Address::repeat_byte(0x77))
+        .value(U256::from(1));
+    assert!(l2.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().status());
+
+    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let err = op.seal_now().await.unwrap_err();
+    let OperatorError::StateDiverged { batch, block, node_root, l1_root } = err else {
+        panic!("expected StateDiverged, got {err}");
+    };
+    assert_eq!((batch, block), (1, 0));
+    assert_eq!(l1_root, eco.chains[0].genesis_state_root);
+    assert_ne!(node_root, l1_root);
+    assert!(op.store().batch(1).await.unwrap().is_none(), "nothing sealed");
+    eco.shutdown().await;
+}
