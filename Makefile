@@ -50,6 +50,7 @@ test-sol: install ## forge build and every forge test (unit, fuzz, invariant, ga
 	$(FORGE) test
 
 test-rust: install ## every Rust test: unit, integration, end to end on real anvils
+	$(CARGO) build --workspace --bins --locked # tests start hyperchain-attester and hyperchain-relayer processes
 	$(CARGO) test --workspace --locked
 
 fmt: install ## format Solidity and Rust

@@ -19,9 +19,9 @@ pragma solidity 0.8.30;
 //                          has their keys.
 //   PRIVATE_KEY            deployer; also governance (owner of the factory) by default.
 //                          Default: anvil account 0.
-//   GOVERNANCE             owner of the factory (default: the deployer). The prover set and the
+//   GOVERNANCE             owner of the factory (default: the deployer). The attester set and the
 //                          DA committee are fixed at deployment; new ones come with a protocol version.
-//   ATTESTERS              comma-separated prover set of the AttestationVerifier
+//   ATTESTERS              comma-separated attester set of the AttestationVerifier
 //                          (default: anvil account 9, 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720)
 //   ATTESTATION_THRESHOLD  attestations required per batch (default 1)
 //   DA_COMMITTEE           comma-separated validium DA committee (default: ATTESTERS)

@@ -8,14 +8,14 @@ import {SignerSet} from "./libraries/SignerSet.sol";
 
 /// @title AttestationVerifier
 /// @notice The ecosystem's batch verifier for now: an ATTESTATION, not a zero-knowledge proof.
-/// A prover set (k of n) re-runs the batch validity program (Rust `zkevm`) and
+/// A attester set (k of n) re-runs the batch validity program (Rust `zkevm`) and
 /// signs `Attestation.digest(block.chainid, address(this), protocolVersion, publicInput)`; a batch is
 /// accepted when at least `threshold` members signed, in strictly ascending signer order. The digest
 /// binds the L1, this deployment and the protocol version, so a signature cannot be replayed across
-/// L1s, verifier deployments or versions. Security rests on the honesty of k provers; a SNARK
+/// L1s, verifier deployments or versions. Security rests on the honesty of k attesters; a SNARK
 /// verifier of a zkVM proof will replace this contract behind `IBatchVerifier`.
 ///
-/// The prover set and threshold are fixed at deployment: nobody can change who attests a chain's
+/// The attester set and threshold are fixed at deployment: nobody can change who attests a chain's
 /// batches in place. A new set is a new verifier, published as a new protocol version
 /// (`ChainFactory.publishProtocolVersion`), so every chain gets the upgrade window and may rage-quit.
 contract AttestationVerifier is IBatchVerifier, ISignerSet {
@@ -27,7 +27,7 @@ contract AttestationVerifier is IBatchVerifier, ISignerSet {
     SignerSet.Set private _signers;
 
     /// @param protocolVersion_ the protocol version attestations are for
-    /// @param signers the prover set (any order, no duplicates)
+    /// @param signers the attester set (any order, no duplicates)
     /// @param threshold_ signatures required
     constructor(uint256 protocolVersion_, address[] memory signers, uint256 threshold_) {
         protocolVersion = protocolVersion_;
@@ -43,7 +43,7 @@ contract AttestationVerifier is IBatchVerifier, ISignerSet {
         _signers.verify(digest(publicInput), proof);
     }
 
-    /// @notice What the provers sign for `publicInput` (see `Attestation.digest`).
+    /// @notice What the attesters sign for `publicInput` (see `Attestation.digest`).
     function digest(bytes32 publicInput) public view returns (bytes32) {
         return Attestation.digest(block.chainid, address(this), protocolVersion, publicInput);
     }

@@ -358,10 +358,10 @@ contract EscapeHatchTest is L1Fixture {
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 0.25 ether);
     }
 
-    /// Governance replaces the prover set with one attacker key and threshold 1 in one block: that
+    /// Governance replaces the attester set with one attacker key and threshold 1 in one block: that
     /// needs a new verifier published as a protocol version, which no chain uses before its admin
     /// upgrades; until the deadline the admin may rage-quit instead.
-    function test_proveBatch_proverSetSwappedInOneBlock_notBeforeUpgrade() public {
+    function test_proveBatch_attesterSetSwappedInOneBlock_notBeforeUpgrade() public {
         uint256 attackerKey = 0xBAD;
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
         CommitBatchInfo memory batch = _nextBatch(chainA);

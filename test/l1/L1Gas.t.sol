@@ -10,7 +10,7 @@ import {L1TestToken} from "./utils/Mocks.sol";
 /// @dev Gas of settling one batch of a chain already in steady state (earlier batches executed,
 /// Transaction Root already holding leaves): the batch processes 1 deposit, sends 1 withdrawal to L1
 /// and 1 message with value to another chain (1 outbound transfer), rollup DA with 320 bytes of
-/// pubdata, attested by 1 of 1 provers. Each call runs as its own transaction (isolate), so storage
+/// pubdata, attested by 1 of 1 attesters. Each call runs as its own transaction (isolate), so storage
 /// is cold as on a real chain. Written to snapshots/l1.json.
 contract L1GasTest is L1Fixture {
     bytes internal pubdata;

@@ -443,13 +443,13 @@ contract L1Handler is L1Helpers {
         batch.messagesRoot = _merkleRoot(leaves);
     }
 
-    uint256 internal constant ROGUE_PROVER_KEY = 0xBAD;
+    uint256 internal constant ROGUE_ATTESTER_KEY = 0xBAD;
     uint256 public nonCanonicalAttacks;
 
     /// An attacker registers a chain whose genesis is not canonical (its own code at
     /// ASSET_ROUTER: registration is permissionless and L1 cannot read the L2 state), takes a
     /// deposit, and settles a batch moving the chain's ETH to another chain and withdrawing more
-    /// than it holds. The prover set never attests a batch of such a chain (the validity program's
+    /// than it holds. The attester set never attests a batch of such a chain (the validity program's
     /// genesis check), so the attacker signs with its own key: proving and settling must revert and
     /// nothing moves (the money invariant covers its balance; its batches never execute).
     function attackWithNonCanonicalGenesis(uint8 seed, uint96 deposit, uint256 destinationSeed, bool oneCall)
@@ -499,12 +499,12 @@ contract L1Handler is L1Helpers {
         (CommitBatchInfo memory batch,,) = _plan(chain, plan);
         bytes32 publicInput = this.publicInputOf(chainId, chain.stateRoot(chain.lastCommittedBatch()), batch);
         (uint8 v, bytes32 r, bytes32 s) =
-            vm.sign(ROGUE_PROVER_KEY, AttestationVerifier(chain.verifier()).digest(publicInput));
+            vm.sign(ROGUE_ATTESTER_KEY, AttestationVerifier(chain.verifier()).digest(publicInput));
         bytes memory rogueProof = abi.encodePacked(r, s, v);
         nonCanonicalAttacks++;
         if (oneCall) {
             try chain.settleBatch(batch, abi.encode(batch.newStateRoot), rogueProof) {
-                _violation("a batch of a non-canonical chain settled without the prover set");
+                _violation("a batch of a non-canonical chain settled without the attester set");
             } catch {}
             return;
         }
@@ -513,7 +513,7 @@ contract L1Handler is L1Helpers {
             return; // frozen: nothing commits
         }
         try chain.proveBatch(batch.batchNumber, rogueProof) {
-            _violation("a batch of a non-canonical chain was proven without the prover set");
+            _violation("a batch of a non-canonical chain was proven without the attester set");
         } catch {}
         try chain.executeBatch(batch) {
             _violation("an unproven batch of a non-canonical chain executed");

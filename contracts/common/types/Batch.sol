@@ -39,7 +39,7 @@ struct CommitBatchInfo {
 }
 
 /// @notice The batch public input and the Transaction Root leaf. Shared by L1 settlement, the
-/// attestation verifier and the Rust `zkevm`/`prover` crates, which must produce identical bytes.
+/// attestation verifier and the Rust `zkevm`/`attester` crates, which must produce identical bytes.
 library BatchHashing {
     /// @notice The statement a batch proof (today: an attestation) is about.
     /// keccak256(abi.encode(chainId, batchNumber, prevStateRoot, newStateRoot, messagesRoot,

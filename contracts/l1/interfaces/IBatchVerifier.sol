@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 /// @title IBatchVerifier
 /// @notice The ecosystem's one batch verifier: checks a proof about a batch public input
 /// (`BatchHashing.publicInput`). Today's implementation is an attestation (k-of-n signatures of a
-/// registered prover set), not a zero-knowledge proof; a SNARK verifier of a zkVM proof implements
+/// registered attester set), not a zero-knowledge proof; a SNARK verifier of a zkVM proof implements
 /// the same interface and replaces it with one governance call.
 interface IBatchVerifier {
     /// @notice Reverts unless `proof` is a valid proof of `publicInput`.

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 /// @title ISignerSet
-/// @notice A k-of-n set of ECDSA signers, fixed when its contract is deployed (the prover set of
+/// @notice A k-of-n set of ECDSA signers, fixed when its contract is deployed (the attester set of
 /// the attestation verifier, the DA committee of the validium DA validator): changing a set means
 /// deploying a new contract and publishing it through a protocol version, with its upgrade window. Signatures are raw secp256k1 over a
 /// contract-specific digest (no EIP-191 prefix), 65 bytes each (r ‖ s ‖ v), concatenated in

@@ -45,6 +45,8 @@ fn wallet_provider(url: &str, key: B256) -> DynProvider {
 struct Env {
     eco: Ecosystem,
     operators: Vec<tokio::task::JoinHandle<()>>,
+    /// The attester processes the operators ask (alive as long as the environment).
+    _attesters: Vec<hyperchain_devnet::AttesterProcess>,
     dir: tempfile::TempDir,
 }
 
@@ -58,7 +60,9 @@ impl Env {
         config.l2_block_time = None;
         config.backing = U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18));
         let eco = Ecosystem::launch(&config).await.expect("ecosystem launch");
-        let attester = eco.attester().unwrap().private_key;
+        let dir = tempfile::tempdir().unwrap();
+        let attesters = eco.start_attesters(dir.path()).await.expect("attesters");
+        let committee = eco.da_committee().unwrap().private_key;
         let mut operators = Vec::new();
         for node in &eco.chains {
             let mut op = Operator::new(OperatorConfig {
@@ -66,8 +70,8 @@ impl Env {
                 l2_rpc: node.anvil.rpc_url(),
                 settlement: node.settlement,
                 operator_key: node.operator.private_key,
-                attester_keys: vec![attester],
-                da_committee_keys: vec![attester],
+                attesters: attesters.iter().map(|a| a.url.clone()).collect(),
+                da_committee_keys: vec![committee],
                 db_path: None,
                 seal: SealPolicy {
                     max_blocks: 200,
@@ -84,7 +88,7 @@ impl Env {
                 }
             }));
         }
-        Self { eco, operators, dir: tempfile::tempdir().unwrap() }
+        Self { eco, operators, _attesters: attesters, dir }
     }
 
     fn l2(&self, i: usize) -> DynProvider {

@@ -20,7 +20,11 @@ pub(crate) struct DevnetFile {
     pub(crate) contracts: L1Deployment,
     pub(crate) chains: Vec<ChainInfo>,
     pub(crate) accounts: Vec<DevAccount>,
-    pub(crate) attester: DevAccount,
+    /// The validium DA committee's one member (a dev account).
+    pub(crate) da_committee: DevAccount,
+    /// The attester processes (the verifier's attester set).
+    #[serde(default)]
+    pub(crate) attesters: Vec<AttesterInfo>,
     pub(crate) relayer: Option<RelayerInfo>,
     pub(crate) ready_ms: u128,
     pub(crate) pid: u32,
@@ -59,6 +63,22 @@ pub(crate) struct ChainInfo {
     /// chain is down).
     #[serde(default)]
     pub(crate) operator_running: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AttesterInfo {
+    /// Its HTTP API (`/v1/attest`, `/healthz`, `/metrics`).
+    pub(crate) url: String,
+    /// Its signing address (a member of the verifier's set).
+    pub(crate) address: Address,
+    /// The running process; `None` while `up` waits to restart it.
+    pub(crate) pid: Option<u32>,
+    /// How often `up` restarted it after it exited.
+    #[serde(default)]
+    pub(crate) restarts: u32,
+    /// Its log.
+    pub(crate) log: PathBuf,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
-//! What `hyperchain up` keeps alive. The relayer (a child process) and each chain's operator (an
-//! in-process task) are restarted with capped exponential backoff when they exit, and each restart
+//! What `hyperchain up` keeps alive. The relayer and the attesters (child processes) and each
+//! chain's operator (an in-process task) are restarted with capped exponential backoff when they exit, and each restart
 //! is logged. A node (anvil) that exits is not restarted: its chain state died with the process, so
 //! `up` reports the chain down and stops its operator instead.
 
+use hyperchain_devnet::AttesterProcess;
 use hyperchain_operator::{Operator, OperatorConfig};
 use std::{
     path::PathBuf,
@@ -170,6 +171,70 @@ impl SupervisedRelayer {
         }
         if tokio::time::timeout(Duration::from_secs(3), child.wait()).await.is_err() {
             let _ = child.kill().await;
+        }
+    }
+}
+
+/// One attester process under supervision (same key, config, port and database on restart).
+#[derive(Debug)]
+pub(crate) struct SupervisedAttester {
+    pub(crate) process: AttesterProcess,
+    started: Instant,
+    restart_at: Option<Instant>,
+    backoff: Backoff,
+    restarts: u32,
+}
+
+impl SupervisedAttester {
+    pub(crate) fn new(process: AttesterProcess) -> Self {
+        Self {
+            process,
+            started: Instant::now(),
+            restart_at: None,
+            backoff: Backoff::default(),
+            restarts: 0,
+        }
+    }
+
+    /// Restarts so far.
+    pub(crate) fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// One supervision step: notices an exit (scheduling the restart) or restarts when due.
+    /// True when the pid changed.
+    pub(crate) async fn supervise(&mut self) -> bool {
+        if self.restart_at.is_none() {
+            let Some(status) = self.process.exit_status() else { return false };
+            let delay = self.backoff.after_exit(self.started.elapsed());
+            tracing::error!(
+                attester = %self.process.address,
+                %status,
+                restart_in = ?delay,
+                log = %self.process.log.display(),
+                "attester exited; restarting it"
+            );
+            self.restart_at = Some(Instant::now() + delay);
+            return true;
+        }
+        match self.restart_at {
+            Some(at) if Instant::now() >= at => {}
+            _ => return false,
+        }
+        match self.process.restart().await {
+            Ok(()) => {
+                self.restarts += 1;
+                self.restart_at = None;
+                self.started = Instant::now();
+                tracing::warn!(attester = %self.process.address, pid = self.process.pid(), restarts = self.restarts, "attester restarted");
+                true
+            }
+            Err(e) => {
+                let delay = self.backoff.after_exit(Duration::ZERO);
+                tracing::error!(attester = %self.process.address, error = %e, retry_in = ?delay, "attester restart failed");
+                self.restart_at = Some(Instant::now() + delay);
+                false
+            }
         }
     }
 }

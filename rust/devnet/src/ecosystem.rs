@@ -3,8 +3,9 @@
 //! those on top).
 
 use crate::{
-    AnvilConfig, AnvilInstance, DeployL1Options, DevAccount, DevnetError, GenesisRequest,
-    L1Deployment, Toolchain, deploy_l1, dev_mode_env, generate_genesis,
+    AnvilConfig, AnvilInstance, AttesterProcess, AttesterSpec, DeployL1Options, DevAccount,
+    DevnetError, GenesisRequest, L1Deployment, Toolchain, deploy_l1, dev_attester_key,
+    dev_mode_env, generate_genesis,
 };
 use alloy::{
     network::EthereumWallet,
@@ -49,6 +50,11 @@ pub struct EcosystemConfig {
     /// this, a hyperbridge transfer of that ETH makes the source chain's next batch fail with
     /// `InsufficientChainBalance` on L1. Zero: no deposit (the priority queue stays empty).
     pub backing: U256,
+    /// Size of the verifier's attester set: dev attester keys `0..attesters`
+    /// ([`dev_attester_key`]), run by [`Ecosystem::start_attesters`].
+    pub attesters: usize,
+    /// Attestations the verifier requires per batch.
+    pub attestation_threshold: u64,
 }
 
 /// Recipient on L2 of the launch's backing deposits: an address nobody has the key of.
@@ -65,6 +71,8 @@ impl EcosystemConfig {
             l2_block_time: Some(Duration::from_millis(250)),
             genesis_dir: None,
             backing: U256::ZERO,
+            attesters: 1,
+            attestation_threshold: 1,
         }
     }
 }
@@ -77,8 +85,9 @@ pub mod roles {
     pub const FIRST_OPERATOR: usize = 1;
     /// The relayer.
     pub const RELAYER: usize = 8;
-    /// The attester (DeployL1's default prover set and validium committee).
-    pub const ATTESTER: usize = 9;
+    /// The validium DA committee (its one member). Attesters are not dev accounts: they need no
+    /// funds (`dev_attester_key`).
+    pub const DA_COMMITTEE: usize = 9;
 }
 
 /// A running hyperchain node registered on L1.
@@ -126,6 +135,10 @@ pub struct Ecosystem {
     pub chains: Vec<HyperchainNode>,
     /// Phase timings.
     pub timings: Timings,
+    /// The verifier's attester set (dev keys), ascending by index.
+    pub attester_keys: Vec<B256>,
+    /// The verifier's threshold.
+    pub attestation_threshold: u64,
     _scratch: Option<tempfile::TempDir>,
 }
 
@@ -151,9 +164,20 @@ impl Ecosystem {
         tracing::info!(url = %l1.rpc_url(), chain = l1.chain_id(), "L1 ready");
 
         let t = Instant::now();
+        let attester_keys: Vec<B256> = (0..config.attesters.max(1)).map(dev_attester_key).collect();
+        let attester_addresses: Vec<String> =
+            (0..attester_keys.len()).map(|i| crate::dev_attester_address(i).to_string()).collect();
+        let mut options = DeployL1Options::dev();
+        options.env.extend([
+            ("ATTESTERS".to_string(), attester_addresses.join(",")),
+            ("ATTESTATION_THRESHOLD".to_string(), config.attestation_threshold.to_string()),
+            (
+                "DA_COMMITTEE".to_string(),
+                account(&accounts, roles::DA_COMMITTEE)?.address.to_string(),
+            ),
+        ]);
         let (deployment, _) =
-            deploy_l1(&toolchain, &l1.rpc_url(), deployer.private_key, &DeployL1Options::dev())
-                .await?;
+            deploy_l1(&toolchain, &l1.rpc_url(), deployer.private_key, &options).await?;
         timings.deploy_l1_ms = t.elapsed().as_millis();
         tracing::info!(factory = %deployment.chain_factory, "L1 deployed");
 
@@ -212,7 +236,16 @@ impl Ecosystem {
         }
         timings.chains_ms = t.elapsed().as_millis();
         timings.total_ms = started.elapsed().as_millis();
-        Ok(Self { toolchain, l1, deployment, chains, timings, _scratch: scratch })
+        Ok(Self {
+            toolchain,
+            l1,
+            deployment,
+            chains,
+            timings,
+            attester_keys,
+            attestation_threshold: config.attestation_threshold,
+            _scratch: scratch,
+        })
     }
 
     /// Funded dev accounts (the same keys on L1 and every hyperchain).
@@ -220,9 +253,31 @@ impl Ecosystem {
         self.l1.accounts()
     }
 
-    /// The attester key (the default prover set and validium committee of `DeployL1.s.sol`).
-    pub fn attester(&self) -> Result<DevAccount, DevnetError> {
-        account(self.l1.accounts(), roles::ATTESTER)
+    /// The validium DA committee's key.
+    pub fn da_committee(&self) -> Result<DevAccount, DevnetError> {
+        account(self.l1.accounts(), roles::DA_COMMITTEE)
+    }
+
+    /// Starts one `hyperchain-attester` process per key of the verifier's set, each attesting
+    /// every chain, with its files (`attester-<i>.toml/.db/.log`) in `dir`. The operators are
+    /// given their URLs.
+    pub async fn start_attesters(
+        &self,
+        dir: &std::path::Path,
+    ) -> Result<Vec<AttesterProcess>, DevnetError> {
+        let chains: Vec<(u64, String)> =
+            self.chains.iter().map(|c| (c.chain_id, c.anvil.rpc_url())).collect();
+        futures::future::try_join_all(self.attester_keys.iter().enumerate().map(|(i, key)| {
+            AttesterProcess::start(AttesterSpec {
+                key: *key,
+                l1_rpc: self.l1.rpc_url(),
+                chain_factory: self.deployment.chain_factory,
+                chains: chains.clone(),
+                dir: dir.to_path_buf(),
+                name: format!("attester-{i}"),
+            })
+        }))
+        .await
     }
 
     /// Stops every node, hyperchains first.

@@ -133,7 +133,7 @@ pub struct L1Deployment {
 /// Options of `DeployL1.s.sol` beyond the RPC and deployer key.
 #[derive(Clone, Debug, Default)]
 pub struct DeployL1Options {
-    /// Environment variables the script documents (e.g. prover set, threshold).
+    /// Environment variables the script documents (e.g. attester set, threshold).
     pub env: Vec<(String, String)>,
 }
 

@@ -8,6 +8,7 @@
 //! block timestamps (no time warps), so chains agree on time.
 
 mod anvil;
+mod attester;
 mod ecosystem;
 mod error;
 mod forge;
@@ -15,6 +16,10 @@ pub mod swap;
 mod toolchain;
 
 pub use anvil::{AnvilConfig, AnvilInstance, DevAccount, wait_ready};
+pub use attester::{
+    ATTESTER_KEY_ENV, AttesterProcess, AttesterSpec, attester_binary, dev_attester_address,
+    dev_attester_key,
+};
 pub use ecosystem::{
     BACKING_RECIPIENT, ChainSpec, Ecosystem, EcosystemConfig, HyperchainNode, Timings,
     genesis_state_root, register_chain, roles,

@@ -45,6 +45,8 @@ pub struct World {
     pub eco: Ecosystem,
     operators: Vec<Option<JoinHandle<()>>>,
     relayer: Option<JoinHandle<()>>,
+    /// The attester processes the operators ask.
+    pub attesters: Vec<hyperchain_devnet::AttesterProcess>,
     dir: tempfile::TempDir,
 }
 
@@ -64,7 +66,8 @@ impl World {
         config.backing = eth(1000);
         let eco = Ecosystem::launch(&config).await.wrap_err("ecosystem launch")?;
         let dir = tempfile::tempdir()?;
-        let attester = eco.attester()?.private_key;
+        let attesters = eco.start_attesters(dir.path()).await.wrap_err("attesters")?;
+        let committee = eco.da_committee()?.private_key;
         let mut operators = Vec::new();
         for node in &eco.chains {
             let mut op = Operator::new(OperatorConfig {
@@ -72,8 +75,8 @@ impl World {
                 l2_rpc: node.anvil.rpc_url(),
                 settlement: node.settlement,
                 operator_key: node.operator.private_key,
-                attester_keys: vec![attester],
-                da_committee_keys: vec![attester],
+                attesters: attesters.iter().map(|a| a.url.clone()).collect(),
+                da_committee_keys: vec![committee],
                 db_path: Some(dir.path().join(format!("operator-{}.db", node.chain_id))),
                 seal: SealPolicy {
                     max_blocks: 200,
@@ -90,7 +93,7 @@ impl World {
                 }
             })));
         }
-        let world = Self { eco, operators, relayer: None, dir };
+        let world = Self { eco, operators, relayer: None, attesters, dir };
         Ok(world)
     }
 

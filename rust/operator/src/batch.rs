@@ -7,16 +7,14 @@
 
 use crate::OperatorError;
 use alloy::{
-    eips::BlockId,
-    primitives::{B256, Bytes, U256},
+    primitives::{B256, Bytes},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     sol_types::SolEvent,
 };
-use hyperchain_bindings::{CommitBatchInfo, IInbox, IOutbox, Message, PredeployCode, predeploys};
+use hyperchain_bindings::{CommitBatchInfo, IOutbox, Message, PredeployCode, predeploys};
 use hyperchain_zkevm::{
-    BatchContext, ExecutionRules, build_witness, check_genesis, da_commitment, proven_state_root,
-    validate_batch,
+    ExecutionRules, build_witness, check_genesis, da_commitment, proven_state_root, validate_batch,
 };
 
 fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
@@ -82,38 +80,9 @@ pub async fn build_commit_info(
     prev_state_root: B256,
     genesis_predeploys: Option<&[PredeployCode]>,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
-    let chain_id = l2.get_chain_id().await.map_err(rpc("eth_chainId"))?;
-    let before = BlockId::number(first - 1);
-    let inbox = IInbox::new(predeploys::INBOX, l2.clone());
-    let outbox = IOutbox::new(predeploys::OUTBOX, l2.clone());
-    let view = |step: &'static str| {
-        move |e: alloy::contract::Error| OperatorError::Rpc {
-            step: step.into(),
-            reason: e.to_string(),
-        }
-    };
-    let ctx = BatchContext {
-        l1_chain_id: U256::from(l1_chain_id),
-        chain_id: U256::from(chain_id),
-        next_message_nonce: outbox
-            .nonce()
-            .block(before)
-            .call()
-            .await
-            .map_err(view("Outbox.nonce"))?,
-        priority_ops_count: inbox
-            .priorityOpsCount()
-            .block(before)
-            .call()
-            .await
-            .map_err(view("Inbox.priorityOpsCount"))?,
-        priority_ops_hash: inbox
-            .priorityOpsHash()
-            .block(before)
-            .call()
-            .await
-            .map_err(view("Inbox.priorityOpsHash"))?,
-    };
+    let ctx = hyperchain_attester::batch_context(l2, l1_chain_id, first).await.map_err(|e| {
+        OperatorError::Rpc { step: format!("context of batch {number}"), reason: e.to_string() }
+    })?;
     // A node whose state was changed outside a block (anvil_setCode / anvil_setBalance / …)
     // serves proofs against a root no batch ever committed: say so instead of a proof mismatch.
     let node_root = proven_state_root_at(l2, first - 1).await?;

@@ -55,6 +55,19 @@ pub enum OperatorError {
         /// The root L1 holds for `block` (the previous batch's, or the registered genesis root).
         l1_root: B256,
     },
+    /// Fewer than the verifier's threshold of attesters signed the batch (down, slow, refusing):
+    /// the batch waits and is asked again.
+    #[error("batch {batch}: {valid} of the {threshold} attestations needed ({failures})")]
+    AttestationsMissing {
+        /// Batch number.
+        batch: u64,
+        /// Valid signatures received.
+        valid: usize,
+        /// The verifier's threshold.
+        threshold: usize,
+        /// Each attester that gave none, and why.
+        failures: String,
+    },
     /// Building the batch commitment or its attestation failed.
     #[error("batch {batch}: {reason}")]
     Build {

@@ -12,8 +12,8 @@
 //! 3. seals the pending L2 blocks into a batch per [`SealPolicy`], fixing its CommitBatchInfo and
 //!    DA input in the database before anything is sent;
 //! 4. settles every sealed batch on L1 in one `settleBatch` transaction (commit + prove with the
-//!    attestation + execute), recording the mined transaction; a batch found already committed
-//!    goes through `proveBatch` → `executeBatch`.
+//!    attestation k of the configured attester services signed + execute), recording the mined
+//!    transaction; a batch found already committed goes through `proveBatch` → `executeBatch`.
 //!
 //! Progress lives in SQLite ([`Store`]); on start [`Operator::new`] reconciles it with L1's
 //! counters, so a `kill -9` at any point neither commits a batch twice nor skips one, and a lost

@@ -14,11 +14,15 @@ use alloy::{
     signers::{SignerSync, local::PrivateKeySigner},
     sol_types::{SolCall, SolEvent},
 };
-use hyperchain_bindings::{
-    ChainFactory, ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot, Message,
-    ValidiumDAValidator, predeploys,
+use hyperchain_attester::{
+    AttestationDomain,
+    api::{AttestRequest, AttestationFailure, request_attestation},
+    batch_digest,
 };
-use hyperchain_prover::Attester;
+use hyperchain_bindings::{
+    AttestationVerifier, ChainFactory, ChainSettlement, CommitBatchInfo, IInbox, ITransactionRoot,
+    Message, ValidiumDAValidator, predeploys,
+};
 use serde::Serialize;
 use std::{
     path::PathBuf,
@@ -81,8 +85,9 @@ pub struct OperatorConfig {
     pub settlement: Address,
     /// Key of the chain's operator (sends commitBatch; pays L1 gas for prove/execute).
     pub operator_key: B256,
-    /// Prover set keys: each signs the attestation (must be the verifier's signers).
-    pub attester_keys: Vec<B256>,
+    /// The attester services (`hyperchain-attester`) asked to attest each batch, e.g.
+    /// `http://127.0.0.1:7001`. The operator holds no attester key.
+    pub attesters: Vec<String>,
     /// Validium DA committee keys (ignored in rollup mode).
     pub da_committee_keys: Vec<B256>,
     /// SQLite file; `None` keeps progress in memory.
@@ -151,11 +156,14 @@ pub struct Operator {
     verifier: Address,
     da_validator: Address,
     factory: ChainFactory::ChainFactoryInstance<DynProvider>,
-    attester: Attester,
+    http: reqwest::Client,
     last_seal: Instant,
     /// Set once the chain is seen to have left the ecosystem (`root_at_leaving`).
     root_at_leaving: Option<B256>,
 }
+
+/// How long one attester may take to answer (it re-executes the batch).
+const ATTESTATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn rpc_err(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
     move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
@@ -229,15 +237,9 @@ impl Operator {
             .await
             .map_err(rpc_err("anvil_impersonateAccount(SYSTEM_CALLER)"))?;
 
-        let attester = Attester::new(
-            config
-                .attester_keys
-                .iter()
-                .map(PrivateKeySigner::from_bytes)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| OperatorError::Inconsistent(format!("invalid attester key: {e}")))?,
-        )
-        .map_err(|e| OperatorError::Inconsistent(format!("attester set: {e}")))?;
+        if config.attesters.is_empty() {
+            return Err(OperatorError::Inconsistent("no attester URLs configured".into()));
+        }
         let store = match &config.db_path {
             Some(path) => Store::open(path).await?,
             None => Store::in_memory().await?,
@@ -255,7 +257,7 @@ impl Operator {
             verifier,
             da_validator,
             factory,
-            attester,
+            http: reqwest::Client::new(),
             last_seal: Instant::now(),
             root_at_leaving: None,
             config,
@@ -758,8 +760,7 @@ impl Operator {
         let n = record.number;
         let mut state = record.state;
         if state == BatchState::Sealed {
-            let public_input = self.public_input(record).await?;
-            let proof = self.attest(n, public_input).await?;
+            let proof = self.attest(record).await?;
             let call =
                 self.settlement.settleBatch(record.info.clone(), record.da_input.clone(), proof);
             let tx = self.send_l1(n, "settleBatch", call).await?;
@@ -785,7 +786,7 @@ impl Operator {
                     ),
                 });
             }
-            let proof = self.attest(n, public_input).await?;
+            let proof = self.attest(record).await?;
             let tx = self.send_l1(n, "proveBatch", self.settlement.proveBatch(n, proof)).await?;
             self.store.advance(n, BatchState::Proven, Some(tx)).await?;
             report.proven.push(n);
@@ -850,14 +851,92 @@ impl Operator {
         Ok(hyperchain_zkevm::public_input(U256::from(self.chain_id), prev_root, &record.info))
     }
 
-    /// The attestation L1's verifier accepts for batch `n` with `public_input`
-    /// (`hyperchain-prover`'s `Attester`; `hyperchain-zkevm` validated the batch when it was sealed).
-    async fn attest(&self, n: u64, public_input: B256) -> Result<Bytes, OperatorError> {
+    /// The attestation L1's verifier accepts for `record`: every configured attester is asked in
+    /// parallel; each signature is recovered against the digest computed here and must be from a
+    /// member of the verifier's set. As soon as `threshold` (read from the verifier) are valid
+    /// they are returned ascending by signer, as the verifier expects. Refusals are logged with
+    /// their reason; with fewer valid the batch waits ([`OperatorError::AttestationsMissing`]).
+    async fn attest(&self, record: &BatchRecord) -> Result<Bytes, OperatorError> {
+        use futures::StreamExt as _;
+        let n = record.number;
+        let prev_state_root = self
+            .settlement
+            .stateRoot(n - 1)
+            .call()
+            .await
+            .map_err(call_err("stateRoot(previous batch)"))?;
         let version =
             self.settlement.protocolVersion().call().await.map_err(call_err("protocolVersion"))?;
-        self.attester
-            .attest(U256::from(self.l1_chain_id), self.verifier, U256::from(version), public_input)
-            .map_err(|e| OperatorError::Build { batch: n, reason: format!("attestation: {e}") })
+        let verifier = AttestationVerifier::new(self.verifier, &self.l1);
+        let threshold: usize = verifier
+            .threshold()
+            .call()
+            .await
+            .map_err(call_err("verifier threshold"))?
+            .saturating_to();
+        let domain = AttestationDomain {
+            l1_chain_id: U256::from(self.l1_chain_id),
+            verifier: self.verifier,
+            protocol_version: U256::from(version),
+        };
+        let digest =
+            batch_digest(&domain, U256::from(self.chain_id), prev_state_root, &record.info);
+        let request =
+            AttestRequest::new(self.chain_id, record.first_block, record.last_block, &record.info);
+        let mut answers: futures::stream::FuturesUnordered<_> = self
+            .config
+            .attesters
+            .iter()
+            .map(|url| {
+                let request = &request;
+                async move {
+                    let answer =
+                        request_attestation(&self.http, url, request, digest, ATTESTATION_TIMEOUT)
+                            .await;
+                    (url, answer)
+                }
+            })
+            .collect();
+        let mut valid: Vec<(Address, Bytes)> = Vec::new();
+        let mut failures: Vec<String> = Vec::new();
+        while let Some((url, answer)) = answers.next().await {
+            let answer = match answer {
+                Ok(a) => match verifier.isSigner(a.attester).call().await {
+                    Ok(true) if valid.iter().any(|(addr, _)| *addr == a.attester) => Err(
+                        AttestationFailure::BadSignature(format!("{} answered twice", a.attester)),
+                    ),
+                    Ok(true) => Ok(a),
+                    Ok(false) => Err(AttestationFailure::BadSignature(format!(
+                        "{} is not in the verifier's attester set",
+                        a.attester
+                    ))),
+                    Err(e) => Err(AttestationFailure::Unreachable(format!("L1 isSigner: {e}"))),
+                },
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(a) => {
+                    valid.push((a.attester, a.signature));
+                    if valid.len() >= threshold {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(chain = self.chain_id, batch = n, attester = %url, "no attestation: {e}");
+                    failures.push(format!("{url}: {e}"));
+                }
+            }
+        }
+        if valid.len() < threshold.max(1) {
+            return Err(OperatorError::AttestationsMissing {
+                batch: n,
+                valid: valid.len(),
+                threshold,
+                failures: failures.join("; "),
+            });
+        }
+        valid.sort_by_key(|(address, _)| *address);
+        Ok(valid.into_iter().flat_map(|(_, sig)| sig.to_vec()).collect::<Vec<u8>>().into())
     }
 
     /// Validium: the committee's signatures over `ValidiumDAValidator.digest(chainId, n,

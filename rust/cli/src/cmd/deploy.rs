@@ -17,7 +17,7 @@ pub(crate) struct DeployArgs {
     /// dev accounts (`--account`).
     #[arg(long)]
     devnet: Option<PathBuf>,
-    /// Comma-separated attester (prover set) addresses.
+    /// Comma-separated addresses of the attester set (the verifier's signers, fixed at deployment).
     #[arg(long)]
     attesters: Option<String>,
     /// Attestations required per batch.

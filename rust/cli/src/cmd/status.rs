@@ -42,7 +42,41 @@ struct ChainStatus {
     priority_executed_on_l2: Option<u64>,
     priority_queued: Option<u64>,
     messages: Vec<MessageStep>,
+    /// Each attester of the devnet: whether it answers and the last batch of this chain it signed.
+    attesters: Vec<AttesterStatus>,
     error: Option<String>,
+}
+
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttesterStatus {
+    url: String,
+    address: alloy::primitives::Address,
+    healthy: bool,
+    last_signed_batch: Option<u64>,
+    error: Option<String>,
+}
+
+/// `GET /healthz` of every attester of the devnet (what they signed, per chain).
+async fn attester_health(
+    devnet: &DevnetFile,
+) -> Vec<(AttesterStatus, std::collections::BTreeMap<u64, u64>)> {
+    let client = reqwest::Client::new();
+    let mut out = Vec::new();
+    for a in &devnet.attesters {
+        let answer =
+            hyperchain_attester::api::health(&client, &a.url, std::time::Duration::from_secs(3))
+                .await;
+        let status = AttesterStatus {
+            url: a.url.clone(),
+            address: a.address,
+            healthy: answer.is_ok(),
+            last_signed_batch: None,
+            error: answer.as_ref().err().map(|e| e.to_string()),
+        };
+        out.push((status, answer.map(|h| h.last_signed).unwrap_or_default()));
+    }
+    out
 }
 
 impl StatusArgs {
@@ -52,6 +86,7 @@ impl StatusArgs {
         )?;
         let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
         let mut out = Vec::new();
+        let attesters = attester_health(&devnet).await;
         let chains: Vec<_> = match self.chain {
             Some(id) => vec![devnet.chain(id)?.clone()],
             None => devnet.chains.clone(),
@@ -70,6 +105,13 @@ impl StatusArgs {
                 priority_executed_on_l2: None,
                 priority_queued: None,
                 messages: Vec::new(),
+                attesters: attesters
+                    .iter()
+                    .map(|(a, signed)| AttesterStatus {
+                        last_signed_batch: signed.get(&chain.chain_id).copied(),
+                        ..a.clone()
+                    })
+                    .collect(),
                 error: None,
             };
             let l2 = match &chain.down {
@@ -103,6 +145,16 @@ impl StatusArgs {
                     c.priority_requests,
                     c.priority_queued.map_or("?".into(), |q| q.to_string()),
                 );
+                for a in &c.attesters {
+                    println!(
+                        "  attester {} ({}) {}: last signed batch {}{}",
+                        a.address,
+                        a.url,
+                        if a.healthy { "up" } else { "DOWN" },
+                        a.last_signed_batch.map_or("-".into(), |b| b.to_string()),
+                        a.error.as_ref().map_or(String::new(), |e| format!(" ({e})")),
+                    );
+                }
                 for m in &c.messages {
                     println!(
                         "  message {} → chain {} nonce {}: step {}",

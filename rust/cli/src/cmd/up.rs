@@ -1,8 +1,8 @@
 //! `hyperchain up`: the whole local ecosystem in one command.
 
 use crate::{
-    common::{ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount},
-    supervise::{RelayerCommand, SupervisedOperator, SupervisedRelayer},
+    common::{AttesterInfo, ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount},
+    supervise::{RelayerCommand, SupervisedAttester, SupervisedOperator, SupervisedRelayer},
 };
 use eyre::{Context, eyre};
 use hyperchain_devnet::{ChainSpec, Ecosystem, EcosystemConfig, roles};
@@ -70,11 +70,21 @@ impl UpArgs {
             l2_block_time: (self.block_time > 0).then(|| Duration::from_millis(self.block_time)),
             genesis_dir: Some(run_dir.clone()),
             backing: self.backing,
+            attesters: DEVNET_ATTESTERS,
+            attestation_threshold: DEVNET_ATTESTATION_THRESHOLD,
         };
         tracing::info!(chains = self.chains, "starting L1 and hyperchains");
         let mut eco =
             Ecosystem::launch(&config).await.wrap_err("bringing up the ecosystem failed")?;
-        let attester = eco.attester()?;
+        let da_committee = eco.da_committee()?;
+        let mut attesters: Vec<SupervisedAttester> = eco
+            .start_attesters(&run_dir)
+            .await
+            .wrap_err("starting the attesters (cargo build -p hyperchain-attester)")?
+            .into_iter()
+            .map(SupervisedAttester::new)
+            .collect();
+        let attester_urls: Vec<String> = attesters.iter().map(|a| a.process.url.clone()).collect();
 
         let mut operators = Vec::new();
         let mut chains = Vec::new();
@@ -85,8 +95,8 @@ impl UpArgs {
                 l2_rpc: node.anvil.rpc_url(),
                 settlement: node.settlement,
                 operator_key: node.operator.private_key,
-                attester_keys: vec![attester.private_key],
-                da_committee_keys: vec![attester.private_key],
+                attesters: attester_urls.clone(),
+                da_committee_keys: vec![da_committee.private_key],
                 db_path: Some(db.clone()),
                 seal: SealPolicy {
                     interval: Duration::from_millis(self.seal_interval),
@@ -158,7 +168,17 @@ impl UpArgs {
             contracts: eco.deployment.clone(),
             chains,
             accounts: eco.accounts().to_vec(),
-            attester,
+            da_committee,
+            attesters: attesters
+                .iter()
+                .map(|a| AttesterInfo {
+                    url: a.process.url.clone(),
+                    address: a.process.address,
+                    pid: a.process.pid(),
+                    restarts: 0,
+                    log: a.process.log.clone(),
+                })
+                .collect(),
             relayer: relayer_info,
             ready_ms,
             pid: std::process::id(),
@@ -185,6 +205,7 @@ impl UpArgs {
                     &mut eco,
                     &mut devnet,
                     &mut operators,
+                    &mut attesters,
                     relayer.as_mut(),
                     &run_dir,
                     relayer_port,
@@ -202,25 +223,40 @@ impl UpArgs {
         if let Some(relayer) = relayer {
             relayer.stop().await;
         }
+        for a in &mut attesters {
+            a.process.stop().await;
+        }
         eco.shutdown().await;
         let _ = std::fs::remove_file(&out);
         Ok(())
     }
 }
 
-/// How often `up` checks its nodes, operators and the relayer.
+/// How often `up` checks its nodes, operators, attesters and the relayer.
 const SUPERVISE_EVERY: Duration = Duration::from_millis(500);
+
+/// The devnet's attester set: 3 processes with dev keys, 2 signatures per batch (one may be down).
+const DEVNET_ATTESTERS: usize = 3;
+const DEVNET_ATTESTATION_THRESHOLD: u64 = 2;
 
 /// One supervision round; true when `devnet` changed (and must be rewritten).
 async fn supervise(
     eco: &mut Ecosystem,
     devnet: &mut DevnetFile,
     operators: &mut [SupervisedOperator],
+    attesters: &mut [SupervisedAttester],
     relayer: Option<&mut SupervisedRelayer>,
     run_dir: &Path,
     relayer_port: u16,
 ) -> bool {
     let mut changed = false;
+    for (a, info) in attesters.iter_mut().zip(devnet.attesters.iter_mut()) {
+        if a.supervise().await {
+            info.pid = a.process.pid();
+            info.restarts = a.restarts();
+            changed = true;
+        }
+    }
     if devnet.l1.pid.is_some()
         && let Some(status) = eco.l1.exit_status()
     {
@@ -340,6 +376,19 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
     println!("  SharedBridge     {}", d.contracts.shared_bridge);
     println!("  TransactionRoot  {}", d.contracts.transaction_root);
     println!("  Verifier         {}", d.contracts.verifier);
+    println!(
+        "\nAttesters ({DEVNET_ATTESTATION_THRESHOLD} of {} sign each batch; dev-only keys, no funds)",
+        d.attesters.len()
+    );
+    for a in &d.attesters {
+        println!(
+            "  {:<24} {}  pid {}  log {}",
+            a.url,
+            a.address,
+            a.pid.map_or("- (restarting)".into(), |p| p.to_string()),
+            a.log.display()
+        );
+    }
     match &d.relayer {
         Some(r) => println!(
             "\nRelayer: pid {}, account {}, config {}, log {}, API {}",
@@ -355,8 +404,8 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
     for (i, a) in d.accounts.iter().enumerate() {
         let role = match i {
             roles::DEPLOYER => " deployer/admin",
-            8 => " relayer",
-            9 => " attester",
+            roles::RELAYER => " relayer",
+            roles::DA_COMMITTEE => " validium DA committee",
             i if (roles::FIRST_OPERATOR..roles::FIRST_OPERATOR + d.chains.len()).contains(&i) => {
                 " operator"
             }

@@ -430,6 +430,12 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
         file["readyMs"]
     );
     assert_eq!(file["chains"].as_array().unwrap().len(), 2);
+    let attesters = file["attesters"].as_array().unwrap();
+    assert_eq!(attesters.len(), 3, "{file}");
+    for a in attesters {
+        assert!(a["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{a}");
+        assert!(a["address"].as_str().unwrap().parse::<alloy::primitives::Address>().is_ok());
+    }
 
     // Deposit: queued on L1, credited on chain 901.
     let (ok, out, text) = run(&["deposit", "--chain", "901", "--amount", "2"], &devnet);
@@ -453,6 +459,12 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     assert!(ok, "{text}");
     let chain = &out[0];
     assert!(chain["lastExecutedBatch"].as_u64().unwrap() >= 1, "{text}");
+    // Each attester answers; at least the 2 of 3 the verifier needs signed the chain's batches.
+    let attesters = chain["attesters"].as_array().unwrap();
+    assert_eq!(attesters.len(), 3, "{text}");
+    assert!(attesters.iter().all(|a| a["healthy"] == true), "{text}");
+    let signers = attesters.iter().filter(|a| a["lastSignedBatch"].as_u64() >= Some(1)).count();
+    assert!(signers >= 2, "{text}");
     let messages = chain["messages"].as_array().unwrap();
     let sent = messages.iter().find(|m| m["messageHash"] == hash.as_str()).expect("message listed");
     assert!((1..=5).contains(&sent["step"].as_u64().unwrap()), "{text}");
@@ -483,9 +495,9 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     assert!(!ok);
     assert!(out["error"].as_str().unwrap().contains("not funded"), "{out}");
 
-    // kill -9 of `up`: its anvils die with it.
+    // kill -9 of `up`: its anvils and attesters die with it.
     let kids = children_of(up.0.id());
-    assert!(kids.len() >= 3, "expected 3 anvils under `up`, found {kids:?}");
+    assert!(kids.len() >= 6, "expected 3 anvils and 3 attesters under `up`, found {kids:?}");
     up.0.kill().unwrap();
     up.0.wait().unwrap();
     std::thread::sleep(Duration::from_millis(500));

@@ -940,14 +940,18 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     })
     .await?;
 
-    // Governance publishes version 2 (same code, a new verifier of the same prover set); A's
+    // Governance publishes version 2 (same code, a new verifier of the same attester set); A's
     // admin leaves during the window.
     let governance = w.l1_wallet(roles::DEPLOYER)?;
     let factory = ChainFactory::new(w.eco.deployment.chain_factory, &governance);
-    let attester = w.eco.attester()?.address;
-    let verifier2 =
-        AttestationVerifier::deploy(&governance, U256::from(2), vec![attester], U256::from(1))
-            .await?;
+    let attesters = w.attesters.iter().map(|a| a.address).collect();
+    let verifier2 = AttestationVerifier::deploy(
+        &governance,
+        U256::from(2),
+        attesters,
+        U256::from(w.eco.attestation_threshold),
+    )
+    .await?;
     let codes: [PredeployCode; 4] = factory
         .predeployCodes(1)
         .call()
@@ -965,6 +969,13 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
         .await?;
     assert!(r.status(), "publishProtocolVersion reverted");
     let settlement_a = ChainSettlement::new(w.eco.chains[a].settlement, &governance);
+    // Leave only once batches are in the Transaction Root (they settle after the attesters
+    // re-executed them, not at once), so that A has a root to keep.
+    let tx_root = w.transaction_root()?;
+    poll("a batch appended before A leaves", STEP_TIMEOUT, || async {
+        Ok((tx_root.leafCount().call().await? > U256::ZERO).then_some(()))
+    })
+    .await?;
     let r = settlement_a
         .rageQuit()
         .send()
@@ -977,7 +988,6 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     assert!(left_at > 0, "batches were appended before A left");
 
     // B keeps settling (idle batches every 2 s): the Transaction Root grows past A's last root.
-    let tx_root = w.transaction_root()?;
     poll("B appended a batch after A left", STEP_TIMEOUT, || async {
         let leaves = tx_root.leafCount().call().await?;
         Ok((leaves > U256::from(left_at)).then_some(()))

@@ -9,20 +9,35 @@ use alloy::{
     sol_types::SolEvent,
 };
 use hyperchain_bindings::{ChainSettlement, DEFAULT_L2_GAS_LIMIT, SharedBridge};
-use hyperchain_devnet::{Ecosystem, EcosystemConfig};
+use hyperchain_devnet::{AttesterProcess, Ecosystem, EcosystemConfig};
 use hyperchain_operator::{BatchState, Operator, OperatorConfig, OperatorError, SealPolicy};
 use std::{path::PathBuf, time::Duration};
 
-fn config(eco: &Ecosystem, chain: usize, db: Option<PathBuf>) -> OperatorConfig {
+mod attesters;
+
+/// The ecosystem of `config` with its attester processes (files in the returned folder).
+async fn launch(config: &EcosystemConfig) -> (Ecosystem, Vec<AttesterProcess>, tempfile::TempDir) {
+    let eco = Ecosystem::launch(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let attesters = eco.start_attesters(dir.path()).await.unwrap();
+    (eco, attesters, dir)
+}
+
+fn config(
+    eco: &Ecosystem,
+    attesters: &[AttesterProcess],
+    chain: usize,
+    db: Option<PathBuf>,
+) -> OperatorConfig {
     let node = &eco.chains[chain];
-    let attester = eco.attester().unwrap().private_key;
+    let committee = eco.da_committee().unwrap().private_key;
     OperatorConfig {
         l1_rpc: eco.l1.rpc_url(),
         l2_rpc: node.anvil.rpc_url(),
         settlement: node.settlement,
         operator_key: node.operator.private_key,
-        attester_keys: vec![attester],
-        da_committee_keys: vec![attester],
+        attesters: attesters.iter().map(|a| a.url.clone()).collect(),
+        da_committee_keys: vec![committee],
         db_path: db,
         seal: SealPolicy {
             max_blocks: 1000,
@@ -91,8 +106,8 @@ async fn commit_counts(eco: &Ecosystem, chain: usize) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
-    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
-    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let (eco, attesters, _files) = launch(&EcosystemConfig::local(1)).await;
+    let mut op = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
     let recipient = Address::repeat_byte(0x42);
     let amount = U256::from(1_234_567_890_u64);
     deposit(&eco, 0, recipient, amount).await;
@@ -131,11 +146,10 @@ async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
-    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let (eco, attesters, dir) = launch(&EcosystemConfig::local(1)).await;
     let db = dir.path().join("op.db");
     {
-        let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+        let mut op = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
         deposit(&eco, 0, Address::repeat_byte(1), U256::from(5)).await;
         op.deliver_priority_messages().await.unwrap();
         seal(&mut op).await;
@@ -144,7 +158,7 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     }
     {
         // Restart on the same database: proves and executes batch 1, goes on with batch 2.
-        let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+        let mut op = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
         seal(&mut op).await;
         assert_eq!(op.commit_next().await.unwrap(), Some(2));
         op.settle_once().await.unwrap();
@@ -156,7 +170,7 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     std::fs::remove_file(&db).unwrap();
     let _ = std::fs::remove_file(dir.path().join("op.db-wal"));
     let _ = std::fs::remove_file(dir.path().join("op.db-shm"));
-    let mut op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+    let mut op = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
     let resynced = op.store().batch(3).await.unwrap().unwrap();
     assert_eq!(resynced.state, BatchState::Committed);
     deposit(&eco, 0, Address::repeat_byte(2), U256::from(7)).await;
@@ -171,7 +185,7 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     for file in ["op.db", "op.db-wal", "op.db-shm"] {
         let _ = std::fs::remove_file(dir.path().join(file));
     }
-    let op = Operator::new(config(&eco, 0, Some(db.clone()))).await.unwrap();
+    let op = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
     for n in 1..=executed {
         let record = op.store().batch(n).await.unwrap().unwrap();
         assert_eq!(record.state, BatchState::Executed, "batch {n} re-synced as executed");
@@ -181,8 +195,8 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
-    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
-    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let (eco, attesters, _files) = launch(&EcosystemConfig::local(1)).await;
+    let mut op = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
     let bogus = B256::repeat_byte(0xbb);
     op.import_transaction_root(bogus).await.unwrap();
     let n = seal(&mut op).await;
@@ -258,17 +272,15 @@ fn alloc_key(alloc: &serde_json::Map<String, serde_json::Value>, address: Addres
 /// and the chain's own operator seals nothing, so no batch of such a chain is ever settled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctored_genesis_is_refused_by_the_validity_program() {
+    use hyperchain_attester::{AttestationDomain, Attester, AttesterError, BatchClaim};
     use hyperchain_bindings::{ChainFactory, predeploys};
-    use hyperchain_prover::{AttestationDomain, Attester, BatchClaim, ProverError};
     use hyperchain_zkevm::{
         BatchContext, ExecutionRules, ValidationError, build_witness, da_commitment, validate_batch,
     };
-    let eco = Ecosystem::launch(&EcosystemConfig::local(1)).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let (eco, attesters, dir) = launch(&EcosystemConfig::local(1)).await;
     let factory = ChainFactory::new(eco.deployment.chain_factory, l1_as(&eco, 0));
     let canonical = factory.predeployCodes(1).call().await.unwrap();
-    let attester =
-        Attester::from_hex_keys(&[eco.attester().unwrap().private_key.to_string()]).unwrap();
+    let attester = Attester::from_hex_keys(&[eco.attester_keys[0].to_string()]).unwrap();
     let domain = AttestationDomain {
         l1_chain_id: U256::from(eco.l1.chain_id()),
         verifier: eco.deployment.verifier,
@@ -310,7 +322,7 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         predeploys: &canonical,
     };
     let err = attester.attest_batch(&domain, &claim, &rules).unwrap_err();
-    let ProverError::Invalid(ValidationError::NonCanonicalPredeploy {
+    let AttesterError::Invalid(ValidationError::NonCanonicalPredeploy {
         address,
         what,
         expected,
@@ -328,7 +340,7 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         l2_rpc: anvil.rpc_url(),
         settlement,
         operator_key: eco.accounts()[6].private_key,
-        ..config(&eco, 0, None)
+        ..config(&eco, &attesters, 0, None)
     };
     let mut op = Operator::new(operator_config).await.unwrap();
     let err = op.seal_now().await.unwrap_err();
@@ -377,9 +389,9 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
 /// recipient this way, and the destination chain's batch 1 was refused on every retry.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_edited_outside_a_block_is_named_and_not_sealed() {
-    let mut launch = EcosystemConfig::local(1);
-    launch.l2_block_time = None;
-    let eco = Ecosystem::launch(&launch).await.unwrap();
+    let mut setup = EcosystemConfig::local(1);
+    setup.l2_block_time = None;
+    let (eco, attesters, _files) = launch(&setup).await;
     let signer = PrivateKeySigner::from_bytes(&eco.accounts()[3].private_key).unwrap();
     let l2 = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
@@ -392,7 +404,7 @@ async fn state_edited_outside_a_block_is_named_and_not_sealed() {
         .value(U256::from(1));
     assert!(l2.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().status());
 
-    let mut op = Operator::new(config(&eco, 0, None)).await.unwrap();
+    let mut op = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
     let err = op.seal_now().await.unwrap_err();
     let OperatorError::StateDiverged { batch, block, node_root, l1_root } = err else {
         panic!("expected StateDiverged, got {err}");

@@ -8,8 +8,8 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolValue,
 };
+use hyperchain_attester::{Attester, attestation_digest};
 use hyperchain_bindings::{AttestationVerifier, CommitBatchInfo};
-use hyperchain_prover::{Attester, attestation_digest};
 
 #[tokio::test]
 async fn attestation_verifier_accepts_k_of_n_and_rejects_tampering() {
@@ -70,7 +70,7 @@ async fn attestation_verifier_accepts_k_of_n_and_rejects_tampering() {
 #[tokio::test]
 async fn attester_signs_only_batches_that_validate() {
     use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
-    use hyperchain_prover::{AttestationDomain, BatchClaim, ProverError};
+    use hyperchain_attester::{AttestationDomain, AttesterError, BatchClaim};
     use hyperchain_zkevm::{
         BatchContext, ExecutionRules, build_witness, da_commitment, validate_batch,
     };
@@ -118,14 +118,19 @@ async fn attester_signs_only_batches_that_validate() {
         commit: &commit,
         predeploys: &[],
     };
-    let proof = attester.attest_batch(&domain, &claim, &rules).unwrap();
+    let signed = attester.attest_batch(&domain, &claim, &rules).unwrap();
     let input = hyperchain_zkevm::public_input(context.chain_id, witness.prev_state_root, &commit);
     assert_eq!(
-        proof,
+        signed.proof,
         attester
             .attest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
             .unwrap()
     );
+    assert_eq!(
+        signed.digest,
+        attestation_digest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
+    );
+    assert_eq!(signed.digest, claim.digest(&domain));
 
     // A claimed state root that re-execution does not produce: no signature.
     let mut wrong = commit.clone();
@@ -133,19 +138,19 @@ async fn attester_signs_only_batches_that_validate() {
     let err = attester
         .attest_batch(&domain, &BatchClaim { commit: &wrong, ..claim }, &rules)
         .unwrap_err();
-    assert!(matches!(err, ProverError::Invalid(_)), "{err}");
+    assert!(matches!(err, AttesterError::Invalid(_)), "{err}");
     // As batch 1 without a published canonical genesis to check: no signature.
     let first_batch = CommitBatchInfo { batchNumber: 1, ..commit.clone() };
     let err = attester
         .attest_batch(&domain, &BatchClaim { commit: &first_batch, ..claim }, &rules)
         .unwrap_err();
     assert!(
-        matches!(err, ProverError::Invalid(hyperchain_zkevm::ValidationError::NoPredeployCodes)),
+        matches!(err, AttesterError::Invalid(hyperchain_zkevm::ValidationError::NoPredeployCodes)),
         "{err}"
     );
     // A wrong previous root: no signature.
     let err = attester
         .attest_batch(&domain, &BatchClaim { prev_state_root: keccak256("x"), ..claim }, &rules)
         .unwrap_err();
-    assert!(matches!(err, ProverError::Invalid(_)), "{err}");
+    assert!(matches!(err, AttesterError::Invalid(_)), "{err}");
 }

@@ -1,7 +1,7 @@
 //! Batch attestations: what the L1 `AttestationVerifier` (the ecosystem's `IBatchVerifier`)
 //! accepts for a batch.
 //!
-//! This is an **attestation**, not a zero-knowledge proof: each member of the registered prover
+//! This is an **attestation**, not a zero-knowledge proof: each member of the registered attester
 //! set re-runs the validity program (`hyperchain-zkevm`) and signs the batch public input. The L1
 //! verifier accepts the batch when at least `threshold` registered members signed. It guarantees
 //! that `threshold` key holders claimed the batch is valid; it does not prove it. A zkVM proof of
@@ -13,6 +13,14 @@
 //! protocolVersion, publicInput))`; the proof is the concatenation of 65-byte raw secp256k1
 //! signatures `r ‖ s ‖ v` (v = 27/28, no EIP-191 prefix) over it, signers strictly ascending by
 //! address.
+//!
+//! The `hyperchain-attester` binary ([`service`]) is one member of the set: it fetches the batch
+//! from the chain's own RPC, takes the previous state root from L1, re-runs the program and signs
+//! only what validates, never two different batches with the same number ([`service::Guard`]).
+//! Operators ask it over HTTP ([`api`]).
+
+pub mod api;
+pub mod service;
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
@@ -36,7 +44,7 @@ pub struct AttestationDomain {
     pub protocol_version: U256,
 }
 
-/// A batch as the operator claims it, with what the prover needs to re-run it.
+/// A batch as the operator claims it, with what the attester needs to re-run it.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchClaim<'a> {
     /// The batch's blocks with their transactions.
@@ -53,6 +61,56 @@ pub struct BatchClaim<'a> {
     /// The chain's protocol version's canonical system contracts (`ChainFactory.predeployCodes`
     /// on L1), which the genesis must hold before batch 1 is attested.
     pub predeploys: &'a [PredeployCode],
+}
+
+impl BatchClaim<'_> {
+    /// The digest an attestation of this claim signs (known before re-execution: it is what the
+    /// equivocation guard compares).
+    pub fn digest(&self, domain: &AttestationDomain) -> B256 {
+        batch_digest(domain, self.context.chain_id, self.prev_state_root, self.commit)
+    }
+}
+
+/// The attestation digest of batch `commit` of chain `chain_id` continuing from
+/// `prev_state_root`, for `domain`'s verifier.
+pub fn batch_digest(
+    domain: &AttestationDomain,
+    chain_id: U256,
+    prev_state_root: B256,
+    commit: &CommitBatchInfo,
+) -> B256 {
+    let input = public_input(chain_id, prev_state_root, commit);
+    attestation_digest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
+}
+
+/// An attestation of a validated batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedBatch {
+    /// The attestation digest that was signed.
+    pub digest: B256,
+    /// The signatures (`proof` of `proveBatch` when they reach the threshold).
+    pub proof: Bytes,
+}
+
+/// Chain id, L1 chain id and the cumulative counters read from the chain's system contracts at
+/// block `first - 1`: where a batch starting at block `first` continues from.
+pub async fn batch_context<P: alloy::providers::Provider>(
+    l2: &P,
+    l1_chain_id: u64,
+    first: u64,
+) -> Result<BatchContext, alloy::contract::Error> {
+    use hyperchain_bindings::{IInbox, IOutbox, predeploys};
+    let before = alloy::eips::BlockId::number(first.saturating_sub(1));
+    let inbox = IInbox::new(predeploys::INBOX, l2);
+    let outbox = IOutbox::new(predeploys::OUTBOX, l2);
+    let chain_id = l2.get_chain_id().await.map_err(alloy::contract::Error::TransportError)?;
+    Ok(BatchContext {
+        l1_chain_id: U256::from(l1_chain_id),
+        chain_id: U256::from(chain_id),
+        next_message_nonce: outbox.nonce().block(before).call().await?,
+        priority_ops_count: inbox.priorityOpsCount().block(before).call().await?,
+        priority_ops_hash: inbox.priorityOpsHash().block(before).call().await?,
+    })
 }
 
 /// The domain tag of `Attestation.DOMAIN_TAG`.
@@ -72,7 +130,7 @@ pub fn attestation_digest(
 
 /// Why an attester could not be built or could not sign.
 #[derive(Debug, thiserror::Error)]
-pub enum ProverError {
+pub enum AttesterError {
     /// No key was given.
     #[error("an attester needs at least one signing key")]
     NoKeys,
@@ -98,7 +156,7 @@ pub enum ProverError {
     Signing(#[from] alloy::signers::Error),
 }
 
-/// Holds the local secp256k1 keys of one or more prover-set members and signs batch public
+/// Holds the local secp256k1 keys of one or more attester-set members and signs batch public
 /// inputs with all of them.
 #[derive(Clone, Debug)]
 pub struct Attester {
@@ -108,19 +166,19 @@ pub struct Attester {
 
 impl Attester {
     /// An attester signing with every key in `signers`.
-    pub fn new(mut signers: Vec<PrivateKeySigner>) -> Result<Self, ProverError> {
+    pub fn new(mut signers: Vec<PrivateKeySigner>) -> Result<Self, AttesterError> {
         if signers.is_empty() {
-            return Err(ProverError::NoKeys);
+            return Err(AttesterError::NoKeys);
         }
         signers.sort_by_key(|s| s.address());
         if let Some(pair) = signers.windows(2).find(|w| w[0].address() == w[1].address()) {
-            return Err(ProverError::DuplicateSigner(pair[0].address()));
+            return Err(AttesterError::DuplicateSigner(pair[0].address()));
         }
         Ok(Self { signers })
     }
 
     /// An attester from hex private keys (`0x…` or bare hex).
-    pub fn from_hex_keys<S: AsRef<str>>(keys: &[S]) -> Result<Self, ProverError> {
+    pub fn from_hex_keys<S: AsRef<str>>(keys: &[S]) -> Result<Self, AttesterError> {
         let signers = keys
             .iter()
             .enumerate()
@@ -128,7 +186,7 @@ impl Attester {
                 key.as_ref()
                     .trim()
                     .parse::<PrivateKeySigner>()
-                    .map_err(|e| ProverError::InvalidKey { index, reason: e.to_string() })
+                    .map_err(|e| AttesterError::InvalidKey { index, reason: e.to_string() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Self::new(signers)
@@ -136,8 +194,8 @@ impl Attester {
 
     /// An attester from the comma-separated hex private keys in environment variable `var`
     /// (e.g. `HYPERCHAIN_ATTESTER_KEYS`).
-    pub fn from_env(var: &str) -> Result<Self, ProverError> {
-        let value = std::env::var(var).map_err(|_| ProverError::MissingEnv(var.to_string()))?;
+    pub fn from_env(var: &str) -> Result<Self, AttesterError> {
+        let value = std::env::var(var).map_err(|_| AttesterError::MissingEnv(var.to_string()))?;
         let keys: Vec<&str> = value.split(',').filter(|k| !k.trim().is_empty()).collect();
         Self::from_hex_keys(&keys)
     }
@@ -156,7 +214,7 @@ impl Attester {
         domain: &AttestationDomain,
         claim: &BatchClaim<'_>,
         rules: &ExecutionRules,
-    ) -> Result<Bytes, ProverError> {
+    ) -> Result<SignedBatch, AttesterError> {
         if claim.commit.batchNumber == 1 {
             check_genesis(claim.prev_state_root, claim.witness, claim.predeploys, rules)?;
         }
@@ -168,8 +226,8 @@ impl Attester {
             rules,
         )?;
         validated.check_claim(claim.commit)?;
-        let input = public_input(claim.context.chain_id, claim.prev_state_root, claim.commit);
-        self.attest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
+        let digest = claim.digest(domain);
+        Ok(SignedBatch { digest, proof: self.sign_digest(digest)? })
     }
 
     /// The attestation of `public_input` for the verifier at `verifier` on L1 `l1_chain_id` with
@@ -180,8 +238,11 @@ impl Attester {
         verifier: Address,
         protocol_version: U256,
         public_input: B256,
-    ) -> Result<Bytes, ProverError> {
-        let digest = attestation_digest(l1_chain_id, verifier, protocol_version, public_input);
+    ) -> Result<Bytes, AttesterError> {
+        self.sign_digest(attestation_digest(l1_chain_id, verifier, protocol_version, public_input))
+    }
+
+    fn sign_digest(&self, digest: B256) -> Result<Bytes, AttesterError> {
         let mut proof = Vec::with_capacity(65 * self.signers.len());
         for signer in &self.signers {
             let signature = signer.sign_hash_sync(&digest)?;
@@ -221,12 +282,12 @@ mod tests {
         let key = PrivateKeySigner::random();
         assert!(matches!(
             Attester::new(vec![key.clone(), key]),
-            Err(ProverError::DuplicateSigner(_))
+            Err(AttesterError::DuplicateSigner(_))
         ));
-        assert!(matches!(Attester::new(vec![]), Err(ProverError::NoKeys)));
+        assert!(matches!(Attester::new(vec![]), Err(AttesterError::NoKeys)));
         assert!(matches!(
             Attester::from_hex_keys(&["0x1234"]),
-            Err(ProverError::InvalidKey { index: 0, .. })
+            Err(AttesterError::InvalidKey { index: 0, .. })
         ));
     }
 }

@@ -1,0 +1,572 @@
+//! The attester service: one member of the attester set, with its own key.
+//!
+//! ```toml
+//! l1_rpc = "http://127.0.0.1:8545"
+//! chain_factory = "0x…"            # each chain's ChainSettlement is `settlementOf(chain_id)`
+//! listen = "127.0.0.1:7001"
+//! database = "attester.db"         # SQLite: what it signed (the equivocation guard)
+//! key_env = "ATTESTER_PRIVATE_KEY" # hex private key in this environment variable
+//!
+//! [[chains]]
+//! chain_id = 901
+//! rpc_url = "http://127.0.0.1:8546"
+//! ```
+//!
+//! For `POST /v1/attest` it reads the previous batch's state root, the verifier and the protocol
+//! version from L1, fetches the batch's blocks and witness from the chain's own RPC, reads the
+//! context (outbox nonce, priority operations) at the block before the batch, and signs through
+//! [`Attester::attest_batch`] only when every field of the claimed `CommitBatchInfo` equals the
+//! re-executed batch's. The signature is returned only after the [`Guard`] has it on disk.
+
+use crate::{
+    AttestationDomain, Attester, AttesterError, BatchClaim,
+    api::{AttestRequest, Attested, Health, NotYet, Refused, refusal_reason},
+    batch_context, batch_digest,
+};
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    sol_types::SolValue,
+};
+use axum::{
+    Json, Router,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use hyperchain_bindings::{ChainFactory, ChainSettlement, CommitBatchInfo};
+use hyperchain_zkevm::{ExecutionRules, build_witness};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Deserialize;
+use sqlx::{
+    Row,
+    sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Instant};
+
+/// The TOML configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// L1 JSON-RPC.
+    pub l1_rpc: String,
+    /// The `ChainFactory` whose chains it attests.
+    pub chain_factory: Address,
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// SQLite file of what it signed.
+    pub database: PathBuf,
+    /// Environment variable holding its hex private key.
+    pub key_env: String,
+    /// The chains it attests.
+    pub chains: Vec<ChainConfig>,
+}
+
+/// One attested chain.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// The hyperchain's chain id.
+    pub chain_id: u64,
+    /// Its own JSON-RPC (not the operator's claim: the blocks are fetched from here).
+    pub rpc_url: String,
+}
+
+/// What stops the service from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The configuration file.
+    #[error("config {path}: {reason}")]
+    Config {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key.
+    #[error(transparent)]
+    Key(#[from] AttesterError),
+    /// The guard database.
+    #[error("attester database {path}: {source}")]
+    Database {
+        /// File.
+        path: PathBuf,
+        /// sqlx error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The listen address.
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        /// Address.
+        addr: SocketAddr,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An RPC URL that does not parse.
+    #[error("invalid RPC URL {url:?}: {reason}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Parser message.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads and checks `path`.
+    pub fn load(path: &std::path::Path) -> Result<Self, ServiceError> {
+        let err = |reason: String| ServiceError::Config { path: path.to_path_buf(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let config: Self = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let mut ids: Vec<u64> = config.chains.iter().map(|c| c.chain_id).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(err(format!("chain {} is listed twice", w[0])));
+        }
+        Ok(config)
+    }
+}
+
+/// What it signed, per (chain, batch number): it never signs a second digest for the same pair.
+/// Written with `synchronous = FULL` before a signature leaves the process, so a `kill -9` right
+/// after an answer cannot forget it.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    pool: SqlitePool,
+}
+
+/// What the guard says about a new signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GuardDecision {
+    /// Nothing was signed for this batch yet.
+    New,
+    /// The same digest was signed before: this is its signature.
+    Repeat(Bytes),
+    /// Another digest was signed for this batch.
+    Equivocation {
+        /// What was signed.
+        signed: B256,
+    },
+}
+
+impl Guard {
+    /// Opens (creating) the database at `path`.
+    pub async fn open(path: &std::path::Path) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .synchronous(SqliteSynchronous::Full);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS signed (\
+               chain_id INTEGER NOT NULL, batch_number INTEGER NOT NULL, digest BLOB NOT NULL, \
+               signature BLOB NOT NULL, signed_at_ms INTEGER NOT NULL, \
+               PRIMARY KEY (chain_id, batch_number))",
+        )
+        .execute(&pool)
+        .await?;
+        Ok(Self { pool })
+    }
+
+    /// What was signed for (`chain_id`, `batch`), compared with `digest`.
+    pub async fn check(
+        &self,
+        chain_id: u64,
+        batch: u64,
+        digest: B256,
+    ) -> Result<GuardDecision, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT digest, signature FROM signed WHERE chain_id = ?1 AND batch_number = ?2",
+        )
+        .bind(chain_id as i64)
+        .bind(batch as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => GuardDecision::New,
+            Some(row) => {
+                let signed = B256::try_from(row.get::<Vec<u8>, _>(0).as_slice())
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                if signed == digest {
+                    GuardDecision::Repeat(row.get::<Vec<u8>, _>(1).into())
+                } else {
+                    GuardDecision::Equivocation { signed }
+                }
+            }
+        })
+    }
+
+    /// Records a signature; the insert fails if another digest got there first (the primary key),
+    /// and then the caller re-checks.
+    pub async fn record(
+        &self,
+        chain_id: u64,
+        batch: u64,
+        digest: B256,
+        signature: &Bytes,
+    ) -> Result<(), sqlx::Error> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        sqlx::query(
+            "INSERT INTO signed (chain_id, batch_number, digest, signature, signed_at_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(chain_id as i64)
+        .bind(batch as i64)
+        .bind(digest.as_slice())
+        .bind(signature.as_ref())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Highest batch signed per chain.
+    pub async fn last_signed(&self) -> Result<BTreeMap<u64, u64>, sqlx::Error> {
+        let rows = sqlx::query("SELECT chain_id, MAX(batch_number) FROM signed GROUP BY chain_id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get::<i64, _>(0) as u64, r.get::<i64, _>(1) as u64)).collect())
+    }
+}
+
+/// The outcome of one request, as the HTTP answer.
+#[derive(Debug)]
+pub enum Outcome {
+    /// 200.
+    Attested(Attested),
+    /// 422.
+    Refused(Refused),
+    /// 503.
+    NotYet(String),
+}
+
+impl IntoResponse for Outcome {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Attested(a) => (StatusCode::OK, Json(a)).into_response(),
+            Self::Refused(r) => (StatusCode::UNPROCESSABLE_ENTITY, Json(r)).into_response(),
+            Self::NotYet(why) => {
+                (StatusCode::SERVICE_UNAVAILABLE, Json(NotYet { not_yet: why })).into_response()
+            }
+        }
+    }
+}
+
+fn refused(reason: &str, detail: impl Into<String>) -> Outcome {
+    Outcome::Refused(Refused { refused: reason.into(), detail: detail.into() })
+}
+
+/// The running service's state.
+pub struct Service {
+    attester: Attester,
+    address: Address,
+    l1: DynProvider,
+    factory: ChainFactory::ChainFactoryInstance<DynProvider>,
+    chains: BTreeMap<u64, DynProvider>,
+    guard: Guard,
+    rules: ExecutionRules,
+    /// One validation at a time: the guard's check-then-record must not interleave, and the
+    /// machine it runs on is not assumed to have cores to spare.
+    lock: tokio::sync::Mutex<()>,
+}
+
+fn provider(url: &str) -> Result<DynProvider, ServiceError> {
+    let parsed: alloy::transports::http::reqwest::Url =
+        url.parse().map_err(|e| ServiceError::Url { url: url.into(), reason: format!("{e}") })?;
+    Ok(ProviderBuilder::new().connect_http(parsed).erased())
+}
+
+impl Service {
+    /// The service for `config`, signing with `attester` (one key).
+    pub async fn new(config: &Config, attester: Attester) -> Result<Self, ServiceError> {
+        let l1 = provider(&config.l1_rpc)?;
+        let chains = config
+            .chains
+            .iter()
+            .map(|c| Ok((c.chain_id, provider(&c.rpc_url)?)))
+            .collect::<Result<_, ServiceError>>()?;
+        let guard = Guard::open(&config.database)
+            .await
+            .map_err(|source| ServiceError::Database { path: config.database.clone(), source })?;
+        let address = attester.addresses()[0];
+        Ok(Self {
+            address,
+            factory: ChainFactory::new(config.chain_factory, l1.clone()),
+            l1,
+            chains,
+            guard,
+            attester,
+            rules: ExecutionRules::ANVIL,
+            lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Its signing address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// Answers one attestation request (and counts it in the metrics).
+    pub async fn attest(&self, request: &AttestRequest) -> Outcome {
+        let _one_at_a_time = self.lock.lock().await;
+        let outcome = self.decide(request).await;
+        let chain = request.chain_id.to_string();
+        match &outcome {
+            Outcome::Attested(_) => {
+                metrics::counter!("attester_attested_total", "chain" => chain.clone()).increment(1);
+                metrics::gauge!("attester_last_signed_batch", "chain" => chain)
+                    .set(request.batch_number as f64);
+            }
+            Outcome::Refused(r) => {
+                metrics::counter!("attester_refused_total", "reason" => r.refused.clone())
+                    .increment(1);
+                tracing::warn!(chain, batch = request.batch_number, reason = %r.refused, detail = %r.detail, "refused");
+            }
+            Outcome::NotYet(why) => {
+                metrics::counter!("attester_not_yet_total", "chain" => chain.clone()).increment(1);
+                tracing::info!(chain, batch = request.batch_number, %why, "not yet");
+            }
+        }
+        outcome
+    }
+
+    async fn decide(&self, request: &AttestRequest) -> Outcome {
+        let started = Instant::now();
+        let n = request.batch_number;
+        let Some(l2) = self.chains.get(&request.chain_id) else {
+            return refused(
+                "unknown_chain",
+                format!("this attester does not attest chain {}", request.chain_id),
+            );
+        };
+        let commit = match CommitBatchInfo::abi_decode(&request.commit) {
+            Ok(c) => c,
+            Err(e) => {
+                return refused("bad_request", format!("commit is not a CommitBatchInfo: {e}"));
+            }
+        };
+        if commit.batchNumber != n || n == 0 {
+            return refused(
+                "bad_request",
+                format!("batch_number {n} but the commit is batch {}", commit.batchNumber),
+            );
+        }
+        let (first, last) = (request.first_block, request.last_block);
+        if first == 0 || last < first || (first == 1) != (n == 1) {
+            return refused(
+                "invalid_blocks",
+                format!("blocks {first}..={last} cannot be batch {n} (batch 1 starts at block 1)"),
+            );
+        }
+
+        // L1: where the batch continues from, and the verifier it is signed for.
+        let l1_err =
+            |step: &str, e: alloy::contract::Error| Outcome::NotYet(format!("L1 {step}: {e}"));
+        let settlement = match self.factory.settlementOf(U256::from(request.chain_id)).call().await
+        {
+            Ok(a) if a.is_zero() => {
+                return refused(
+                    "unknown_chain",
+                    format!("chain {} is not registered on L1", request.chain_id),
+                );
+            }
+            Ok(a) => ChainSettlement::new(a, &self.l1),
+            Err(e) => return l1_err("settlementOf", e),
+        };
+        let committed = match settlement.lastCommittedBatch().call().await {
+            Ok(c) => c,
+            Err(e) => return l1_err("lastCommittedBatch", e),
+        };
+        if n - 1 > committed {
+            return Outcome::NotYet(format!(
+                "L1 has batches up to {committed}; batch {n} needs batch {} first",
+                n - 1
+            ));
+        }
+        let prev_state_root = match settlement.stateRoot(n - 1).call().await {
+            Ok(r) if r.is_zero() => {
+                return Outcome::NotYet(format!("L1 has no state root for batch {}", n - 1));
+            }
+            Ok(r) => r,
+            Err(e) => return l1_err("stateRoot", e),
+        };
+        let (verifier, version, l1_chain_id) = match tokio::try_join!(
+            async { settlement.verifier().call().await.map_err(|e| l1_err("verifier", e)) },
+            async {
+                settlement.protocolVersion().call().await.map_err(|e| l1_err("protocolVersion", e))
+            },
+            async {
+                self.l1
+                    .get_chain_id()
+                    .await
+                    .map_err(|e| Outcome::NotYet(format!("L1 eth_chainId: {e}")))
+            },
+        ) {
+            Ok(v) => v,
+            Err(o) => return o,
+        };
+        let domain = AttestationDomain {
+            l1_chain_id: U256::from(l1_chain_id),
+            verifier,
+            protocol_version: U256::from(version),
+        };
+
+        // The chain's own node: is the batch there yet?
+        let chain_err = |what: &str, e: String| {
+            Outcome::NotYet(format!("chain {} RPC ({what}): {e}", request.chain_id))
+        };
+        let head = match l2.get_block_number().await {
+            Ok(h) => h,
+            Err(e) => return chain_err("eth_blockNumber", e.to_string()),
+        };
+        if head < last {
+            return Outcome::NotYet(format!(
+                "chain {} is at block {head}, the batch ends at {last}",
+                request.chain_id
+            ));
+        }
+        let context = match batch_context(l2, l1_chain_id, first).await {
+            Ok(c) => c,
+            Err(e) => return chain_err("batch context", e.to_string()),
+        };
+
+        // The guard first: a repeat is answered from disk, an equivocation never re-executed.
+        let claim_digest = batch_digest(&domain, context.chain_id, prev_state_root, &commit);
+        match self.guard.check(request.chain_id, n, claim_digest).await {
+            Ok(GuardDecision::New) => {}
+            Ok(GuardDecision::Repeat(signature)) => {
+                return Outcome::Attested(Attested { signature, attester: self.address });
+            }
+            Ok(GuardDecision::Equivocation { signed }) => {
+                return refused(
+                    "equivocation",
+                    format!(
+                        "already signed digest {signed} for chain {} batch {n}; this claim's is {claim_digest}",
+                        request.chain_id
+                    ),
+                );
+            }
+            Err(e) => return Outcome::NotYet(format!("attester database: {e}")),
+        }
+
+        let (blocks, mut witness) = match build_witness(l2, first, last).await {
+            Ok(w) => w,
+            Err(e) => return chain_err("witness", e.to_string()),
+        };
+        if first == 1 {
+            // anvil's `--init` genesis header carries the empty-trie root; the witness proofs are
+            // checked against the genesis root registered on L1.
+            witness.prev_state_root = prev_state_root;
+        }
+        let predeploys = if n == 1 {
+            match self.factory.predeployCodes(version).call().await {
+                Ok(p) => p,
+                Err(e) => return l1_err("predeployCodes", e),
+            }
+        } else {
+            Vec::new()
+        };
+        let claim = BatchClaim {
+            blocks: &blocks,
+            witness: &witness,
+            prev_state_root,
+            context: &context,
+            commit: &commit,
+            predeploys: &predeploys,
+        };
+        let signed = match self.attester.attest_batch(&domain, &claim, &self.rules) {
+            Ok(s) => s,
+            Err(AttesterError::Invalid(e)) => return refused(&refusal_reason(&e), e.to_string()),
+            Err(e) => return Outcome::NotYet(format!("signing: {e}")),
+        };
+        if let Err(e) = self.guard.record(request.chain_id, n, signed.digest, &signed.proof).await {
+            return Outcome::NotYet(format!("attester database: {e}"));
+        }
+        // Batches signed for the first time only: a repeat is answered from the database.
+        metrics::histogram!("attester_validation_seconds").record(started.elapsed().as_secs_f64());
+        tracing::info!(chain = request.chain_id, batch = n, first, last, digest = %signed.digest, "attested");
+        Outcome::Attested(Attested { signature: signed.proof, attester: self.address })
+    }
+
+    /// `GET /healthz`.
+    pub async fn health(&self) -> Result<Health, sqlx::Error> {
+        Ok(Health {
+            status: "ok".into(),
+            attester: self.address,
+            last_signed: self.guard.last_signed().await?,
+        })
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    service: Arc<Service>,
+    metrics: PrometheusHandle,
+}
+
+/// The HTTP routes.
+pub fn router(service: Arc<Service>, metrics: PrometheusHandle) -> Router {
+    Router::new()
+        .route("/v1/attest", post(attest_handler))
+        .route("/healthz", get(health_handler))
+        .route("/metrics", get(metrics_handler))
+        .with_state(App { service, metrics })
+}
+
+async fn attest_handler(
+    State(app): State<App>,
+    body: Result<Json<AttestRequest>, axum::extract::rejection::JsonRejection>,
+) -> Outcome {
+    match body {
+        Ok(Json(request)) => app.service.attest(&request).await,
+        Err(e) => refused("bad_request", e.body_text()),
+    }
+}
+
+async fn health_handler(State(app): State<App>) -> Response {
+    match app.service.health().await {
+        Ok(h) => Json(h).into_response(),
+        Err(e) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("attester database: {e}")).into_response()
+        }
+    }
+}
+
+async fn metrics_handler(State(app): State<App>) -> String {
+    app.metrics.render()
+}
+
+/// Installs the global Prometheus recorder (once per process).
+pub fn install_metrics() -> Result<PrometheusHandle, String> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("attester_validation_seconds".into()),
+            &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+        )
+        .map_err(|e| e.to_string())?
+        .install_recorder()
+        .map_err(|e| e.to_string())
+}
+
+/// Binds `config.listen` and serves until `shutdown` resolves.
+pub async fn serve(
+    config: &Config,
+    service: Arc<Service>,
+    metrics: PrometheusHandle,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServiceError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
+    tracing::info!(listen = %config.listen, attester = %service.address(), chains = config.chains.len(), "attester serving");
+    axum::serve(listener, router(service, metrics))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| ServiceError::Listen { addr: config.listen, source })
+}
