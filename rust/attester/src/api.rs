@@ -4,6 +4,7 @@
 //!   not validate, or would equivocate), 503 [`NotYet`] (the chain's RPC is down or behind the
 //!   batch, or L1 has not got the previous batch: ask again later).
 //! - `GET /healthz`: 200 [`Health`].
+//! - `GET /v1/signed?since_ms=N`: 200, the [`SignedRecord`]s signed since `N` (Unix ms).
 //! - `GET /metrics`: Prometheus text.
 
 use alloy::primitives::{Address, B256, Bytes, Signature};
@@ -77,6 +78,22 @@ pub struct Health {
     pub attester: Address,
     /// Highest batch number signed, per chain id.
     pub last_signed: BTreeMap<u64, u64>,
+}
+
+/// One batch the attester signed (`GET /v1/signed`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SignedRecord {
+    /// The hyperchain.
+    pub chain_id: u64,
+    /// The batch.
+    pub batch_number: u64,
+    /// The attestation digest signed.
+    pub digest: B256,
+    /// When (Unix ms).
+    pub signed_at_ms: u64,
+    /// From the request to the signature: L1 reads, blocks and witness from the chain's RPC,
+    /// re-execution, signing.
+    pub validation_ms: u64,
 }
 
 /// The refusal name of a validity-program error (the `refused` field of [`Refused`]).
@@ -171,6 +188,28 @@ pub async fn health(
 ) -> Result<Health, AttestationFailure> {
     let unreachable = |e: reqwest::Error| AttestationFailure::Unreachable(e.to_string());
     let url = format!("{}/healthz", base_url.trim_end_matches('/'));
+    client
+        .get(url)
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(unreachable)?
+        .error_for_status()
+        .map_err(unreachable)?
+        .json()
+        .await
+        .map_err(unreachable)
+}
+
+/// `GET /v1/signed?since_ms=…` of the attester at `base_url`.
+pub async fn signed_since(
+    client: &reqwest::Client,
+    base_url: &str,
+    since_ms: u64,
+    timeout: Duration,
+) -> Result<Vec<SignedRecord>, AttestationFailure> {
+    let unreachable = |e: reqwest::Error| AttestationFailure::Unreachable(e.to_string());
+    let url = format!("{}/v1/signed?since_ms={since_ms}", base_url.trim_end_matches('/'));
     client
         .get(url)
         .timeout(timeout)

@@ -20,7 +20,7 @@
 
 use crate::{
     AttestationDomain, Attester, AttesterError, BatchClaim,
-    api::{AttestRequest, Attested, Health, NotYet, Refused, refusal_reason},
+    api::{AttestRequest, Attested, Health, NotYet, Refused, SignedRecord, refusal_reason},
     batch_context, batch_digest,
 };
 use alloy::{
@@ -164,7 +164,7 @@ impl Guard {
             "CREATE TABLE IF NOT EXISTS signed (\
                chain_id INTEGER NOT NULL, batch_number INTEGER NOT NULL, digest BLOB NOT NULL, \
                signature BLOB NOT NULL, signed_at_ms INTEGER NOT NULL, \
-               PRIMARY KEY (chain_id, batch_number))",
+               validation_ms INTEGER NOT NULL, PRIMARY KEY (chain_id, batch_number))",
         )
         .execute(&pool)
         .await?;
@@ -199,30 +199,56 @@ impl Guard {
         })
     }
 
-    /// Records a signature; the insert fails if another digest got there first (the primary key),
-    /// and then the caller re-checks.
+    /// Records a signature and how long fetching and re-executing the batch took; the insert
+    /// fails if another digest got there first (the primary key).
     pub async fn record(
         &self,
         chain_id: u64,
         batch: u64,
         digest: B256,
         signature: &Bytes,
+        validation_ms: u64,
     ) -> Result<(), sqlx::Error> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         sqlx::query(
-            "INSERT INTO signed (chain_id, batch_number, digest, signature, signed_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO signed \
+             (chain_id, batch_number, digest, signature, signed_at_ms, validation_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .bind(chain_id as i64)
         .bind(batch as i64)
         .bind(digest.as_slice())
         .bind(signature.as_ref())
         .bind(now)
+        .bind(validation_ms as i64)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// What it signed at or after `since_ms` (Unix milliseconds), oldest first, at most 10,000.
+    pub async fn signed_since(&self, since_ms: u64) -> Result<Vec<SignedRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT chain_id, batch_number, digest, signed_at_ms, validation_ms FROM signed \
+             WHERE signed_at_ms >= ?1 ORDER BY signed_at_ms LIMIT 10000",
+        )
+        .bind(since_ms as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SignedRecord {
+                    chain_id: r.get::<i64, _>(0) as u64,
+                    batch_number: r.get::<i64, _>(1) as u64,
+                    digest: B256::try_from(r.get::<Vec<u8>, _>(2).as_slice())
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    signed_at_ms: r.get::<i64, _>(3) as u64,
+                    validation_ms: r.get::<i64, _>(4) as u64,
+                })
+            })
+            .collect()
     }
 
     /// Highest batch signed per chain.
@@ -484,11 +510,17 @@ impl Service {
             Err(AttesterError::Invalid(e)) => return refused(&refusal_reason(&e), e.to_string()),
             Err(e) => return Outcome::NotYet(format!("signing: {e}")),
         };
-        if let Err(e) = self.guard.record(request.chain_id, n, signed.digest, &signed.proof).await {
+        let took = started.elapsed();
+        let validation_ms = took.as_millis() as u64;
+        if let Err(e) = self
+            .guard
+            .record(request.chain_id, n, signed.digest, &signed.proof, validation_ms)
+            .await
+        {
             return Outcome::NotYet(format!("attester database: {e}"));
         }
         // Batches signed for the first time only: a repeat is answered from the database.
-        metrics::histogram!("attester_validation_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("attester_validation_seconds").record(took.as_secs_f64());
         tracing::info!(chain = request.chain_id, batch = n, first, last, digest = %signed.digest, "attested");
         Outcome::Attested(Attested { signature: signed.proof, attester: self.address })
     }
@@ -514,6 +546,7 @@ pub fn router(service: Arc<Service>, metrics: PrometheusHandle) -> Router {
     Router::new()
         .route("/v1/attest", post(attest_handler))
         .route("/healthz", get(health_handler))
+        .route("/v1/signed", get(signed_handler))
         .route("/metrics", get(metrics_handler))
         .with_state(App { service, metrics })
 }
@@ -531,6 +564,24 @@ async fn attest_handler(
 async fn health_handler(State(app): State<App>) -> Response {
     match app.service.health().await {
         Ok(h) => Json(h).into_response(),
+        Err(e) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("attester database: {e}")).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SignedQuery {
+    #[serde(default)]
+    since_ms: u64,
+}
+
+async fn signed_handler(
+    State(app): State<App>,
+    axum::extract::Query(q): axum::extract::Query<SignedQuery>,
+) -> Response {
+    match app.service.guard.signed_since(q.since_ms).await {
+        Ok(rows) => Json(rows).into_response(),
         Err(e) => {
             (StatusCode::SERVICE_UNAVAILABLE, format!("attester database: {e}")).into_response()
         }

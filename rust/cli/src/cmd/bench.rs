@@ -65,6 +65,14 @@ pub(crate) struct BenchReport {
     burst_msgs_per_s: f64,
     /// `hyperchain up` start → ready, as recorded by `up` in the devnet file.
     up_seconds: f64,
+    /// Per batch signed during the run: the time until the verifier's k-th attester had signed
+    /// it (each attester's request → signature: L1 reads, blocks and witness from the chain's
+    /// RPC, re-execution, signing), median over batches.
+    attest_ms_p50: f64,
+    /// Same, 99th percentile.
+    attest_ms_p99: f64,
+    /// Batches with k signatures in the run (both chains).
+    attested_batches: usize,
     /// Messages measured for latency and in the burst.
     messages: usize,
     burst: usize,
@@ -104,6 +112,7 @@ impl BenchArgs {
             senders.push((provider, account.address, nonce));
         }
         let l1_start = l1.get_block_number().await?;
+        let started_ms = unix_ms();
         let dst_start = dst.get_block_number().await?;
         let recipient = Address::repeat_byte(0xbe);
         let call = IOutbox::sendMessageCall {
@@ -156,6 +165,8 @@ impl BenchArgs {
         let (l1_gas, batches) =
             settlement_gas(&l1, l1_start, &[a.settlement, b.settlement]).await?;
 
+        let attest_ms = attestation_times(&devnet, &l1, started_ms).await?;
+
         let report = BenchReport {
             latency_ms_p50: percentile(&latencies, 0.50),
             latency_ms_p99: percentile(&latencies, 0.99),
@@ -164,6 +175,9 @@ impl BenchArgs {
             send_gas,
             burst_msgs_per_s: self.burst as f64 / burst_secs,
             up_seconds: devnet.ready_ms as f64 / 1e3,
+            attest_ms_p50: percentile(&attest_ms, 0.50),
+            attest_ms_p99: percentile(&attest_ms, 0.99),
+            attested_batches: attest_ms.len(),
             messages: self.messages,
             burst: self.burst,
             batches,
@@ -180,9 +194,64 @@ impl BenchArgs {
                 r.burst, r.burst_msgs_per_s
             );
             println!("| up_seconds (L1 + 2 chains) | {:.2} |", r.up_seconds);
+            println!(
+                "| attest_ms_p50 / p99 (k-th attester signed, {} batches) | {:.0} / {:.0} |",
+                r.attested_batches, r.attest_ms_p50, r.attest_ms_p99
+            );
         });
         Ok(())
     }
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// For each batch the devnet's attesters signed since `since_ms`: the `threshold`-th smallest of
+/// their times (when the operator, asking all in parallel, had enough), ascending.
+async fn attestation_times(
+    devnet: &DevnetFile,
+    l1: &DynProvider,
+    since_ms: u64,
+) -> eyre::Result<Vec<f64>> {
+    if devnet.attesters.is_empty() {
+        bail!("the devnet lists no attesters");
+    }
+    let threshold: usize =
+        hyperchain_bindings::AttestationVerifier::new(devnet.contracts.verifier, l1)
+            .threshold()
+            .call()
+            .await?
+            .saturating_to();
+    let client = reqwest::Client::new();
+    let mut per_batch: HashMap<(u64, u64), Vec<u64>> = HashMap::new();
+    for a in &devnet.attesters {
+        let signed = hyperchain_attester::api::signed_since(
+            &client,
+            &a.url,
+            since_ms,
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|e| eyre!("attester {}: {e}", a.url))?;
+        for r in signed {
+            per_batch.entry((r.chain_id, r.batch_number)).or_default().push(r.validation_ms);
+        }
+    }
+    let mut times: Vec<f64> = per_batch
+        .into_values()
+        .filter_map(|mut ms| {
+            ms.sort_unstable();
+            ms.get(threshold.max(1) - 1).map(|&t| t as f64)
+        })
+        .collect();
+    if times.is_empty() {
+        bail!("no batch got {threshold} attester signatures during the run");
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
 }
 
 /// Signs and submits one `sendMessage`; the hash is filled in by [`resolve`].
