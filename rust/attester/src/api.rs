@@ -186,19 +186,7 @@ pub async fn health(
     base_url: &str,
     timeout: Duration,
 ) -> Result<Health, AttestationFailure> {
-    let unreachable = |e: reqwest::Error| AttestationFailure::Unreachable(e.to_string());
-    let url = format!("{}/healthz", base_url.trim_end_matches('/'));
-    client
-        .get(url)
-        .timeout(timeout)
-        .send()
-        .await
-        .map_err(unreachable)?
-        .error_for_status()
-        .map_err(unreachable)?
-        .json()
-        .await
-        .map_err(unreachable)
+    get_json(client, &format!("{}/healthz", base_url.trim_end_matches('/')), timeout).await
 }
 
 /// `GET /v1/signed?since_ms=…` of the attester at `base_url`.
@@ -208,8 +196,16 @@ pub async fn signed_since(
     since_ms: u64,
     timeout: Duration,
 ) -> Result<Vec<SignedRecord>, AttestationFailure> {
-    let unreachable = |e: reqwest::Error| AttestationFailure::Unreachable(e.to_string());
     let url = format!("{}/v1/signed?since_ms={since_ms}", base_url.trim_end_matches('/'));
+    get_json(client, &url, timeout).await
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+) -> Result<T, AttestationFailure> {
+    let unreachable = |e: reqwest::Error| AttestationFailure::Unreachable(e.to_string());
     client
         .get(url)
         .timeout(timeout)

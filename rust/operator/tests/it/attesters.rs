@@ -9,7 +9,7 @@ use hyperchain_attester::{
     api::{AttestRequest, AttestationFailure, request_attestation},
     batch_digest,
 };
-use hyperchain_bindings::{ChainSettlement, CommitBatchInfo};
+use hyperchain_bindings::{AssetTransfer, ChainSettlement, CommitBatchInfo};
 use hyperchain_devnet::{AttesterProcess, Ecosystem, EcosystemConfig};
 use hyperchain_operator::{BatchState, Operator, OperatorError};
 use std::time::Duration;
@@ -19,6 +19,9 @@ fn two_of_three() -> EcosystemConfig {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a lying operator changes in its claim.
+type Lie = fn(&mut CommitBatchInfo);
 
 /// The digest an attestation of `commit` (chain 0 of `eco`) signs.
 async fn digest_of(eco: &Ecosystem, commit: &CommitBatchInfo) -> B256 {
@@ -101,29 +104,35 @@ async fn lying_operator_refused_by_every_attester_equivocation_refused_across_ki
     let n = seal(&mut liar).await;
     let honest = liar.store().batch(n).await.unwrap().unwrap();
 
-    // Tampered state root, then tampered messages root: every attester refuses by name, the
-    // operator gets no attestation and nothing of the batch reaches L1.
-    for (field, expected) in
-        [("state root", "state_root_mismatch"), ("messages root", "messages_root_mismatch")]
-    {
+    // Tampered state root, messages root, priority operations, imported roots, transfers: every
+    // attester refuses by name, the operator gets no attestation and nothing reaches L1.
+    let lies: [(&str, Lie); 5] = [
+        ("state_root_mismatch", |c| c.newStateRoot = keccak256("a state the chain never had")),
+        ("messages_root_mismatch", |c| c.messagesRoot = keccak256("messages never sent")),
+        ("priority_ops_hash_mismatch", |c| c.priorityOpsHash = keccak256("a deposit never made")),
+        ("imported_roots_mismatch", |c| c.importedRoots.push(keccak256("a root never imported"))),
+        ("transfers_mismatch", |c| {
+            c.transfers.push(AssetTransfer {
+                destinationChainId: U256::from(902),
+                token: Address::ZERO,
+                amount: U256::from(10u64.pow(18)),
+            })
+        }),
+    ];
+    for (expected, lie_about) in lies {
         let mut lie = honest.clone();
-        match field {
-            "state root" => lie.info.newStateRoot = keccak256("a state the chain never had"),
-            _ => lie.info.messagesRoot = keccak256("messages the chain never sent"),
-        }
+        lie_about(&mut lie.info);
         liar.store().upsert_synced_batch(&lie).await.unwrap();
         let err = liar.settle_once().await.unwrap_err();
         let OperatorError::AttestationsMissing { valid: 0, threshold: 2, failures, .. } = &err
         else {
-            panic!("{field}: expected AttestationsMissing with 0 valid, got {err}");
+            panic!("{expected}: expected AttestationsMissing with 0 valid, got {err}");
         };
         for a in &attesters {
-            assert!(
-                failures.contains(&format!("{}: refused {expected}", a.url)),
-                "{field}: {failures}"
-            );
+            let refusal = format!("{}: refused {expected}", a.url);
+            assert!(failures.contains(&refusal), "{expected}: {failures}");
         }
-        assert_eq!(liar.l1_counters().await.unwrap().committed, n - 1, "{field} reached L1");
+        assert_eq!(liar.l1_counters().await.unwrap().committed, n - 1, "{expected} reached L1");
     }
 
     // The honest claim settles.
