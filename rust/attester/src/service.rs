@@ -621,3 +621,33 @@ pub async fn serve(
         .await
         .map_err(|source| ServiceError::Listen { addr: config.listen, source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn guard_repeats_the_same_digest_refuses_another_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attester.db");
+        let (digest, other) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        let signature = Bytes::from(vec![7u8; 65]);
+        {
+            let guard = Guard::open(&path).await.unwrap();
+            assert_eq!(guard.check(901, 3, digest).await.unwrap(), GuardDecision::New);
+            guard.record(901, 3, digest, &signature, 12).await.unwrap();
+            // The primary key refuses a second row for the batch even if a caller skipped check.
+            assert!(guard.record(901, 3, other, &signature, 12).await.is_err());
+        }
+        let guard = Guard::open(&path).await.unwrap();
+        assert_eq!(guard.check(901, 3, digest).await.unwrap(), GuardDecision::Repeat(signature));
+        assert_eq!(
+            guard.check(901, 3, other).await.unwrap(),
+            GuardDecision::Equivocation { signed: digest }
+        );
+        assert_eq!(guard.check(902, 3, other).await.unwrap(), GuardDecision::New);
+        assert_eq!(guard.last_signed().await.unwrap(), BTreeMap::from([(901, 3)]));
+        let signed = guard.signed_since(0).await.unwrap();
+        assert_eq!((signed.len(), signed[0].validation_ms, signed[0].digest), (1, 12, digest));
+    }
+}

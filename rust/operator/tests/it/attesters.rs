@@ -161,6 +161,12 @@ async fn lying_operator_refused_by_every_attester_equivocation_refused_across_ki
         ask(a, &same, digest).await.unwrap();
     }
 
+    // A chain it does not attest, and a commit that is not a CommitBatchInfo: refused by name.
+    let unknown = AttestRequest { chain_id: 999, ..same.clone() };
+    assert_eq!(refusal(ask(&attesters[0], &unknown, digest).await), "unknown_chain");
+    let garbage = AttestRequest { commit: vec![1u8; 7].into(), ..same.clone() };
+    assert_eq!(refusal(ask(&attesters[0], &garbage, digest).await), "bad_request");
+
     // Behind the batch: not yet (the chain's node has not got the blocks).
     let ahead = AttestRequest::new(chain_id, honest.last_block + 1, honest.last_block + 1000, &{
         let mut next = honest.info.clone();
