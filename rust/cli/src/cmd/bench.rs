@@ -21,7 +21,7 @@ use std::{
 };
 
 /// Dev accounts the bench sends from (0 deploys, 1–2 operate, 5 is the CLI's default user, 8
-/// relays, 9 attests): separate senders keep nonces independent.
+/// relays, 9 is the validium DA committee): separate senders keep nonces independent.
 const SENDERS: [usize; 4] = [3, 4, 6, 7];
 
 /// Measure latency, gas and end-to-end throughput on a running devnet.
