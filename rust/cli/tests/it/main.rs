@@ -359,6 +359,37 @@ fn relayer_killed_under_up_is_restarted_and_every_message_delivered_once() {
 /// A chain's anvil killed under `up`: reported down (log, devnet.json, `status`), its operator
 /// stopped; the other chain keeps working (a deposit completes, its messages are still listed),
 /// and `send --wait` to the down chain exits 3 saying it will be delivered later.
+/// kill -9 of an attester under `up`: restarted on its port and database (logged, new pid and
+/// `restarts` in devnet.json), and batches keep settling.
+#[test]
+fn attester_killed_under_up_is_restarted_and_batches_keep_settling() {
+    let d = Devnet::start(&["--chains", "1", "--no-relayer"]);
+    let executed = |text: &str| -> u64 {
+        let (ok, out, all) = run(&["status", "--chain", "901"], &d.file);
+        assert!(ok, "{text}: {all}");
+        out[0]["lastExecutedBatch"].as_u64().unwrap()
+    };
+    let pid = d.json()["attesters"][0]["pid"].as_u64().expect("attester pid");
+    kill_9(pid);
+    let file = d.wait_file("attester 0 restarted", Duration::from_secs(30), |f| {
+        f["attesters"][0]["restarts"] == 1
+            && f["attesters"][0]["pid"].as_u64().is_some_and(|p| p != pid)
+    });
+    assert!(d.log().contains("attester restarted"), "{file}\n{}", d.log());
+    let before = executed("before the deposit");
+    let (ok, out, text) = run(&["deposit", "--chain", "901", "--amount", "1"], &d.file);
+    assert!(ok && out["creditedOnL2"] == true, "{text}");
+    let started = Instant::now();
+    while executed("after the deposit") <= before {
+        assert!(started.elapsed() < Duration::from_secs(60), "no batch settled after the restart");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (ok, out, text) = run(&["status", "--chain", "901"], &d.file);
+    assert!(ok, "{text}");
+    let attesters = out[0]["attesters"].as_array().unwrap();
+    assert!(attesters.iter().all(|a| a["healthy"] == true), "{text}");
+}
+
 #[test]
 fn chain_killed_under_up_is_reported_down_and_the_other_keeps_working() {
     let d = Devnet::start(&["--chains", "2", "--no-relayer"]);
