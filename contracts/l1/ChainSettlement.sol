@@ -55,6 +55,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
     uint256 public constant override MIN_L2_GAS_LIMIT = 100_000;
     /// @inheritdoc IChainSettlement
     uint256 public constant override MAX_L2_GAS_LIMIT = 10_000_000;
+    /// @inheritdoc IChainSettlement
+    uint256 public constant override MAX_L2_GAS_PRICE = 1000 gwei;
 
     /// @notice The chain factory: initializes proxies, publishes protocol versions.
     IChainFactory public immutable FACTORY;
@@ -80,6 +82,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
     bool private _frozen;
     uint8 private _daMode;
     address private _verifier;
+    /// packs with `_verifier` (its slot had 12 free bytes), so older proxies' layout is unchanged;
+    /// `MAX_L2_GAS_PRICE` < 2^64
+    uint64 private _l2GasPrice;
     address private _admin;
     /// Transaction Root leaf count when the chain rage-quit: it may import only roots up to it
     uint64 private _leftAtLeafCount;
@@ -222,36 +227,47 @@ contract ChainSettlement is IChainSettlement, Initializable {
     // ---------------------------------------------------------------- priority queue
 
     /// @inheritdoc IChainSettlement
-    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit)
+    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit, uint256 l2GasPrice_)
         external
         payable
         override
         returns (uint256 nonce)
     {
         if (recipient == address(0)) revert ZeroAddress();
-        nonce = _enqueueChecked(msg.sender, recipient, msg.value, payload, l2GasLimit, msg.sender);
-        if (msg.value != 0) SHARED_BRIDGE.creditETH{value: msg.value}(_chainId);
+        uint256 fee = _l2GasFee(l2GasLimit, l2GasPrice_, msg.value);
+        nonce = _enqueueChecked(msg.sender, recipient, msg.value - fee, payload, l2GasLimit, msg.sender);
+        if (msg.value != 0) SHARED_BRIDGE.creditETH{value: msg.value}(_chainId, fee);
     }
 
     /// @inheritdoc IChainSettlement
-    function requestTransactionRootImport(bytes32 root) external override returns (uint256 nonce) {
+    function requestTransactionRootImport(bytes32 root, uint256 l2GasPrice_)
+        external
+        payable
+        override
+        returns (uint256 nonce)
+    {
         if (!TRANSACTION_ROOT.isTransactionRoot(root)) revert UnknownTransactionRoot(root);
         // Once processed on L2 the import is in the chain's next batch, which L1 would then refuse
         // for good: anyone could stall a chain that left.
         if (_hasLeft) _requireRootBeforeLeaving(root);
+        uint256 fee = _l2GasFee(MIN_L2_GAS_LIMIT, l2GasPrice_, msg.value);
+        if (msg.value != fee) revert ExcessValueForL2Gas(fee, msg.value);
         nonce = _enqueue(msg.sender, Predeploys.INBOX, 0, abi.encode(root), MIN_L2_GAS_LIMIT, msg.sender);
+        if (fee != 0) SHARED_BRIDGE.creditETH{value: fee}(_chainId, fee);
     }
 
     /// @inheritdoc IChainSettlement
     function enqueuePriorityMessage(
         address sender,
         address recipient,
-        uint256 value,
+        uint256 payment,
         bytes calldata payload,
         uint256 l2GasLimit,
+        uint256 l2GasPrice_,
         address refundRecipient
-    ) external override onlySharedBridge returns (uint256 nonce) {
-        nonce = _enqueueChecked(sender, recipient, value, payload, l2GasLimit, refundRecipient);
+    ) external override onlySharedBridge returns (uint256 nonce, uint256 fee) {
+        fee = _l2GasFee(l2GasLimit, l2GasPrice_, payment);
+        nonce = _enqueueChecked(sender, recipient, payment - fee, payload, l2GasLimit, refundRecipient);
     }
 
     /// @inheritdoc IChainSettlement
@@ -329,6 +345,15 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @inheritdoc IChainSettlement
+    function setL2GasPrice(uint256 price) external override onlyAdmin {
+        if (price > MAX_L2_GAS_PRICE) revert L2GasPriceAboveMax(price, MAX_L2_GAS_PRICE);
+        // Fits: MAX_L2_GAS_PRICE < 2^64.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _l2GasPrice = uint64(price);
+        emit L2GasPriceChanged(price);
+    }
+
+    /// @inheritdoc IChainSettlement
     function setOperator(address operator_) external override onlyAdmin {
         if (operator_ == address(0)) revert ZeroAddress();
         _operator = operator_;
@@ -365,6 +390,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     function daValidator() external view override returns (address) {
         return _daValidator;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function l2GasPrice() external view override returns (uint256) {
+        return _l2GasPrice;
     }
 
     /// @inheritdoc IChainSettlement
@@ -463,7 +493,28 @@ contract ChainSettlement is IChainSettlement, Initializable {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev `_enqueue` for requests whose recipient, payload and gas limit the requester chose.
+    /// @dev The L2 gas fee `l2GasLimit * l2GasPrice_` of a request paid with `payment`, after
+    /// checking the limit, that the requester's price is at least the chain's (so a price raised
+    /// just before a request makes it revert rather than cost more than its requester accepted)
+    /// and at most `MAX_L2_GAS_PRICE` (so the product stays below 2^84), and that `payment`
+    /// covers it.
+    function _l2GasFee(uint256 l2GasLimit, uint256 l2GasPrice_, uint256 payment)
+        private
+        view
+        returns (uint256 fee)
+    {
+        if (l2GasLimit < MIN_L2_GAS_LIMIT || l2GasLimit > MAX_L2_GAS_LIMIT) {
+            revert L2GasLimitOutOfRange(l2GasLimit, MIN_L2_GAS_LIMIT, MAX_L2_GAS_LIMIT);
+        }
+        if (l2GasPrice_ > MAX_L2_GAS_PRICE) revert L2GasPriceAboveMax(l2GasPrice_, MAX_L2_GAS_PRICE);
+        uint256 current = _l2GasPrice;
+        if (l2GasPrice_ < current) revert L2GasPriceTooLow(l2GasPrice_, current);
+        fee = l2GasLimit * l2GasPrice_;
+        if (payment < fee) revert InsufficientValueForL2Gas(fee, payment);
+    }
+
+    /// @dev `_enqueue` for requests whose recipient and payload the requester chose (the gas limit
+    /// was checked by `_l2GasFee`).
     function _enqueueChecked(
         address sender,
         address recipient,
@@ -474,9 +525,6 @@ contract ChainSettlement is IChainSettlement, Initializable {
     ) private returns (uint256 nonce) {
         if (recipient == Predeploys.INBOX) revert ReservedRecipient(recipient);
         if (payload.length > MAX_PAYLOAD_LENGTH) revert PayloadTooLarge(payload.length, MAX_PAYLOAD_LENGTH);
-        if (l2GasLimit < MIN_L2_GAS_LIMIT || l2GasLimit > MAX_L2_GAS_LIMIT) {
-            revert L2GasLimitOutOfRange(l2GasLimit, MIN_L2_GAS_LIMIT, MAX_L2_GAS_LIMIT);
-        }
         nonce = _enqueue(sender, recipient, value, payload, l2GasLimit, refundRecipient);
     }
 

@@ -33,6 +33,8 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     mapping(uint256 chainId => Chain) private _chains;
     mapping(uint256 chainId => mapping(address token => uint256)) private _balances;
     mapping(bytes32 messageHash => bool) private _finalized;
+    /// L2 gas fees paid by priority requests, owed to each chain's admin (ETH)
+    mapping(uint256 chainId => uint256) private _priorityFees;
 
     constructor() {
         _deployer = msg.sender;
@@ -70,7 +72,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- deposits
 
     /// @inheritdoc ISharedBridge
-    function depositETH(uint256 chainId, address to, uint256 l2GasLimit)
+    function depositETH(uint256 chainId, address to, uint256 l2GasLimit, uint256 l2GasPrice)
         external
         payable
         override
@@ -80,18 +82,26 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         if (msg.value == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         IChainSettlement settlement = _activeSettlement(chainId);
-        _balances[chainId][address(0)] += msg.value;
-        nonce = settlement.enqueuePriorityMessage(address(this), to, msg.value, "", l2GasLimit, msg.sender);
-        emit DepositInitiated(chainId, nonce, msg.sender, to, address(0), msg.value);
+        uint256 fee;
+        (nonce, fee) = settlement.enqueuePriorityMessage(
+            address(this), to, msg.value, "", l2GasLimit, l2GasPrice, msg.sender
+        );
+        uint256 amount = msg.value - fee;
+        if (amount == 0) revert ZeroAmount();
+        _balances[chainId][address(0)] += amount;
+        if (fee != 0) _priorityFees[chainId] += fee;
+        emit DepositInitiated(chainId, nonce, msg.sender, to, address(0), amount);
     }
 
     /// @inheritdoc ISharedBridge
-    function depositERC20(uint256 chainId, address token, address to, uint256 amount, uint256 l2GasLimit)
-        external
-        override
-        nonReentrant
-        returns (uint256 nonce)
-    {
+    function depositERC20(
+        uint256 chainId,
+        address token,
+        address to,
+        uint256 amount,
+        uint256 l2GasLimit,
+        uint256 l2GasPrice
+    ) external payable override nonReentrant returns (uint256 nonce) {
         if (token == address(0) || to == address(0)) revert ZeroAddress();
         IChainSettlement settlement = _activeSettlement(chainId);
         uint256 before = IERC20(token).balanceOf(address(this));
@@ -108,9 +118,13 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
                 metadata: _metadata(token)
             })
         );
-        nonce = settlement.enqueuePriorityMessage(
-            address(this), Predeploys.ASSET_ROUTER, 0, payload, l2GasLimit, msg.sender
+        uint256 fee;
+        (nonce, fee) = settlement.enqueuePriorityMessage(
+            address(this), Predeploys.ASSET_ROUTER, msg.value, payload, l2GasLimit, l2GasPrice, msg.sender
         );
+        // The message carries no ETH: everything sent pays the L2 gas.
+        if (msg.value != fee) revert IChainSettlement.ExcessValueForL2Gas(fee, msg.value);
+        if (fee != 0) _priorityFees[chainId] += fee;
         emit DepositInitiated(chainId, nonce, msg.sender, to, token, received);
     }
 
@@ -252,8 +266,27 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISharedBridge
-    function creditETH(uint256 chainId) external payable override onlySettlement(chainId) {
-        _balances[chainId][address(0)] += msg.value;
+    function creditETH(uint256 chainId, uint256 priorityFee)
+        external
+        payable
+        override
+        onlySettlement(chainId)
+    {
+        // The settlement took the fee out of msg.value: priorityFee <= msg.value.
+        _balances[chainId][address(0)] += msg.value - priorityFee;
+        if (priorityFee != 0) _priorityFees[chainId] += priorityFee;
+    }
+
+    /// @inheritdoc ISharedBridge
+    function claimPriorityFees(uint256 chainId) external override nonReentrant returns (uint256 amount) {
+        address settlement = _chains[chainId].settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        if (msg.sender != IChainSettlement(settlement).admin()) revert Unauthorized(msg.sender);
+        amount = _priorityFees[chainId];
+        if (amount == 0) revert ZeroAmount();
+        _priorityFees[chainId] = 0;
+        emit PriorityFeesClaimed(chainId, msg.sender, amount);
+        _sendETH(msg.sender, amount);
     }
 
     // ---------------------------------------------------------------- views
@@ -261,6 +294,23 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     /// @inheritdoc ISharedBridge
     function chainBalance(uint256 chainId, address token) external view override returns (uint256) {
         return _balances[chainId][token];
+    }
+
+    /// @inheritdoc ISharedBridge
+    function priorityFees(uint256 chainId) external view override returns (uint256) {
+        return _priorityFees[chainId];
+    }
+
+    /// @inheritdoc ISharedBridge
+    function l2TransactionBaseCost(uint256 chainId, uint256 l2GasLimit)
+        external
+        view
+        override
+        returns (uint256)
+    {
+        address settlement = _chains[chainId].settlement;
+        if (settlement == address(0)) revert UnknownChain(chainId);
+        return l2GasLimit * IChainSettlement(settlement).l2GasPrice();
     }
 
     /// @inheritdoc ISharedBridge

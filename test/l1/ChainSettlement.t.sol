@@ -117,7 +117,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_commitBatch_priorityCountDecreased_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.priorityOpsCount = 0;
@@ -127,7 +127,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function testFuzz_commitBatch_wrongPriorityHash_reverts(bytes32 wrong) public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         vm.assume(wrong != batch.priorityOpsHash);
         bytes32 expected = batch.priorityOpsHash;
@@ -142,7 +142,7 @@ contract ChainSettlementTest is L1Fixture {
     function testFuzz_commitBatch_priorityIndices_succeeds(uint8 deposits, uint8 count) public {
         deposits = uint8(bound(deposits, 0, 12));
         for (uint256 i; i < deposits; ++i) {
-            bridge.depositETH{value: 1 + i}(CHAIN_A, address(this), L2_GAS_LIMIT);
+            bridge.depositETH{value: 1 + i}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         }
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.priorityOpsCount = count;
@@ -157,7 +157,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_commitBatch_leavesExpiredRequest_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + 1);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.priorityOpsCount = 0;
@@ -167,14 +167,14 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_commitBatch_processesExpiredRequestDuringGrace_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE);
         _commit(chainA, _nextBatch(chainA));
         assertEq(chainA.priorityOpsCommitted(), 1);
     }
 
     function test_commitBatch_frozen_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         (bool frozen, uint256 nonce) = chainA.isFrozen();
         assertTrue(frozen);
@@ -297,7 +297,7 @@ contract ChainSettlementTest is L1Fixture {
 
     /// Any change to the re-supplied batch breaks the commitment.
     function testFuzz_executeBatch_tamperedBatch_reverts(uint8 field, bytes32 value) public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, address(0), 0.5 ether);
         _commit(chainA, batch);
@@ -321,7 +321,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_executeBatch_movesBalances_succeeds() public {
-        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, address(0), 1 ether);
         _settle(chainA, batch);
@@ -342,7 +342,7 @@ contract ChainSettlementTest is L1Fixture {
 
     /// A transfer to a chain that rage-quit is not credited: the source keeps backing it.
     function test_executeBatch_transferToLeftChain_notCredited() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _publishVersion2();
         vm.prank(admin);
         chainB.rageQuit();
@@ -359,7 +359,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_executeBatch_transferToItself_notCredited() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_A, address(0), 1);
         _commit(chainA, batch);
@@ -377,7 +377,7 @@ contract ChainSettlementTest is L1Fixture {
     {
         vm.assume(destination != CHAIN_A && destination != CHAIN_B);
         amount = uint96(bound(amount, 1, 1 ether));
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(destination, address(0), amount);
         _commit(chainA, batch);
@@ -393,7 +393,7 @@ contract ChainSettlementTest is L1Fixture {
     /// Credited and uncredited transfers in one batch: only the credited ones leave the source, but
     /// together they may not exceed what the source holds.
     function test_executeBatch_mixedTransfers_succeeds() public {
-        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = new AssetTransfer[](3);
         batch.transfers[0] = AssetTransfer(CHAIN_A, address(0), 1 ether);
@@ -405,7 +405,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_executeBatch_uncreditedTransfersOverdraw_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = new AssetTransfer[](2);
         batch.transfers[0] = AssetTransfer(CHAIN_B, address(0), 0.6 ether);
@@ -422,9 +422,9 @@ contract ChainSettlementTest is L1Fixture {
 
     /// Once a frozen chain is recorded in the bridge, transfers to it are not credited.
     function test_executeBatch_transferToFrozenChain_notCredited() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         bridge.markChainFrozen(CHAIN_B);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, address(0), 0.5 ether);
@@ -436,7 +436,7 @@ contract ChainSettlementTest is L1Fixture {
     // ------------------------------------------------------------ settleBatch
 
     function test_settleBatch_oneCall_succeeds() public {
-        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.messagesRoot = keccak256("messages");
         batch.transfers = _transfer(CHAIN_B, address(0), 1 ether);
@@ -489,13 +489,13 @@ contract ChainSettlementTest is L1Fixture {
     /// three calls, chain B with `settleBatch`, the same deposits and batches (up to the chain id).
     function testFuzz_settleBatch_sameStateAsThreeCalls_succeeds(uint8 batches, uint256 seed) public {
         batches = uint8(bound(batches, 1, 5));
-        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
-        bridge.depositETH{value: 3 ether}(CHAIN_B, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 3 ether}(CHAIN_B, address(this), L2_GAS_LIMIT, 0);
         for (uint256 i; i < batches; ++i) {
             uint256 deposits = uint256(keccak256(abi.encode(seed, i))) % 3;
             for (uint256 d; d < deposits; ++d) {
-                bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
-                bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT);
+                bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
+                bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT, 0);
             }
             CommitBatchInfo memory a = _nextBatch(chainA);
             CommitBatchInfo memory b = _nextBatch(chainB);
@@ -575,11 +575,11 @@ contract ChainSettlementTest is L1Fixture {
     /// A batch committed, reverted and then settled in one call: the reverted public input and
     /// priority lane do not leak into the views or later reverts.
     function test_settleBatch_afterRevert_thenRevertLaterBatch_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         vm.prank(operator);
         chainA.revertBatches(0);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
@@ -587,7 +587,7 @@ contract ChainSettlementTest is L1Fixture {
         chainA.settleBatch(batch, _pubdata(1), proof);
         assertEq(chainA.messagesRoot(1), bytes32(0));
         assertEq(chainA.priorityOpsProcessed(), 2);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         assertEq(chainA.priorityOpsCommitted(), 3);
         vm.prank(operator);
@@ -598,9 +598,9 @@ contract ChainSettlementTest is L1Fixture {
     // ------------------------------------------------------------ revertBatches
 
     function test_revertBatches_unexecuted_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _settle(chainA, _nextBatch(chainA));
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         _prove(chainA, 2);
         _commit(chainA, _nextBatch(chainA));
@@ -649,7 +649,7 @@ contract ChainSettlementTest is L1Fixture {
         emit IChainSettlement.PriorityMessageQueued(
             0, expected, L2_GAS_LIMIT, uint64(block.timestamp) + EXPIRY
         );
-        uint256 nonce = chainA.requestL2Call{value: 2 ether}(target, hex"c0ffee", L2_GAS_LIMIT);
+        uint256 nonce = chainA.requestL2Call{value: 2 ether}(target, hex"c0ffee", L2_GAS_LIMIT, 0);
         assertEq(nonce, 0);
         assertEq(chainA.priorityRequestCount(), 1);
         assertEq(
@@ -661,19 +661,19 @@ contract ChainSettlementTest is L1Fixture {
 
     function test_requestL2Call_zeroRecipient_reverts() public {
         vm.expectRevert(IChainSettlement.ZeroAddress.selector);
-        chainA.requestL2Call(address(0), "", L2_GAS_LIMIT);
+        chainA.requestL2Call(address(0), "", L2_GAS_LIMIT, 0);
     }
 
     function test_requestL2Call_frozenChain_reverts() public {
-        chainA.requestL2Call(address(1), "", L2_GAS_LIMIT);
+        chainA.requestL2Call(address(1), "", L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
-        chainA.requestL2Call(address(1), "", L2_GAS_LIMIT);
+        chainA.requestL2Call(address(1), "", L2_GAS_LIMIT, 0);
     }
 
     function test_enqueuePriorityMessage_notBridge_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
-        chainA.enqueuePriorityMessage(address(this), address(this), 1, "", L2_GAS_LIMIT, address(this));
+        chainA.enqueuePriorityMessage(address(this), address(this), 1, "", L2_GAS_LIMIT, 0, address(this));
     }
 
     function test_markPriorityRequestReclaimed_notBridge_reverts() public {
@@ -683,8 +683,8 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_priorityOpsProcessed_afterExecution_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         assertEq(chainA.priorityOpsProcessed(), 0);
         _prove(chainA, 1);
@@ -756,7 +756,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_rageQuit_duringWindow_succeeds() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         Message memory w = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.messagesRoot = _hash(w);
@@ -775,7 +775,7 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(makeAddr("alice").balance, 1 ether);
         // No more deposits.
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_A));
-        bridge.depositETH{value: 1}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
     }
 
     function test_rageQuit_noWindow_reverts() public {

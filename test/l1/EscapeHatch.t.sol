@@ -42,7 +42,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_censoredDeposit_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         uint64 expiresAt = uint64(block.timestamp) + EXPIRY;
         (uint64 storedExpiry, address refund,,,) = chainA.priorityRequest(0);
         assertEq(storedExpiry, expiresAt);
@@ -73,7 +73,7 @@ contract EscapeHatchTest is L1Fixture {
         _commit(chainA, late);
         // Deposits into the frozen chain are refused too.
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
-        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         // The other chain is unaffected.
         _settle(chainB, _nextBatch(chainB));
     }
@@ -83,10 +83,10 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_revertedBatchRequests_succeeds() public {
         vm.deal(alice, 3 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT); // nonce 0
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0); // nonce 0
         _settle(chainA, _nextBatch(chainA)); // batch 1 processes nonce 0
         vm.prank(alice);
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT); // nonce 1
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0); // nonce 1
         _commit(chainA, _nextBatch(chainA)); // batch 2 processes nonce 1
         vm.prank(operator);
         chainA.revertBatches(1);
@@ -110,7 +110,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_reclaimExpiredDeposit_commitWithoutProve_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         CommitBatchInfo memory fake = _nextBatch(chainA);
         fake.newStateRoot = keccak256("made up");
         _commit(chainA, fake);
@@ -121,7 +121,7 @@ contract EscapeHatchTest is L1Fixture {
         assertTrue(frozen, "frozen although a batch committed the request");
         assertEq(oldest, 0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
-        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         assertEq(alice.balance, 1 ether);
         // The committed batch can be proven (attesters sign what they are given) but never executed:
@@ -138,7 +138,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_commitBatch_processesReclaimedRequestAfterUpgrade_reverts() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         _publish(365 days);
@@ -155,7 +155,7 @@ contract EscapeHatchTest is L1Fixture {
     /// A chain that upgrades before its requests expire to an implementation with a longer grace
     /// period still freezes at the deadline each request got when it was queued.
     function test_isFrozen_upgradeDoesNotExtendQueuedDeadline_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         (uint64 expiresAt,,, uint64 freezesAt,) = chainA.priorityRequest(0);
         assertEq(freezesAt, uint256(expiresAt) + GRACE);
         _publish(365 days);
@@ -175,7 +175,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_forcedCallRefund_succeeds() public {
         vm.deal(alice, 3 ether);
         vm.prank(alice);
-        chainA.requestL2Call{value: 3 ether}(makeAddr("l2 contract"), hex"beef", L2_GAS_LIMIT);
+        chainA.requestL2Call{value: 3 ether}(makeAddr("l2 contract"), hex"beef", L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         Message memory call =
             Message(block.chainid, CHAIN_A, 0, alice, makeAddr("l2 contract"), 3 ether, 0, hex"beef");
@@ -191,13 +191,13 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_afterRageQuit_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         _publish();
         vm.prank(admin);
         chainA.rageQuit();
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, CHAIN_A));
-        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT);
-        chainA.requestL2Call(alice, "", L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
+        chainA.requestL2Call(alice, "", L2_GAS_LIMIT, 0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
         vm.prank(admin);
         chainA.upgradeChain();
@@ -216,10 +216,10 @@ contract EscapeHatchTest is L1Fixture {
         L1TestTokenForTransfer token = new L1TestTokenForTransfer();
         token.mint(address(this), 10 ether);
         token.approve(address(bridge), 10 ether);
-        bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT);
-        bridge.depositETH{value: 5 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 5 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         _settle(chainA, _nextBatch(chainA));
-        bridge.depositETH{value: 1 ether}(CHAIN_A, bob, L2_GAS_LIMIT); // queued, not processed yet
+        bridge.depositETH{value: 1 ether}(CHAIN_A, bob, L2_GAS_LIMIT, 0); // queued, not processed yet
         bytes32 rootBefore = txRoot.root();
         _publish();
         vm.prank(admin);
@@ -299,10 +299,10 @@ contract EscapeHatchTest is L1Fixture {
         vm.expectRevert(
             abi.encodeWithSelector(IChainSettlement.RootAfterLeaving.selector, rootAfter, leaves + 1, leaves)
         );
-        chainA.requestTransactionRootImport(rootAfter);
+        chainA.requestTransactionRootImport(rootAfter, 0);
         assertEq(chainA.priorityRequestCount(), queued, "nothing queued");
 
-        uint256 nonce = chainA.requestTransactionRootImport(rootBefore);
+        uint256 nonce = chainA.requestTransactionRootImport(rootBefore, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.importedRoots = new bytes32[](1);
         batch.importedRoots[0] = rootBefore;
@@ -314,7 +314,7 @@ contract EscapeHatchTest is L1Fixture {
     function test_escapeHatch_outdatedChain_succeeds() public {
         vm.deal(alice, 1 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         _publish();
         vm.warp(factory.upgradeDeadline() + EXPIRY + GRACE);
         CommitBatchInfo memory batch = _nextBatch(chainA);
@@ -340,7 +340,7 @@ contract EscapeHatchTest is L1Fixture {
     /// The upgrade runs the new implementation on the chain's existing storage; attestations of
     /// the old version are no longer accepted after it.
     function test_upgradeChain_newCodeOldState_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, address(0), 0.25 ether);
         _commit(chainA, batch);
@@ -363,7 +363,7 @@ contract EscapeHatchTest is L1Fixture {
     /// upgrades; until the deadline the admin may rage-quit instead.
     function test_proveBatch_attesterSetSwappedInOneBlock_notBeforeUpgrade() public {
         uint256 attackerKey = 0xBAD;
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.newStateRoot = keccak256("stolen state");
         _commit(chainA, batch);
@@ -442,7 +442,7 @@ contract EscapeHatchTest is L1Fixture {
         address token = address(new L1TestTokenForTransfer());
         L1TestTokenForTransfer(token).mint(address(this), 10 ether);
         L1TestTokenForTransfer(token).approve(address(bridge), 10 ether);
-        bridge.depositERC20(CHAIN_A, token, alice, 10 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, token, alice, 10 ether, L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, token, 4 ether);
         _settle(chainA, batch);

@@ -21,10 +21,10 @@ contract L1GasTest is L1Fixture {
         for (uint256 i; i < 4; ++i) {
             _settle(chainB, _nextBatch(chainB));
         }
-        bridge.depositETH{value: 10 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
-        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 10 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 1 ether}(CHAIN_B, address(this), L2_GAS_LIMIT, 0);
         _settle(chainA, _nextBatch(chainA));
-        bridge.depositETH{value: 5 ether}(CHAIN_A, address(this), L2_GAS_LIMIT);
+        bridge.depositETH{value: 5 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         for (uint256 i; i < 10; ++i) {
             pubdata = bytes.concat(pubdata, keccak256(abi.encode(i)), keccak256(abi.encode(i, 1)));
         }
@@ -105,12 +105,20 @@ contract L1GasTest is L1Fixture {
     /// forge-config: default.isolate = true
     /// forge-config: ci.isolate = true
     function test_gas_userOperations_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"), L2_GAS_LIMIT);
+        // Deposits pay for their L2 gas; the chain already holds fees (steady state).
+        uint256 price = 1 gwei;
+        uint256 fee = L2_GAS_LIMIT * price;
+        vm.prank(admin);
+        chainA.setL2GasPrice(price);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("bob"), L2_GAS_LIMIT, price);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, makeAddr("alice"), L2_GAS_LIMIT, price);
         vm.snapshotGasLastCall("l1", "depositETH");
         L1TestToken token = new L1TestToken("Token", "TKN");
         token.mint(address(this), 10 ether);
         token.approve(address(bridge), 10 ether);
-        bridge.depositERC20(CHAIN_A, address(token), makeAddr("alice"), 1 ether, L2_GAS_LIMIT);
+        bridge.depositERC20{value: fee}(
+            CHAIN_A, address(token), makeAddr("alice"), 1 ether, L2_GAS_LIMIT, price
+        );
         vm.snapshotGasLastCall("l1", "depositERC20");
 
         Message memory withdrawal = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0.01 ether);

@@ -45,6 +45,11 @@ contract L1Handler is L1Helpers {
     mapping(address asset => uint256) public ghostHeld;
     /// chain => asset => what the chain was credited minus what it paid out or moved away
     mapping(uint256 chainId => mapping(address asset => uint256)) public ghostChainBalance;
+    /// chain => L2 gas fees its requests paid minus what its admin claimed
+    mapping(uint256 chainId => uint256) public ghostFees;
+    uint256 public feesClaimed;
+    uint256 public underpaymentsRefused;
+    uint256 public feeThefts;
     /// chain => lowest reclaimed nonce + 1 (0: nothing reclaimed)
     mapping(uint256 chainId => uint256) internal firstReclaimedPlusOne;
     uint256 public forgedWithdrawalsRefused;
@@ -136,12 +141,23 @@ contract L1Handler is L1Helpers {
         _create(2000 + uint256(seed));
     }
 
+    /// The L2 gas fee of a request of `chain` with `l2GasLimit` at its current price, funded.
+    function _fee(ChainSettlement chain, uint256 l2GasLimit) internal returns (uint256 price, uint256 fee) {
+        price = chain.l2GasPrice();
+        fee = l2GasLimit * price;
+        vm.deal(address(this), address(this).balance + fee);
+    }
+
     function depositETH(uint256 chainSeed, uint96 amount) external {
         calls[this.depositETH.selector]++;
         (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
         amount = uint96(bound(amount, 1, 100 ether));
         vm.deal(address(this), address(this).balance + amount);
-        try bridge.depositETH{value: amount}(chainId, address(this), L2_GAS_LIMIT) returns (uint256 nonce) {
+        (uint256 price, uint256 fee) = _fee(chain, L2_GAS_LIMIT);
+        try bridge.depositETH{value: amount + fee}(chainId, address(this), L2_GAS_LIMIT, price) returns (
+            uint256 nonce
+        ) {
+            ghostFees[chainId] += fee;
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
@@ -159,9 +175,13 @@ contract L1Handler is L1Helpers {
         IERC20 token = tokens[feeOnTransfer ? 1 : 0];
         amount = uint96(bound(amount, 100, 1000 ether));
         uint256 before = token.balanceOf(address(bridge));
-        try bridge.depositERC20(chainId, address(token), address(this), amount, L2_GAS_LIMIT) returns (
+        (uint256 price, uint256 fee) = _fee(chain, L2_GAS_LIMIT);
+        try bridge.depositERC20{value: fee}(
+            chainId, address(token), address(this), amount, L2_GAS_LIMIT, price
+        ) returns (
             uint256 nonce
         ) {
+            ghostFees[chainId] += fee;
             uint256 received = token.balanceOf(address(bridge)) - before;
             ghostHeld[address(token)] += received;
             ghostChainBalance[chainId][address(token)] += received;
@@ -193,9 +213,13 @@ contract L1Handler is L1Helpers {
         (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
         amount = uint96(bound(amount, 0, 10 ether));
         vm.deal(address(this), address(this).balance + amount);
-        try chain.requestL2Call{value: amount}(address(0xCA11), hex"1234", L2_GAS_LIMIT) returns (
+        (uint256 price, uint256 fee) = _fee(chain, L2_GAS_LIMIT);
+        try chain.requestL2Call{value: amount + fee}(
+            address(0xCA11), hex"1234", L2_GAS_LIMIT, price
+        ) returns (
             uint256 nonce
         ) {
+            ghostFees[chainId] += fee;
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
             queued[chainId].push(
@@ -473,7 +497,7 @@ contract L1Handler is L1Helpers {
         }
         uint256 amount = bound(deposit, 1, 10 ether);
         vm.deal(address(this), address(this).balance + amount);
-        try bridge.depositETH{value: amount}(chainId, address(this), L2_GAS_LIMIT) {
+        try bridge.depositETH{value: amount}(chainId, address(this), L2_GAS_LIMIT, 0) {
             ghostHeld[address(0)] += amount;
             ghostChainBalance[chainId][address(0)] += amount;
         } catch {}
@@ -575,8 +599,10 @@ contract L1Handler is L1Helpers {
         bytes32 root = TransactionRoot(address(chain.TRANSACTION_ROOT())).root();
         if (fake || root == bytes32(0)) root = keccak256(abi.encode("made-up root", chainSeed));
         bool known = TransactionRoot(address(chain.TRANSACTION_ROOT())).isTransactionRoot(root);
-        try chain.requestTransactionRootImport(root) returns (uint256 nonce) {
+        (uint256 price, uint256 fee) = _fee(chain, chain.MIN_L2_GAS_LIMIT());
+        try chain.requestTransactionRootImport{value: fee}(root, price) returns (uint256 nonce) {
             if (!known) _violation("forced import of an unknown root queued");
+            ghostFees[chainId] += fee;
             forcedImports++;
             queued[chainId].push(
                 Message(
@@ -586,6 +612,57 @@ contract L1Handler is L1Helpers {
         } catch {
             (bool frozen,) = chain.isFrozen();
             if (known && !frozen && !chain.hasLeft()) _violation("forced import of a known root refused");
+        }
+    }
+
+    /// The chain admin moves the L2 gas price within the cap (the handler is every chain's admin).
+    function setL2GasPrice(uint256 chainSeed, uint40 price) external {
+        calls[this.setL2GasPrice.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        chain.setL2GasPrice(bound(price, 0, 1000 gwei));
+    }
+
+    /// Requests that do not pay their L2 gas (a wei short, or naming a price below the chain's)
+    /// must be refused and move nothing.
+    function underpayL2Gas(uint256 chainSeed, bool lowPrice) external {
+        calls[this.underpayL2Gas.selector]++;
+        (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
+        (uint256 price, uint256 fee) = _fee(chain, L2_GAS_LIMIT);
+        if (price == 0) return;
+        uint256 held = address(bridge).balance;
+        if (lowPrice) {
+            try bridge.depositETH{value: fee + 1}(chainId, address(this), L2_GAS_LIMIT, price - 1) {
+                _violation("deposit naming a price below the chain's accepted");
+            } catch {
+                underpaymentsRefused++;
+            }
+        } else {
+            try chain.requestL2Call{value: fee - 1}(address(0xCA11), "", L2_GAS_LIMIT, price) {
+                _violation("forced call paying less than its L2 gas accepted");
+            } catch {
+                underpaymentsRefused++;
+            }
+        }
+        if (address(bridge).balance != held) _violation("a refused request moved ETH");
+    }
+
+    /// The admin claims its chain's fees; someone else (another chain's admin) tries first.
+    function claimPriorityFees(uint256 chainSeed) external {
+        calls[this.claimPriorityFees.selector]++;
+        (,, uint256 chainId) = _pick(chainSeed);
+        vm.prank(address(0x7417));
+        try bridge.claimPriorityFees(chainId) {
+            feeThefts++;
+        } catch {}
+        uint256 owed = bridge.priorityFees(chainId);
+        if (owed == 0) return;
+        uint256 before = address(this).balance;
+        try bridge.claimPriorityFees(chainId) returns (uint256 amount) {
+            if (amount != owed || address(this).balance != before + owed) _violation("fee claim paid wrong");
+            ghostFees[chainId] -= owed;
+            feesClaimed += owed;
+        } catch {
+            _violation("admin fee claim refused");
         }
     }
 
@@ -854,10 +931,22 @@ contract L1InvariantsTest is L1InvariantSetup {
         }
     }
 
-    /// For every asset, the chains' balances add up to exactly what the bridge holds, and to what
-    /// was credited minus what was paid out.
+    /// L2 gas fees owed to the chains' admins, each equal to what its requests paid minus claims.
+    function _fees() internal view returns (uint256 total) {
+        uint256 n = factory.chainCount();
+        for (uint256 i; i < n; ++i) {
+            uint256 chainId = factory.chainIdAt(i);
+            uint256 owed = bridge.priorityFees(chainId);
+            assertEq(owed, handler.ghostFees(chainId), "priority fees vs their ledger");
+            total += owed;
+        }
+    }
+
+    /// For every asset, the chains' balances (plus, for ETH, the L2 gas fees owed) add up to
+    /// exactly what the bridge holds, and to what was credited minus what was paid out.
     function _chainBalancesEqualHoldings() internal view {
-        assertEq(_sum(address(0)), address(bridge).balance, "ETH");
+        assertEq(_sum(address(0)) + _fees(), address(bridge).balance, "ETH");
+        assertEq(handler.feeThefts(), 0, "a chain's fees claimed by someone else");
         assertEq(_sum(address(token)), token.balanceOf(address(bridge)), "token");
         assertEq(_sum(address(feeToken)), feeToken.balanceOf(address(bridge)), "fee-on-transfer token");
         assertEq(_sum(address(0)), handler.ghostHeld(address(0)), "ETH ghost");
@@ -932,6 +1021,12 @@ contract L1InvariantsTest is L1InvariantSetup {
             handler.rageQuits()
         );
         console.log("attacks from non-canonical chains", handler.nonCanonicalAttacks());
+        console.log(
+            "L2 gas fees claimed",
+            handler.feesClaimed(),
+            "underpaid requests refused",
+            handler.underpaymentsRefused()
+        );
     }
 }
 

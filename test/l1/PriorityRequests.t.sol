@@ -95,7 +95,7 @@ contract PriorityRequestsTest is L1Fixture {
     function _depositETH(uint256 value) internal returns (Message memory deposit) {
         vm.recordLogs();
         vm.prank(alice);
-        bridge.depositETH{value: value}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: value}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         (deposit,) = _queued();
     }
 
@@ -108,7 +108,7 @@ contract PriorityRequestsTest is L1Fixture {
 
     function test_requestL2Call_gasLimitBoundByRollingHash_succeeds() public {
         vm.recordLogs();
-        chainA.requestL2Call(address(0xCA11), hex"c0ffee", 1_234_567);
+        chainA.requestL2Call(address(0xCA11), hex"c0ffee", 1_234_567, 0);
         (Message memory message, uint256 l2GasLimit) = _queued();
         assertEq(l2GasLimit, 1_234_567);
         assertEq(chainA.priorityRollingHash(1), MessageHashing.rollPriorityHash(0, _hash(message), 1_234_567));
@@ -120,7 +120,7 @@ contract PriorityRequestsTest is L1Fixture {
     /// cannot settle the batch: its priority hash is not L1's.
     function test_commitBatch_deliveredWithOtherGasLimit_reverts() public {
         vm.recordLogs();
-        chainA.requestL2Call(address(0xCA11), hex"c0ffee", 1_000_000);
+        chainA.requestL2Call(address(0xCA11), hex"c0ffee", 1_000_000, 0);
         (Message memory message,) = _queued();
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.priorityOpsHash = MessageHashing.rollPriorityHash(0, _hash(message), 100_000);
@@ -141,7 +141,7 @@ contract PriorityRequestsTest is L1Fixture {
                 IChainSettlement.L2GasLimitOutOfRange.selector, l2GasLimit, 100_000, 10_000_000
             )
         );
-        chainA.requestL2Call(address(0xCA11), "", l2GasLimit);
+        chainA.requestL2Call(address(0xCA11), "", l2GasLimit, 0);
     }
 
     function test_depositETH_l2GasLimitTooLow_reverts() public {
@@ -150,7 +150,7 @@ contract PriorityRequestsTest is L1Fixture {
                 IChainSettlement.L2GasLimitOutOfRange.selector, 99_999, 100_000, 10_000_000
             )
         );
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, 99_999);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, 99_999, 0);
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 0);
     }
 
@@ -158,8 +158,8 @@ contract PriorityRequestsTest is L1Fixture {
     function test_requestL2Call_payloadTooLarge_reverts() public {
         bytes memory payload = new bytes(32_769);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PayloadTooLarge.selector, 32_769, 32_768));
-        chainA.requestL2Call{value: 1 ether}(address(0xCA11), payload, L2_GAS_LIMIT);
-        chainA.requestL2Call(address(0xCA11), new bytes(32_768), L2_GAS_LIMIT);
+        chainA.requestL2Call{value: 1 ether}(address(0xCA11), payload, L2_GAS_LIMIT, 0);
+        chainA.requestL2Call(address(0xCA11), new bytes(32_768), L2_GAS_LIMIT, 0);
         assertEq(chainA.priorityRequestCount(), 1);
     }
 
@@ -170,7 +170,7 @@ contract PriorityRequestsTest is L1Fixture {
         huge.mint(address(this), 1 ether);
         huge.approve(address(bridge), 1 ether);
         vm.expectPartialRevert(IChainSettlement.PayloadTooLarge.selector);
-        bridge.depositERC20(CHAIN_A, address(huge), alice, 1 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(huge), alice, 1 ether, L2_GAS_LIMIT, 0);
         assertEq(huge.balanceOf(address(bridge)), 0);
     }
 
@@ -178,9 +178,9 @@ contract PriorityRequestsTest is L1Fixture {
     /// chain import a root of its choice.
     function test_requestL2Call_toInbox_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ReservedRecipient.selector, Predeploys.INBOX));
-        chainA.requestL2Call(Predeploys.INBOX, abi.encode(keccak256("fake root")), L2_GAS_LIMIT);
+        chainA.requestL2Call(Predeploys.INBOX, abi.encode(keccak256("fake root")), L2_GAS_LIMIT, 0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ReservedRecipient.selector, Predeploys.INBOX));
-        bridge.depositETH{value: 1 ether}(CHAIN_A, Predeploys.INBOX, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, Predeploys.INBOX, L2_GAS_LIMIT, 0);
     }
 
     // ------------------------------------------------------------ claimFailedDeposit
@@ -190,7 +190,7 @@ contract PriorityRequestsTest is L1Fixture {
     function test_claimFailedDeposit_token_paysBackOnce() public {
         vm.recordLogs();
         vm.prank(alice);
-        bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT, 0);
         (Message memory deposit,) = _queued();
         Message memory record = _failureRecord(0, deposit);
         (uint64 n, MerkleProof[] memory proofs) = _settleWithRecords(_single(record));
@@ -211,12 +211,12 @@ contract PriorityRequestsTest is L1Fixture {
     function test_claimFailedDeposit_ethAndForcedCall_succeeds() public {
         vm.recordLogs();
         vm.prank(alice);
-        bridge.depositETH{value: 2 ether}(CHAIN_A, makeAddr("l2 wallet"), L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, makeAddr("l2 wallet"), L2_GAS_LIMIT, 0);
         (Message memory deposit,) = _queued();
         address caller = makeAddr("caller");
         vm.deal(caller, 3 ether);
         vm.prank(caller);
-        chainA.requestL2Call{value: 3 ether}(address(0xCA11), hex"beef", L2_GAS_LIMIT);
+        chainA.requestL2Call{value: 3 ether}(address(0xCA11), hex"beef", L2_GAS_LIMIT, 0);
         (Message memory call,) = _queued();
         Message[] memory records = new Message[](2);
         records[0] = _failureRecord(0, deposit);
@@ -245,9 +245,9 @@ contract PriorityRequestsTest is L1Fixture {
     function test_claimFailedDeposit_recordOfOtherRequest_reverts() public {
         vm.recordLogs();
         vm.startPrank(alice);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         (Message memory failed,) = _queued();
-        bridge.depositETH{value: 50 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 50 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         (Message memory delivered,) = _queued();
         vm.stopPrank();
         Message memory record = _failureRecord(0, failed);
@@ -314,7 +314,7 @@ contract PriorityRequestsTest is L1Fixture {
         bytes32 root = txRoot.root();
         vm.recordLogs();
         vm.prank(alice);
-        uint256 nonce = chainA.requestTransactionRootImport(root);
+        uint256 nonce = chainA.requestTransactionRootImport(root, 0);
         (Message memory message, uint256 l2GasLimit) = _queued();
         assertEq(nonce, 0);
         assertEq(message.recipient, Predeploys.INBOX);
@@ -336,7 +336,7 @@ contract PriorityRequestsTest is L1Fixture {
     function test_requestTransactionRootImport_unknownRoot_reverts() public {
         bytes32 root = keccak256("not a transaction root");
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.UnknownTransactionRoot.selector, root));
-        chainA.requestTransactionRootImport(root);
+        chainA.requestTransactionRootImport(root, 0);
         assertEq(chainA.priorityRequestCount(), 0);
     }
 
@@ -344,7 +344,7 @@ contract PriorityRequestsTest is L1Fixture {
     /// to by the queue: it cannot skip the request past its expiry and the chain freezes.
     function test_requestTransactionRootImport_operatorRefuses_freezesChain() public {
         _settle(chainB, _nextBatch(chainB));
-        chainA.requestTransactionRootImport(txRoot.root());
+        chainA.requestTransactionRootImport(txRoot.root(), 0);
         CommitBatchInfo memory skipping = _nextBatch(chainA);
         skipping.priorityOpsCount = 0;
         skipping.priorityOpsHash = bytes32(0);

@@ -76,7 +76,7 @@ contract SharedBridgeTest is L1Fixture {
         );
         vm.expectEmit(address(bridge));
         emit ISharedBridge.DepositInitiated(CHAIN_A, 0, address(this), alice, address(0), 1 ether);
-        uint256 nonce = bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        uint256 nonce = bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         assertEq(nonce, 0);
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
         assertEq(
@@ -86,18 +86,18 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_depositETH_zeroValue_reverts() public {
         vm.expectRevert(ISharedBridge.ZeroAmount.selector);
-        bridge.depositETH(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH(CHAIN_A, alice, L2_GAS_LIMIT, 0);
     }
 
     function test_depositETH_zeroRecipient_reverts() public {
         vm.expectRevert(ISharedBridge.ZeroAddress.selector);
-        bridge.depositETH{value: 1}(CHAIN_A, address(0), L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(CHAIN_A, address(0), L2_GAS_LIMIT, 0);
     }
 
     function testFuzz_depositETH_unknownChain_reverts(uint256 chainId) public {
         vm.assume(chainId != CHAIN_A && chainId != CHAIN_B);
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, chainId));
-        bridge.depositETH{value: 1}(chainId, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1}(chainId, alice, L2_GAS_LIMIT, 0);
     }
 
     function test_depositERC20_queuesTokenTransfer_succeeds() public {
@@ -120,7 +120,7 @@ contract SharedBridgeTest is L1Fixture {
         emit IChainSettlement.PriorityMessageQueued(
             0, expected, L2_GAS_LIMIT, uint64(block.timestamp) + EXPIRY
         );
-        bridge.depositERC20(CHAIN_A, address(token), alice, 5 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 5 ether, L2_GAS_LIMIT, 0);
         assertEq(bridge.chainBalance(CHAIN_A, address(token)), 5 ether);
         assertEq(token.balanceOf(address(bridge)), 5 ether);
     }
@@ -130,7 +130,7 @@ contract SharedBridgeTest is L1Fixture {
         L1FeeOnTransferToken fee = new L1FeeOnTransferToken();
         fee.mint(address(this), amount);
         fee.approve(address(bridge), amount);
-        bridge.depositERC20(CHAIN_A, address(fee), alice, amount, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(fee), alice, amount, L2_GAS_LIMIT, 0);
         uint256 received = uint256(amount) - uint256(amount) / 100;
         assertEq(bridge.chainBalance(CHAIN_A, address(fee)), received);
         assertEq(fee.balanceOf(address(bridge)), received);
@@ -138,23 +138,23 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_depositERC20_zeroReceived_reverts() public {
         vm.expectRevert(ISharedBridge.ZeroAmount.selector);
-        bridge.depositERC20(CHAIN_A, address(token), alice, 0, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 0, L2_GAS_LIMIT, 0);
     }
 
     function test_depositERC20_zeroToken_reverts() public {
         vm.expectRevert(ISharedBridge.ZeroAddress.selector);
-        bridge.depositERC20(CHAIN_A, address(0), alice, 1, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(0), alice, 1, L2_GAS_LIMIT, 0);
     }
 
     function test_depositERC20_unknownChain_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.ChainNotActive.selector, 5));
-        bridge.depositERC20(5, address(token), alice, 1, L2_GAS_LIMIT);
+        bridge.depositERC20(5, address(token), alice, 1, L2_GAS_LIMIT, 0);
     }
 
     // ------------------------------------------------------------ finalizeWithdrawal
 
     function test_finalizeWithdrawal_ethToEOA_succeeds() public {
-        bridge.depositETH{value: 3 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message[] memory messages = new Message[](3);
         messages[0] = _withdrawal(CHAIN_A, 0, alice, 1 ether, 0.1 ether);
         messages[1] = _withdrawal(CHAIN_A, 1, makeAddr("bob"), 0.5 ether, 0);
@@ -175,7 +175,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_twice_reverts() public {
-        bridge.depositETH{value: 3 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 3 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message memory m = _withdrawal(CHAIN_A, 0, alice, 1 ether, 0);
         uint64 n = _settleMessages(chainA, _single(m));
         MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
@@ -185,8 +185,8 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_token_succeeds() public {
-        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
         m.value = 0.5 ether;
         uint64 n = _settleMessages(chainA, _single(m));
@@ -201,7 +201,7 @@ contract SharedBridgeTest is L1Fixture {
     /// `TokenTransfer` of the chain's whole token balance to the bridge. It is a valid message of an
     /// executed batch, but only the `AssetRouter` predeploy burns tokens before sending one.
     function test_finalizeWithdrawal_tokenMessageNotFromAssetRouter_reverts() public {
-        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT, 0);
         address attacker = makeAddr("attacker");
         Message memory m = _tokenWithdrawal(0, attacker, 10 ether);
         m.sender = attacker;
@@ -221,8 +221,8 @@ contract SharedBridgeTest is L1Fixture {
         public
     {
         vm.assume(sender != Predeploys.ASSET_ROUTER);
-        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT);
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT, 0);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message memory m = _tokenWithdrawal(0, alice, 1 ether);
         m.sender = sender;
         m.value = bound(value, 0, 1 ether);
@@ -235,7 +235,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_tokenOfOtherOrigin_reverts() public {
-        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 10 ether, L2_GAS_LIMIT, 0);
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
         m.payload = abi.encode(TokenTransfer(CHAIN_B, address(token), alice, 4 ether, ""));
         uint64 n = _settleMessages(chainA, _single(m));
@@ -254,8 +254,8 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_moreTokensThanCredited_reverts() public {
-        bridge.depositERC20(CHAIN_A, address(token), address(this), 1 ether, L2_GAS_LIMIT);
-        bridge.depositERC20(CHAIN_B, address(token), address(this), 5 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), address(this), 1 ether, L2_GAS_LIMIT, 0);
+        bridge.depositERC20(CHAIN_B, address(token), address(this), 5 ether, L2_GAS_LIMIT, 0);
         Message memory m = _tokenWithdrawal(0, alice, 2 ether);
         uint64 n = _settleMessages(chainA, _single(m));
         MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
@@ -268,7 +268,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_moreEthThanCredited_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_B, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_B, alice, L2_GAS_LIMIT, 0);
         Message memory m = _withdrawal(CHAIN_A, 0, alice, 1, 0);
         uint64 n = _settleMessages(chainA, _single(m));
         MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
@@ -279,7 +279,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_erc7786Recipient_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         L1TestRecipient recipient = new L1TestRecipient();
         Message memory m = _withdrawal(CHAIN_A, 0, address(recipient), 0.3 ether, 0);
         m.payload = hex"abcdef";
@@ -307,7 +307,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_payoutFails_reverts() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         address rejecter = address(new L1Rejecter());
         Message memory m = _withdrawal(CHAIN_A, 0, rejecter, 1, 0);
         uint64 n = _settleMessages(chainA, _single(m));
@@ -356,7 +356,7 @@ contract SharedBridgeTest is L1Fixture {
         uint256 nonce,
         address recipient
     ) public {
-        bridge.depositETH{value: 10 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 10 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message[] memory messages = new Message[](2);
         messages[0] = _withdrawal(CHAIN_A, 0, alice, 1 ether, 0);
         messages[1] = _withdrawal(CHAIN_A, 1, alice, 2 ether, 0);
@@ -377,7 +377,7 @@ contract SharedBridgeTest is L1Fixture {
     function testFuzz_finalizeWithdrawal_forgedProof_reverts(uint8 index, uint8 leafCount, bytes32 sibling)
         public
     {
-        bridge.depositETH{value: 10 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 10 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message[] memory messages = new Message[](3);
         for (uint256 i; i < 3; ++i) {
             messages[i] = _withdrawal(CHAIN_A, i, alice, 1 ether, 0);
@@ -401,7 +401,7 @@ contract SharedBridgeTest is L1Fixture {
     function testFuzz_finalizeWithdrawal_randomTree_succeeds(uint8 size, uint8 pick, uint64 value) public {
         size = uint8(bound(size, 1, 20));
         pick = uint8(bound(pick, 0, size - 1));
-        bridge.depositETH{value: uint256(value) * size + 1}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: uint256(value) * size + 1}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message[] memory messages = new Message[](size);
         for (uint256 i; i < size; ++i) {
             messages[i] = _withdrawal(CHAIN_A, i, alice, value, 0);
@@ -434,11 +434,11 @@ contract SharedBridgeTest is L1Fixture {
     function test_reclaimExpiredDeposit_ethAndToken_succeeds() public {
         vm.deal(alice, 5 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         assertTrue(token.transfer(alice, 3 ether));
         vm.startPrank(alice);
         token.approve(address(bridge), 3 ether);
-        bridge.depositERC20(CHAIN_A, address(token), alice, 3 ether, L2_GAS_LIMIT);
+        bridge.depositERC20(CHAIN_A, address(token), alice, 3 ether, L2_GAS_LIMIT, 0);
         vm.stopPrank();
         bytes memory tokenPayload = abi.encode(
             TokenTransfer(
@@ -470,7 +470,7 @@ contract SharedBridgeTest is L1Fixture {
     function test_reclaimExpiredDeposit_ethToAssetRouter_succeeds() public {
         vm.deal(alice, 2 ether);
         vm.prank(alice);
-        bridge.depositETH{value: 2 ether}(CHAIN_A, Predeploys.ASSET_ROUTER, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, Predeploys.ASSET_ROUTER, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.expectEmit(address(bridge));
         emit ISharedBridge.DepositReclaimed(CHAIN_A, 0, alice, address(0), 2 ether);
@@ -480,7 +480,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_reclaimExpiredDeposit_twice_reverts() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, alice, 2 ether));
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestAlreadyReclaimed.selector, 0));
@@ -488,16 +488,16 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_reclaimExpiredDeposit_notFrozen_reverts() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE);
         vm.expectRevert(IChainSettlement.ChainNotFrozen.selector);
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, alice, 2 ether));
     }
 
     function test_reclaimExpiredDeposit_executedRequest_reverts() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         _settle(chainA, _nextBatch(chainA)); // executes request 0
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExecuted.selector, 0));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, alice, 2 ether));
@@ -510,7 +510,7 @@ contract SharedBridgeTest is L1Fixture {
 
     /// A message that is not the queued request (any field changed) cannot be reclaimed.
     function testFuzz_reclaimExpiredDeposit_forgedMessage_reverts(uint256 value, address to) public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.assume(value != 2 ether || to != alice);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityMessageMismatch.selector, 0));
@@ -538,7 +538,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_moveBalances_bySettlement_succeeds() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.expectEmit(address(bridge));
         emit ISharedBridge.BalanceMoved(CHAIN_A, CHAIN_B, address(0), 1 ether);
         vm.prank(address(chainA));
@@ -547,7 +547,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_markChainFrozen_frozenChain_succeeds() public {
-        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.expectEmit(address(bridge));
         emit ISharedBridge.ChainFrozenMarked(CHAIN_A);
@@ -568,7 +568,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_moveBalances_unknownDestination_notCredited() public {
-        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT);
+        bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.expectEmit(address(bridge));
         emit ISharedBridge.TransferNotCredited(CHAIN_A, 12_345, address(0), 1 ether);
         vm.prank(address(chainA));
@@ -579,7 +579,7 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_creditETH_notSettlement_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
-        bridge.creditETH{value: 1}(CHAIN_A);
+        bridge.creditETH{value: 1}(CHAIN_A, 0);
     }
 
     function test_deactivateChain_notSettlement_reverts() public {

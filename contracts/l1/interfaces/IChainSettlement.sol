@@ -27,10 +27,19 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// and `MAX_L2_GAS_LIMIT`, bound by the rolling hash. The L2 inbox gives the delivery exactly that
 /// much gas and reverts the whole system transaction if less is available, so an operator cannot
 /// make a request fail by starving it; a request that fails with its own gas leaves an L2→L1
-/// failure record its depositor claims back with (`SharedBridge.claimFailedDeposit`). The L2 gas is
-/// not charged in ETH: hyperchain system transactions pay no L2 fee, the requester pays the L1
-/// transaction, and the cap keeps every request includable in one L2 block. Payloads are capped at
-/// `MAX_PAYLOAD_LENGTH` bytes for the same reason.
+/// failure record its depositor claims back with (`SharedBridge.claimFailedDeposit`). The cap keeps
+/// every request includable in one L2 block; payloads are capped at `MAX_PAYLOAD_LENGTH` bytes for
+/// the same reason.
+///
+/// L2 gas is paid on L1 (hyperchain system transactions pay no L2 fee): each chain has an L2 gas
+/// price for priority requests (`l2GasPrice()`, wei per gas) that its admin sets, at most
+/// `MAX_L2_GAS_PRICE` (fixed by the implementation, so only a published protocol version changes
+/// it). Every request names the price its requester accepts (`l2GasPrice` argument, at least the
+/// chain's: `L2GasPriceTooLow` otherwise, so a price raised just before a request makes it revert
+/// instead of costing more) and pays `l2GasLimit * l2GasPrice` out of `msg.value`
+/// (`InsufficientValueForL2Gas`); the rest of `msg.value` is the request's value. The fee is
+/// credited to the chain's `SharedBridge.priorityFees`, which its admin claims; it is not paid back
+/// when a request is reclaimed or claimed back after failing.
 /// 1. A batch must leave no expired request behind: if request `priorityOpsCount` (the oldest one
 ///    the batch does not process) has expired, the commit reverts `PriorityRequestExpired(nonce)`.
 /// 2. If the oldest request no EXECUTED batch processes is still unprocessed at its freeze deadline,
@@ -61,6 +70,8 @@ interface IChainSettlement {
     event ChainLeft(uint256 indexed chainId);
     /// @notice The operator changed.
     event OperatorChanged(address operator);
+    /// @notice The chain admin set the L2 gas price of later priority requests.
+    event L2GasPriceChanged(uint256 price);
     /// @notice Priority request `nonce` was reclaimed on L1.
     event PriorityRequestReclaimed(uint256 indexed nonce, address refundRecipient);
 
@@ -126,6 +137,15 @@ interface IChainSettlement {
     /// @notice Priority requests to the L2 inbox are forced Transaction Root imports; only
     /// `requestTransactionRootImport` creates them.
     error ReservedRecipient(address recipient);
+    /// @notice `msg.value` does not cover the request's L2 gas fee `l2GasLimit * l2GasPrice`.
+    error InsufficientValueForL2Gas(uint256 required, uint256 provided);
+    /// @notice A request that carries no value (a token deposit, a forced root import) was sent more
+    /// than its L2 gas fee.
+    error ExcessValueForL2Gas(uint256 required, uint256 provided);
+    /// @notice The requester's L2 gas price is below the chain's current one.
+    error L2GasPriceTooLow(uint256 offered, uint256 required);
+    /// @notice An L2 gas price above `MAX_L2_GAS_PRICE`.
+    error L2GasPriceAboveMax(uint256 price, uint256 maxPrice);
     /// @notice Request `nonce` is not processed by an executed batch, so it has no failure record.
     error PriorityRequestNotExecuted(uint256 nonce);
 
@@ -161,15 +181,16 @@ interface IChainSettlement {
     /// @notice Forgets every unexecuted batch after `newLastCommittedBatch`. Operator only.
     function revertBatches(uint64 newLastCommittedBatch) external;
 
-    /// @notice Enqueues a forced L1→L2 call to `recipient` with `msg.value` (locked in the shared
-    /// bridge for this chain). Message{sender: msg.sender, value: msg.value, fee: 0}. Anyone. If
-    /// the call fails on L2 (with its full `l2GasLimit`), `msg.sender` claims the value back with
-    /// `SharedBridge.claimFailedDeposit`.
+    /// @notice Enqueues a forced L1→L2 call to `recipient` with `msg.value` less the L2 gas fee
+    /// (locked in the shared bridge for this chain). Message{sender: msg.sender, value: msg.value -
+    /// l2GasLimit * l2GasPrice, fee: 0}. Anyone. If the call fails on L2 (with its full
+    /// `l2GasLimit`), `msg.sender` claims the value back with `SharedBridge.claimFailedDeposit`.
     /// @param recipient the L2 recipient; not `Predeploys.INBOX` (`ReservedRecipient`)
     /// @param payload at most `MAX_PAYLOAD_LENGTH` bytes (`PayloadTooLarge`)
     /// @param l2GasLimit gas the L2 delivery gets (`L2GasLimitOutOfRange` outside the bounds)
+    /// @param l2GasPrice the L2 gas price the caller pays, at least `l2GasPrice()`
     /// @return nonce the request's index in the priority queue
-    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit)
+    function requestL2Call(address recipient, bytes calldata payload, uint256 l2GasLimit, uint256 l2GasPrice)
         external
         payable
         returns (uint256 nonce);
@@ -180,22 +201,33 @@ interface IChainSettlement {
     /// (censoring inbound hyperbridge messages) ends up frozen. Anyone. Queued as
     /// Message{sender: msg.sender, recipient: Predeploys.INBOX, value: 0, payload: abi.encode(root)}
     /// with `MIN_L2_GAS_LIMIT`; the L2 inbox imports the root when it processes the request. On a
-    /// chain that left, only roots from before it left (`RootAfterLeaving`).
+    /// chain that left, only roots from before it left (`RootAfterLeaving`). `msg.value` must be
+    /// exactly the L2 gas fee `MIN_L2_GAS_LIMIT * l2GasPrice` (`InsufficientValueForL2Gas`,
+    /// `ExcessValueForL2Gas`).
     /// @return nonce the request's index in the priority queue
-    function requestTransactionRootImport(bytes32 root) external returns (uint256 nonce);
+    function requestTransactionRootImport(bytes32 root, uint256 l2GasPrice)
+        external
+        payable
+        returns (uint256 nonce);
 
     /// @notice Enqueues a deposit built by the shared bridge. Shared bridge only. Same bounds on
-    /// the recipient, payload and L2 gas limit as `requestL2Call`.
+    /// the recipient, payload, L2 gas limit and price as `requestL2Call`; the message's value is
+    /// `payment` less the L2 gas fee.
+    /// @param payment the ETH the depositor sent (`InsufficientValueForL2Gas` below the fee)
     /// @param l2GasLimit gas the L2 delivery gets
+    /// @param l2GasPrice the L2 gas price the depositor pays, at least `l2GasPrice()`
     /// @param refundRecipient who gets the deposit back if it is reclaimed or fails on L2
+    /// @return nonce the request's index in the priority queue
+    /// @return fee the L2 gas fee `l2GasLimit * l2GasPrice`, for the bridge to credit to the chain
     function enqueuePriorityMessage(
         address sender,
         address recipient,
-        uint256 value,
+        uint256 payment,
         bytes calldata payload,
         uint256 l2GasLimit,
+        uint256 l2GasPrice,
         address refundRecipient
-    ) external returns (uint256 nonce);
+    ) external returns (uint256 nonce, uint256 fee);
 
     /// @notice Marks a request of a frozen chain as reclaimed and returns who gets the refund.
     /// Shared bridge only (it pays).
@@ -224,6 +256,10 @@ interface IChainSettlement {
     /// stay as they are. Chain admin only.
     function rageQuit() external;
 
+    /// @notice Sets the L2 gas price (wei per gas) that priority requests made after this pay, at
+    /// most `MAX_L2_GAS_PRICE` (`L2GasPriceAboveMax`). Chain admin only.
+    function setL2GasPrice(uint256 price) external;
+
     /// @notice Sets the operator. Chain admin only.
     function setOperator(address operator) external;
 
@@ -239,6 +275,8 @@ interface IChainSettlement {
     function protocolVersion() external view returns (uint64);
     /// @notice The chain's DA validator.
     function daValidator() external view returns (address);
+    /// @notice The chain's current L2 gas price for priority requests (wei per gas; 0 until set).
+    function l2GasPrice() external view returns (uint256);
     /// @notice Whether the chain rage-quit.
     function hasLeft() external view returns (bool);
     /// @notice Transaction Root leaf count when the chain rage-quit (0 before): its batches may
@@ -291,4 +329,7 @@ interface IChainSettlement {
     function MIN_L2_GAS_LIMIT() external view returns (uint256);
     /// @notice Largest L2 gas limit of a priority request (fits in one L2 block with its overhead).
     function MAX_L2_GAS_LIMIT() external view returns (uint256);
+    /// @notice Highest L2 gas price a chain admin may set or a requester may pay (1,000 gwei: the
+    /// fee of a request is at most `MAX_L2_GAS_LIMIT * MAX_L2_GAS_PRICE` = 10 ETH).
+    function MAX_L2_GAS_PRICE() external view returns (uint256);
 }

@@ -7,8 +7,9 @@ import {Message} from "../../common/types/Message.sol";
 
 /// @title ISharedBridge
 /// @notice Holds every L1 asset of every hyperchain and keeps, per chain and asset, what that chain
-/// is backed by (`chainBalance`). Invariant: for every asset, the sum over chains of `chainBalance`
-/// equals what the bridge holds; a chain can never pay out more than it was credited.
+/// is backed by (`chainBalance`). Invariant: for every ERC-20, the sum over chains of
+/// `chainBalance` equals what the bridge holds; for ETH, that sum plus the L2 gas fees owed to the
+/// chains' admins (`priorityFees`) does. A chain can never pay out more than it was credited.
 /// Credits: deposits, forced calls with value, transfers from other chains' executed batches.
 /// Debits: finalized withdrawals, transfers in this chain's executed batches, reclaimed deposits,
 /// claimed failed deposits.
@@ -37,6 +38,8 @@ interface ISharedBridge {
     event BalanceMoved(
         uint256 indexed fromChainId, uint256 indexed toChainId, address indexed token, uint256 amount
     );
+    /// @notice The admin of `chainId` claimed the L2 gas fees its priority requests paid.
+    event PriorityFeesClaimed(uint256 indexed chainId, address indexed admin, uint256 amount);
     /// @notice An expired request of a frozen chain was paid back.
     event DepositReclaimed(
         uint256 indexed chainId, uint256 indexed nonce, address refundRecipient, address token, uint256 amount
@@ -121,12 +124,16 @@ interface ISharedBridge {
     /// @notice Marks `chainId` as gone: no more deposits, transfers to or from it. Its settlement only.
     function deactivateChain(uint256 chainId) external;
 
-    /// @notice Deposits `msg.value` ETH into `chainId` for `to`. Enqueues
-    /// Message{sender: this bridge, recipient: to, value: msg.value, fee: 0, payload: ""}.
+    /// @notice Deposits `msg.value` less the L2 gas fee `l2GasLimit * l2GasPrice` (credited to the
+    /// chain's `priorityFees`) into `chainId` for `to`. Enqueues Message{sender: this bridge,
+    /// recipient: to, value: msg.value - fee, fee: 0, payload: ""}. `ZeroAmount` if nothing is
+    /// left after the fee.
     /// @param l2GasLimit gas of the L2 delivery (`IChainSettlement` bounds); if the delivery
     /// fails with it, `claimFailedDeposit` pays the deposit back to `msg.sender`
+    /// @param l2GasPrice the L2 gas price the depositor pays: at least the chain's
+    /// (`L2GasPriceTooLow`), at most `MAX_L2_GAS_PRICE` (see `IChainSettlement`)
     /// @return nonce the priority request's nonce
-    function depositETH(uint256 chainId, address to, uint256 l2GasLimit)
+    function depositETH(uint256 chainId, address to, uint256 l2GasLimit, uint256 l2GasPrice)
         external
         payable
         returns (uint256 nonce);
@@ -136,11 +143,18 @@ interface ISharedBridge {
     /// recipient: ASSET_ROUTER, value: 0, payload: abi.encode(TokenTransfer{L1 chain id, token, to,
     /// received amount, abi.encode(name, symbol, decimals)})}. The first deposit of a token
     /// deploys its `BridgedToken` on L2: give it enough `l2GasLimit` (about 1.5M; if it is too
-    /// little the delivery fails and `claimFailedDeposit` pays the tokens back).
+    /// little the delivery fails and `claimFailedDeposit` pays the tokens back). `msg.value` pays
+    /// the L2 gas and must be exactly `l2GasLimit * l2GasPrice` (`InsufficientValueForL2Gas`,
+    /// `ExcessValueForL2Gas`).
     /// @return nonce the priority request's nonce
-    function depositERC20(uint256 chainId, address token, address to, uint256 amount, uint256 l2GasLimit)
-        external
-        returns (uint256 nonce);
+    function depositERC20(
+        uint256 chainId,
+        address token,
+        address to,
+        uint256 amount,
+        uint256 l2GasLimit,
+        uint256 l2GasPrice
+    ) external payable returns (uint256 nonce);
 
     /// @notice Finalizes an L2→L1 message of an executed batch of `chainId`, exactly once. If the
     /// recipient is this bridge, the sender must be the `AssetRouter` predeploy
@@ -191,8 +205,22 @@ interface ISharedBridge {
     /// @notice Whether `markChainFrozen` recorded `chainId` as frozen.
     function isFrozenMarked(uint256 chainId) external view returns (bool);
 
-    /// @notice Adds `msg.value` to `chainId`'s ETH balance (value of a forced call). Its settlement only.
-    function creditETH(uint256 chainId) external payable;
+    /// @notice Adds `msg.value - priorityFee` to `chainId`'s ETH balance (value of a forced call)
+    /// and `priorityFee` (its L2 gas fee) to `priorityFees(chainId)`. Its settlement only.
+    function creditETH(uint256 chainId, uint256 priorityFee) external payable;
+
+    /// @notice Pays the L2 gas fees owed to `chainId` (`priorityFees`) to its admin, the caller
+    /// (`Unauthorized` for anyone else, `ZeroAmount` if none are owed).
+    /// @return amount the wei paid
+    function claimPriorityFees(uint256 chainId) external returns (uint256 amount);
+
+    /// @notice L2 gas fees paid by `chainId`'s priority requests and not claimed yet (wei).
+    function priorityFees(uint256 chainId) external view returns (uint256);
+
+    /// @notice The L2 gas fee a priority request of `chainId` with `l2GasLimit` pays at the chain's
+    /// current price (`l2GasLimit * l2GasPrice()`): what a deposit or forced call must add to its
+    /// value. Clients pass that price as the request's `l2GasPrice`.
+    function l2TransactionBaseCost(uint256 chainId, uint256 l2GasLimit) external view returns (uint256);
 
     /// @notice What `chainId` holds of `token` (0 = ETH).
     function chainBalance(uint256 chainId, address token) external view returns (uint256);

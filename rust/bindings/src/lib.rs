@@ -63,6 +63,31 @@ pub fn roll_priority_hash(previous: B256, message_hash: B256, l2_gas_limit: U256
 /// `[MIN_L2_GAS_LIMIT, MAX_L2_GAS_LIMIT]`.
 pub const DEFAULT_L2_GAS_LIMIT: u64 = 2_000_000;
 
+/// What a priority request of one chain pays for its L2 gas at the chain's current price: the
+/// `l2GasPrice` argument to name (`ChainSettlement.l2GasPrice()`) and the fee `l2GasLimit *
+/// l2GasPrice` to add to the request's `msg.value` (the whole `msg.value` of a token deposit or a
+/// forced root import).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L2GasQuote {
+    /// Wei per L2 gas.
+    pub price: U256,
+    /// `l2_gas_limit * price`.
+    pub fee: U256,
+}
+
+impl L2GasQuote {
+    /// Reads the chain's price through `SharedBridge.l2TransactionBaseCost(chainId, l2GasLimit)`.
+    pub async fn fetch<P: alloy::providers::Provider>(
+        bridge: &SharedBridge::SharedBridgeInstance<P>,
+        chain_id: U256,
+        l2_gas_limit: u64,
+    ) -> Result<Self, alloy::contract::Error> {
+        let limit = U256::from(l2_gas_limit.max(1));
+        let fee = bridge.l2TransactionBaseCost(chain_id, limit).call().await?;
+        Ok(Self { price: fee / limit, fee })
+    }
+}
+
 /// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`: the leaf an
 /// executed batch appends to the Transaction Root.
 pub fn transaction_root_leaf(

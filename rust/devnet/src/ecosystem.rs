@@ -13,7 +13,9 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use hyperchain_bindings::{ChainConfig, ChainFactory, DEFAULT_L2_GAS_LIMIT, SharedBridge};
+use hyperchain_bindings::{
+    ChainConfig, ChainFactory, ChainSettlement, DEFAULT_L2_GAS_LIMIT, L2GasQuote, SharedBridge,
+};
 use hyperchain_zkevm::proven_state_root;
 use serde::Serialize;
 use std::{
@@ -55,7 +57,13 @@ pub struct EcosystemConfig {
     pub attesters: usize,
     /// Attestations the verifier requires per batch.
     pub attestation_threshold: u64,
+    /// L2 gas price (wei per gas) of each chain's priority requests, set by its admin right after
+    /// registration ([`DEV_L2_GAS_PRICE`] by default: small, but every deposit pays for its L2 gas).
+    pub l2_gas_price: U256,
 }
+
+/// The devnet's L2 gas price for priority requests: 1 gwei (a 2M-gas deposit pays 0.002 ETH).
+pub const DEV_L2_GAS_PRICE: U256 = U256::from_limbs([1_000_000_000, 0, 0, 0]);
 
 /// Recipient on L2 of the launch's backing deposits: an address nobody has the key of.
 pub const BACKING_RECIPIENT: Address = Address::repeat_byte(0xdd);
@@ -73,6 +81,7 @@ impl EcosystemConfig {
             backing: U256::ZERO,
             attesters: 1,
             attestation_threshold: 1,
+            l2_gas_price: DEV_L2_GAS_PRICE,
         }
     }
 }
@@ -220,6 +229,9 @@ impl Ecosystem {
             )
             .await?;
             tracing::info!(chain = spec.chain_id, %settlement, url = %anvil.rpc_url(), "hyperchain registered");
+            if !config.l2_gas_price.is_zero() {
+                set_l2_gas_price(&l1_provider, settlement, config.l2_gas_price).await?;
+            }
             if !config.backing.is_zero() {
                 back_chain(&l1_provider, deployment.shared_bridge, spec.chain_id, config.backing)
                     .await?;
@@ -289,7 +301,32 @@ impl Ecosystem {
     }
 }
 
-/// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT, DEFAULT_L2_GAS_LIMIT)` with `amount`.
+/// `ChainSettlement.setL2GasPrice(price)`, sent by the chain's admin.
+async fn set_l2_gas_price(
+    admin: &DynProvider,
+    settlement: Address,
+    price: U256,
+) -> Result<(), DevnetError> {
+    let contract_err = |reason: String| DevnetError::Contract {
+        step: format!("setL2GasPrice({price}) on {settlement}"),
+        reason,
+    };
+    let receipt = ChainSettlement::new(settlement, admin)
+        .setL2GasPrice(price)
+        .send()
+        .await
+        .map_err(|e| contract_err(contract_reason(&e)))?
+        .get_receipt()
+        .await
+        .map_err(|e| contract_err(e.to_string()))?;
+    if !receipt.status() {
+        return Err(contract_err("reverted".into()));
+    }
+    Ok(())
+}
+
+/// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT, DEFAULT_L2_GAS_LIMIT, price)` crediting
+/// `amount` (the L2 gas fee on top).
 async fn back_chain(
     l1: &DynProvider,
     shared_bridge: Address,
@@ -298,9 +335,18 @@ async fn back_chain(
 ) -> Result<(), DevnetError> {
     let step = || format!("backing deposit to chain {chain_id}");
     let contract_err = |reason: String| DevnetError::Contract { step: step(), reason };
-    let receipt = SharedBridge::new(shared_bridge, l1)
-        .depositETH(U256::from(chain_id), BACKING_RECIPIENT, U256::from(DEFAULT_L2_GAS_LIMIT))
-        .value(amount)
+    let bridge = SharedBridge::new(shared_bridge, l1);
+    let gas = L2GasQuote::fetch(&bridge, U256::from(chain_id), DEFAULT_L2_GAS_LIMIT)
+        .await
+        .map_err(|e| contract_err(contract_reason(&e)))?;
+    let receipt = bridge
+        .depositETH(
+            U256::from(chain_id),
+            BACKING_RECIPIENT,
+            U256::from(DEFAULT_L2_GAS_LIMIT),
+            gas.price,
+        )
+        .value(amount + gas.fee)
         .send()
         .await
         .map_err(|e| contract_err(e.to_string()))?

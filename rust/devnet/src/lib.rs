@@ -21,8 +21,8 @@ pub use attester::{
     dev_attester_key,
 };
 pub use ecosystem::{
-    BACKING_RECIPIENT, ChainSpec, Ecosystem, EcosystemConfig, HyperchainNode, Timings,
-    genesis_state_root, register_chain, roles,
+    BACKING_RECIPIENT, ChainSpec, DEV_L2_GAS_PRICE, Ecosystem, EcosystemConfig, HyperchainNode,
+    Timings, genesis_state_root, register_chain, roles,
 };
 pub use error::DevnetError;
 pub use forge::{

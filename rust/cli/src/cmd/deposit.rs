@@ -10,7 +10,8 @@ use alloy::{
 };
 use eyre::{bail, eyre};
 use hyperchain_bindings::{
-    BridgedToken, ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, SharedBridge, predeploys,
+    BridgedToken, ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, L2GasQuote, SharedBridge,
+    predeploys,
 };
 use serde::Serialize;
 use std::{
@@ -34,8 +35,9 @@ pub(crate) struct DepositArgs {
     /// Recipient on the hyperchain (default: the sender).
     #[arg(long)]
     to: Option<Address>,
-    /// Gas the deposit's delivery gets on the hyperchain. If the delivery fails with it, the
-    /// deposit is paid back on L1 with `SharedBridge.claimFailedDeposit`.
+    /// Gas the deposit's delivery gets on the hyperchain, paid on L1 at the chain's L2 gas price
+    /// on top of the amount. If the delivery fails with it, the deposit (not the gas) is paid back
+    /// on L1 with `SharedBridge.claimFailedDeposit`.
     #[arg(long, default_value_t = DEFAULT_L2_GAS_LIMIT)]
     l2_gas_limit: u64,
     /// Do not wait for the hyperchain to execute the deposit.
@@ -73,12 +75,19 @@ impl DepositArgs {
         let l2 = connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await?;
         let bridge = SharedBridge::new(devnet.contracts.shared_bridge, &l1);
         let chain_id = U256::from(chain.chain_id);
+        let gas = L2GasQuote::fetch(&bridge, chain_id, self.l2_gas_limit)
+            .await
+            .map_err(|e| contract_error("l2TransactionBaseCost", e))?;
+        eprintln!(
+            "L2 gas: {} gas at {} wei = {} wei, paid on L1",
+            self.l2_gas_limit, gas.price, gas.fee
+        );
         let receipt = match self.token {
             None => {
-                ensure_funded(&l1, from, self.amount, "L1").await?;
+                ensure_funded(&l1, from, self.amount + gas.fee, "L1").await?;
                 bridge
-                    .depositETH(chain_id, to, U256::from(self.l2_gas_limit))
-                    .value(self.amount)
+                    .depositETH(chain_id, to, U256::from(self.l2_gas_limit), gas.price)
+                    .value(self.amount + gas.fee)
                     .send()
                     .await
                     .map_err(|e| contract_error("depositETH", e))?
@@ -86,7 +95,7 @@ impl DepositArgs {
                     .await?
             }
             Some(token) => {
-                ensure_funded(&l1, from, U256::ZERO, "L1").await?;
+                ensure_funded(&l1, from, gas.fee, "L1").await?;
                 let erc20 = BridgedToken::new(token, &l1);
                 let balance = erc20
                     .balanceOf(from)
@@ -108,7 +117,15 @@ impl DepositArgs {
                     .get_receipt()
                     .await?;
                 bridge
-                    .depositERC20(chain_id, token, to, self.amount, U256::from(self.l2_gas_limit))
+                    .depositERC20(
+                        chain_id,
+                        token,
+                        to,
+                        self.amount,
+                        U256::from(self.l2_gas_limit),
+                        gas.price,
+                    )
+                    .value(gas.fee)
                     .send()
                     .await
                     .map_err(|e| contract_error("depositERC20", e))?

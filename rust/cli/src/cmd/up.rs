@@ -72,6 +72,7 @@ impl UpArgs {
             backing: self.backing,
             attesters: DEVNET_ATTESTERS,
             attestation_threshold: DEVNET_ATTESTATION_THRESHOLD,
+            l2_gas_price: hyperchain_devnet::DEV_L2_GAS_PRICE,
         };
         tracing::info!(chains = self.chains, "starting L1 and hyperchains");
         let mut eco =

@@ -13,8 +13,8 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use hyperchain_bindings::{
-    AttestationVerifier, ChainFactory, ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, Message,
-    PredeployCode, RelayProof, SharedBridge, TransactionRoot, predeploys,
+    AttestationVerifier, ChainFactory, ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, L2GasQuote,
+    Message, PredeployCode, RelayProof, SharedBridge, TransactionRoot, predeploys,
 };
 use hyperchain_e2e::{
     STEP_TIMEOUT, World, dev_roles as roles, eth, poll, recomputed_root, revert_as, revert_text,
@@ -55,19 +55,18 @@ fn submitted_proof(input: &[u8], message: &Message) -> eyre::Result<RelayProof> 
     Ok(call.proofs[i].clone())
 }
 
-/// Σ chainBalance(chain, ETH) over the chains == the shared bridge's ETH, at `block`.
+/// Σ (chainBalance(chain, ETH) + priorityFees(chain)) over the chains == the shared bridge's ETH,
+/// at `block`.
 async fn eth_conserved(w: &World, block: BlockId, step: &str) -> eyre::Result<()> {
     let bridge = SharedBridge::new(w.eco.deployment.shared_bridge, w.l1()?);
     let mut sum = U256::ZERO;
     for node in &w.eco.chains {
-        sum += bridge
-            .chainBalance(U256::from(node.chain_id), Address::ZERO)
-            .block(block)
-            .call()
-            .await?;
+        let chain_id = U256::from(node.chain_id);
+        sum += bridge.chainBalance(chain_id, Address::ZERO).block(block).call().await?;
+        sum += bridge.priorityFees(chain_id).block(block).call().await?;
     }
     let held = w.l1()?.get_balance(w.eco.deployment.shared_bridge).block_id(block).await?;
-    assert_eq!(sum, held, "{step}: Σ chainBalance(ETH) != SharedBridge ETH balance");
+    assert_eq!(sum, held, "{step}: Σ chainBalance(ETH) + priorityFees != SharedBridge ETH balance");
     Ok(())
 }
 
@@ -347,9 +346,16 @@ async fn eth_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
     let user = PrivateKeySigner::random();
     let bridge = w.shared_bridge(6)?;
     let a_before = chain_balance(&w, a, latest).await?;
+    let gas = L2GasQuote::fetch(&bridge, U256::from(w.chain_id(a)), DEFAULT_L2_GAS_LIMIT).await?;
+    assert!(!gas.fee.is_zero(), "the devnet prices L2 gas");
     let r = bridge
-        .depositETH(U256::from(w.chain_id(a)), user.address(), U256::from(DEFAULT_L2_GAS_LIMIT))
-        .value(eth(2))
+        .depositETH(
+            U256::from(w.chain_id(a)),
+            user.address(),
+            U256::from(DEFAULT_L2_GAS_LIMIT),
+            gas.price,
+        )
+        .value(eth(2) + gas.fee)
         .send()
         .await?
         .get_receipt()
@@ -515,8 +521,17 @@ async fn erc20_deposit_hyperbridge_and_withdrawal() -> eyre::Result<()> {
 
     // L1 → A: 10 tokens escrowed on L1, minted on A by the AssetRouter.
     token.approve(*bridge.address(), eth(10)).send().await?.get_receipt().await?;
+    let gas = L2GasQuote::fetch(&bridge, chain_a, DEFAULT_L2_GAS_LIMIT).await?;
     let r = bridge
-        .depositERC20(chain_a, *token.address(), user, eth(10), U256::from(DEFAULT_L2_GAS_LIMIT))
+        .depositERC20(
+            chain_a,
+            *token.address(),
+            user,
+            eth(10),
+            U256::from(DEFAULT_L2_GAS_LIMIT),
+            gas.price,
+        )
+        .value(gas.fee)
         .send()
         .await
         .map_err(|e| eyre::eyre!("depositERC20: {}", revert_text(&e)))?
@@ -810,13 +825,16 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
     })
     .await?;
 
+    let bridge = w.shared_bridge(6)?;
+    let gas = L2GasQuote::fetch(&bridge, chain_id, DEFAULT_L2_GAS_LIMIT).await?;
     let receipt = settlement
         .requestL2Call(
             predeploys::ASSET_ROUTER,
             Bytes::from_static(&[0x12, 0x34]),
             U256::from(DEFAULT_L2_GAS_LIMIT),
+            gas.price,
         )
-        .value(eth(1))
+        .value(eth(1) + gas.fee)
         .send()
         .await
         .map_err(|e| eyre::eyre!("requestL2Call: {}", revert_text(&e)))?
@@ -832,8 +850,10 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
         .inner
         .data
         .message;
+    let import_fee = settlement.MIN_L2_GAS_LIMIT().call().await? * gas.price;
     let receipt = settlement
-        .requestTransactionRootImport(root)
+        .requestTransactionRootImport(root, gas.price)
+        .value(import_fee)
         .send()
         .await
         .map_err(|e| eyre::eyre!("requestTransactionRootImport: {}", revert_text(&e)))?
@@ -875,7 +895,6 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
         .proof(index as u64)
         .map_err(|e| eyre::eyre!("{e}"))?
         .into();
-    let bridge = w.shared_bridge(6)?;
     let before = l1.get_balance(caller).await?;
     let r = bridge
         .claimFailedDeposit(chain_id, batch.number, record.clone(), proof.clone(), request.clone())
@@ -927,9 +946,15 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     let user = PrivateKeySigner::random();
     let deposited = eth(2);
     let bridge = w.shared_bridge(6)?;
+    let gas = L2GasQuote::fetch(&bridge, U256::from(w.chain_id(a)), DEFAULT_L2_GAS_LIMIT).await?;
     let r = bridge
-        .depositETH(U256::from(w.chain_id(a)), user.address(), U256::from(DEFAULT_L2_GAS_LIMIT))
-        .value(deposited)
+        .depositETH(
+            U256::from(w.chain_id(a)),
+            user.address(),
+            U256::from(DEFAULT_L2_GAS_LIMIT),
+            gas.price,
+        )
+        .value(deposited + gas.fee)
         .send()
         .await?
         .get_receipt()
@@ -937,6 +962,15 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     assert!(r.status(), "depositETH reverted");
     poll("deposit executed on A", STEP_TIMEOUT, || async {
         Ok((l2a.get_balance(user.address()).await? == deposited).then_some(()))
+    })
+    .await?;
+
+    // The deposit's batch settles while A is in the ecosystem (batches settle after the attesters
+    // re-executed them, not at once), so A leaves with a root to keep.
+    let settlement = w.settlement(a)?;
+    poll("the deposit's batch executed on L1", STEP_TIMEOUT, || async {
+        let queued = settlement.priorityRequestCount().call().await?;
+        Ok((settlement.priorityOpsProcessed().call().await? == queued).then_some(()))
     })
     .await?;
 
@@ -969,13 +1003,7 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
         .await?;
     assert!(r.status(), "publishProtocolVersion reverted");
     let settlement_a = ChainSettlement::new(w.eco.chains[a].settlement, &governance);
-    // Leave only once batches are in the Transaction Root (they settle after the attesters
-    // re-executed them, not at once), so that A has a root to keep.
     let tx_root = w.transaction_root()?;
-    poll("a batch appended before A leaves", STEP_TIMEOUT, || async {
-        Ok((tx_root.leafCount().call().await? > U256::ZERO).then_some(()))
-    })
-    .await?;
     let r = settlement_a
         .rageQuit()
         .send()
@@ -995,7 +1023,7 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     .await?;
     let root_after = tx_root.root().call().await?;
     let err = settlement_a
-        .requestTransactionRootImport(root_after)
+        .requestTransactionRootImport(root_after, gas.price)
         .call()
         .await
         .err()

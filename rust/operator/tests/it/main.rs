@@ -8,7 +8,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
-use hyperchain_bindings::{ChainSettlement, DEFAULT_L2_GAS_LIMIT, SharedBridge};
+use hyperchain_bindings::{ChainSettlement, DEFAULT_L2_GAS_LIMIT, L2GasQuote, SharedBridge};
 use hyperchain_devnet::{AttesterProcess, Ecosystem, EcosystemConfig};
 use hyperchain_operator::{BatchState, Operator, OperatorConfig, OperatorError, SealPolicy};
 use std::{path::PathBuf, time::Duration};
@@ -58,9 +58,11 @@ fn l1_as(eco: &Ecosystem, account: usize) -> DynProvider {
 
 async fn deposit(eco: &Ecosystem, chain: usize, to: Address, amount: U256) {
     let bridge = SharedBridge::new(eco.deployment.shared_bridge, l1_as(eco, 5));
+    let chain_id = U256::from(eco.chains[chain].chain_id);
+    let gas = L2GasQuote::fetch(&bridge, chain_id, DEFAULT_L2_GAS_LIMIT).await.unwrap();
     let receipt = bridge
-        .depositETH(U256::from(eco.chains[chain].chain_id), to, U256::from(DEFAULT_L2_GAS_LIMIT))
-        .value(amount)
+        .depositETH(chain_id, to, U256::from(DEFAULT_L2_GAS_LIMIT), gas.price)
+        .value(amount + gas.fee)
         .send()
         .await
         .unwrap()
