@@ -20,7 +20,7 @@ use crate::{
 pub struct Check {
     /// What was checked.
     pub subject: String,
-    /// Passed.
+    /// Whether the check passed.
     pub ok: bool,
     /// Details or the problem.
     pub detail: String,

@@ -308,13 +308,13 @@ pub struct Config {
     pub signer: Option<SignerConfig>,
     /// L1.
     pub l1: L1Config,
-    /// Hyperchains.
+    /// The hyperchains to scan and deliver to (`[[chains]]`), each with its RPC and optional signer.
     #[serde(default)]
     pub chains: Vec<ChainConfig>,
     /// Fee policy.
     #[serde(default)]
     pub fee: FeeConfig,
-    /// Timings.
+    /// Polling intervals, batch sizes, leases and retry backoff (`[poll]`).
     #[serde(default)]
     pub poll: PollConfig,
 }
@@ -406,8 +406,22 @@ impl Config {
         if !(self.fee.gas_multiplier >= 0.0 && self.fee.gas_multiplier.is_finite()) {
             return Err(ConfigError::Invalid("fee.gas_multiplier must be ≥ 0".into()));
         }
-        if self.poll.max_batch == 0 {
-            return Err(ConfigError::Invalid("poll.max_batch must be ≥ 1".into()));
+        let poll = &self.poll;
+        for (name, value) in [
+            ("poll.max_batch", poll.max_batch as u64),
+            ("poll.max_log_range", poll.max_log_range),
+            ("poll.interval_ms", poll.interval_ms),
+            ("poll.max_attempts", u64::from(poll.max_attempts)),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be ≥ 1")));
+            }
+        }
+        if poll.backoff_base_ms > poll.backoff_cap_ms {
+            return Err(ConfigError::Invalid(format!(
+                "poll.backoff_base_ms ({}) is above poll.backoff_cap_ms ({})",
+                poll.backoff_base_ms, poll.backoff_cap_ms
+            )));
         }
         Ok(())
     }
@@ -574,5 +588,14 @@ min_fee = "0"
         assert_eq!(poll.backoff(4), Duration::from_millis(800));
         assert_eq!(poll.backoff(5), Duration::from_millis(1_000));
         assert_eq!(poll.backoff(60), Duration::from_millis(1_000));
+    }
+
+    #[test]
+    fn zero_log_range_rejected() {
+        for field in ["max_log_range", "max_batch", "interval_ms", "max_attempts"] {
+            let bad = format!("{BASE}\n[poll]\n{field} = 0\n");
+            let err = Config::parse(&bad, "t.toml", &[]).unwrap_err().to_string();
+            assert!(err.contains(&format!("poll.{field} must be ≥ 1")), "{err}");
+        }
     }
 }

@@ -141,9 +141,9 @@ pub struct SubmissionRow {
     pub tx_hash: B256,
     /// Destination chain.
     pub chain_id: u64,
-    /// Sender.
+    /// The address that signed the transaction (this or another instance's signer).
     pub signer: Address,
-    /// Nonce.
+    /// Its nonce on the destination chain.
     pub nonce: u64,
     /// EIP-2718 encoded signed transaction.
     pub raw_tx: Bytes,
@@ -784,6 +784,60 @@ impl Store {
         Ok(confirmed)
     }
 
+    /// Settles a delivery transaction that reverted on chain: each message it carried gets one
+    /// more attempt and goes to `retrying` until `backoff(attempts)` has passed, or to `held`
+    /// with `reason` once `max_attempts` is reached. Without this a message that passes
+    /// simulation and reverts on chain would take its whole batch down on every poll. Returns the
+    /// messages as updated.
+    pub async fn fail_submission(
+        &self,
+        tx_hash: B256,
+        reason: &str,
+        max_attempts: u32,
+        backoff: impl Fn(u32) -> std::time::Duration,
+    ) -> Result<Vec<MessageRow>> {
+        let now = now_ms();
+        let carried = self.submission_messages(tx_hash).await?;
+        let mut tx = self.pool.begin().await?;
+        let mut updated = Vec::new();
+        for m in carried {
+            let attempts = m.attempts + 1;
+            let state =
+                if attempts >= max_attempts { MessageState::Held } else { MessageState::Retrying };
+            let next_attempt_at = now + backoff(attempts).as_millis() as i64;
+            let text = match state {
+                MessageState::Held => {
+                    format!("{reason} ({attempts} attempts; `retry` to try again)")
+                }
+                _ => format!("{reason} (attempt {attempts}, retrying alone)"),
+            };
+            let r = sqlx::query(
+                "UPDATE messages SET state = $1, tx_hash = NULL, proof = NULL, reason = $2, \
+                 attempts = $3, next_attempt_at = $4, lease_until = 0, updated_at = $5 \
+                 WHERE hash = $6 AND tx_hash = $7 AND state = 'submitted'",
+            )
+            .bind(state.as_str())
+            .bind(&text)
+            .bind(i64::from(attempts))
+            .bind(next_attempt_at)
+            .bind(now)
+            .bind(hex(m.hash))
+            .bind(hex(tx_hash))
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() == 1 {
+                updated.push(MessageRow { state, attempts, reason: Some(text), ..m });
+            }
+        }
+        sqlx::query("UPDATE submissions SET status = 'failed', updated_at = $1 WHERE tx_hash = $2")
+            .bind(now)
+            .bind(hex(tx_hash))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
     /// Marks claimed messages found already delivered (by anyone) as confirmed, fee 0.
     pub async fn confirm_already_delivered(&self, hashes: &[B256]) -> Result<u64> {
         let now = now_ms();
@@ -1144,6 +1198,71 @@ mod tests {
         // a second settle of the same tx changes nothing
         let again = s.settle_submission(sub.tx_hash, "confirmed", &delivered, None).await;
         assert!(again.unwrap().is_empty());
+    }
+
+    /// A delivery that reverted on chain does not send its messages straight back into the next
+    /// batch: each gets an attempt and a backoff, and is held after `max_attempts`.
+    #[tokio::test]
+    async fn reverted_delivery_backs_off_each_message_then_holds_it() {
+        let (_d, s) = store().await;
+        let batch: Vec<_> = (0..2).map(|n| msg(n, 2)).collect();
+        s.insert_messages(&batch).await.unwrap();
+        let leaf = LeafRow {
+            leaf_index: 0,
+            root: B256::repeat_byte(9),
+            chain_id: 1,
+            batch_number: 1,
+            leaf: B256::repeat_byte(8),
+            state_root: B256::ZERO,
+            messages_root: B256::ZERO,
+            l1_block: 1,
+            l1_block_hash: B256::ZERO,
+            first_nonce: None,
+            message_count: None,
+        };
+        s.insert_leaves(std::slice::from_ref(&leaf)).await.unwrap();
+        s.assign_batch(&leaf, 0, 2).await.unwrap();
+        s.promote_root_imported(2, leaf.root, 1).await.unwrap();
+        let backoff = |attempts: u32| std::time::Duration::from_secs(60 * u64::from(attempts));
+        for round in 1..=3u32 {
+            if round > 1 {
+                // The backoff passed (simulated by clearing it), the relayer claims them again.
+                sqlx::query("UPDATE messages SET next_attempt_at = 0")
+                    .execute(&s.pool)
+                    .await
+                    .unwrap();
+            }
+            let claimed = s.claim_ready(2, "a", 10, 60_000).await.unwrap();
+            assert_eq!(
+                claimed.len(),
+                2,
+                "round {round}: both claimable again only after the backoff"
+            );
+            let hashes: Vec<B256> = claimed.iter().map(|m| m.hash).collect();
+            s.set_claimed_state("a", &hashes, MessageState::Simulated, None).await.unwrap();
+            let sub = SubmissionRow {
+                tx_hash: B256::repeat_byte(round as u8),
+                chain_id: 2,
+                signer: Address::ZERO,
+                nonce: u64::from(round),
+                raw_tx: Bytes::new(),
+                status: "pending".into(),
+                created_at: 0,
+                updated_at: 0,
+            };
+            assert!(s.record_submission("a", &sub, &hashes).await.unwrap());
+            let failed = s.fail_submission(sub.tx_hash, "reverted", 3, backoff).await.unwrap();
+            assert_eq!(failed.len(), 2);
+            let expected = if round < 3 { MessageState::Retrying } else { MessageState::Held };
+            for m in &failed {
+                assert_eq!((m.state, m.attempts), (expected, round));
+                let stored = s.message(m.hash).await.unwrap().unwrap();
+                assert_eq!((stored.state, stored.attempts), (expected, round));
+                assert!(stored.reason.unwrap().starts_with("reverted"));
+            }
+            // Backing off: nothing is claimable now.
+            assert!(s.claim_ready(2, "a", 10, 60_000).await.unwrap().is_empty());
+        }
     }
 
     #[tokio::test]

@@ -4,18 +4,12 @@
 //! Metrics (labels: `chain` = destination chain name unless noted):
 //! - `relayer_messages{chain,state}` gauge: messages per state (from the database);
 //! - `relayer_delivery_latency_seconds{chain}` histogram: discovery → confirmation;
-//! - `relayer_fees_earned_wei_total{chain}` counter (f64 wei) and `relayer_delivered_total{chain}`;
+//! - `relayer_fees_earned_gwei_total{chain}` counter (whole gwei, exact; wei totals overflow a u64
+//!   counter at 18 ETH) and `relayer_delivered_total{chain}`;
 //! - `relayer_rpc_errors_total{chain}` counter (`chain` = the chain whose RPC failed, or `l1`);
 //! - `relayer_submissions_total{chain}` counter: delivery transactions broadcast.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicI64, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use alloy::primitives::B256;
 use axum::{
@@ -28,32 +22,43 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::db::{Store, now_ms};
 
-/// Liveness: loops call [`Health::beat`]; `/healthz` fails when none did for `stale_after`.
+/// Liveness per loop: every loop calls [`Health::beat`] with its name after each iteration that
+/// completed (idle or not); an iteration that fails or hangs does not beat. `/healthz` fails,
+/// naming the loop, when any registered loop has not beaten for `stale_after`.
 #[derive(Clone, Debug)]
 pub struct Health {
-    last: Arc<AtomicI64>,
+    loops: Arc<std::sync::Mutex<BTreeMap<String, i64>>>,
     stale_after: Duration,
 }
 
 impl Health {
-    /// A monitor that is healthy until `stale_after` passes without a beat.
+    /// A monitor whose loops are healthy until `stale_after` passes without a beat.
     pub fn new(stale_after: Duration) -> Self {
-        Self { last: Arc::new(AtomicI64::new(now_ms())), stale_after }
+        Self { loops: Arc::default(), stale_after }
     }
 
-    /// Records progress.
-    pub fn beat(&self) {
-        self.last.store(now_ms(), Ordering::Relaxed);
+    /// Records that loop `name` completed an iteration (and registers it on first use).
+    pub fn beat(&self, name: &str) {
+        let mut loops = self.loops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match loops.get_mut(name) {
+            Some(at) => *at = now_ms(),
+            None => {
+                loops.insert(name.to_string(), now_ms());
+            }
+        }
     }
 
-    /// Milliseconds since the last beat.
-    pub fn age_ms(&self) -> i64 {
-        now_ms() - self.last.load(Ordering::Relaxed)
+    /// Every loop with the milliseconds since its last beat.
+    pub fn ages_ms(&self) -> Vec<(String, i64)> {
+        let now = now_ms();
+        let loops = self.loops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        loops.iter().map(|(name, at)| (name.clone(), now - at)).collect()
     }
 
-    /// Whether the loops made progress recently.
-    pub fn healthy(&self) -> bool {
-        self.age_ms() <= self.stale_after.as_millis() as i64
+    /// The loops that have not beaten for `stale_after`, with their ages (empty when healthy).
+    pub fn stalled(&self) -> Vec<(String, i64)> {
+        let limit = self.stale_after.as_millis() as i64;
+        self.ages_ms().into_iter().filter(|(_, age)| *age > limit).collect()
     }
 }
 
@@ -88,14 +93,16 @@ pub async fn serve(
         .route(
             "/healthz",
             get(|State(s): State<AppState>| async move {
-                let age = s.health.age_ms();
-                if s.health.healthy() {
-                    (StatusCode::OK, format!("ok (last progress {age} ms ago)\n"))
+                let stalled = s.health.stalled();
+                if stalled.is_empty() {
+                    let loops = s.health.ages_ms().len();
+                    (StatusCode::OK, format!("ok ({loops} loops progressing)\n"))
                 } else {
-                    (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("stalled: no progress for {age} ms\n"),
-                    )
+                    let names: Vec<String> = stalled
+                        .iter()
+                        .map(|(name, age)| format!("{name} (no iteration for {age} ms)"))
+                        .collect();
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("stalled: {}\n", names.join(", ")))
                 }
             }),
         )
@@ -129,4 +136,21 @@ async fn message(
 /// Counts an RPC failure against `chain`.
 pub fn rpc_error(chain: &str) {
     metrics::counter!("relayer_rpc_errors_total", "chain" => chain.to_string()).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loop_that_stops_beating_is_named_stalled() {
+        let health = Health::new(Duration::from_millis(50));
+        health.beat("scan:a");
+        health.beat("submit:a");
+        assert!(health.stalled().is_empty());
+        std::thread::sleep(Duration::from_millis(80));
+        health.beat("scan:a");
+        let stalled: Vec<String> = health.stalled().into_iter().map(|(name, _)| name).collect();
+        assert_eq!(stalled, vec!["submit:a".to_string()]);
+    }
 }

@@ -348,7 +348,7 @@ async fn message_and_asset_delivered_and_relayer_paid() {
     for needle in [
         "relayer_messages{chain=\"chain1\",state=\"confirmed\"} 2",
         "relayer_delivery_latency_seconds_bucket",
-        "relayer_fees_earned_wei_total{chain=\"chain1\"} 2000000000000",
+        "relayer_fees_earned_gwei_total{chain=\"chain1\"} 2000",
         "relayer_delivered_total{chain=\"chain1\"} 2",
     ] {
         assert!(metrics.contains(needle), "{needle} missing from /metrics:\n{metrics}");

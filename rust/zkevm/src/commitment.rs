@@ -65,7 +65,7 @@ pub enum CommitmentError {
     /// A `MessageQueued` whose hash topic is not the hash of its message.
     #[error("MessageQueued log says hash {logged} but its message hashes to {computed}")]
     MessageHashMismatch {
-        /// Topic.
+        /// The hash the log's topic claims.
         logged: B256,
         /// `keccak256(abi.encode(message))`.
         computed: B256,
@@ -75,7 +75,7 @@ pub enum CommitmentError {
     WrongSourceChain {
         /// This chain.
         expected: U256,
-        /// Logged.
+        /// The source chain id in the logged message.
         actual: U256,
     },
     /// A priority message executed out of queue order.

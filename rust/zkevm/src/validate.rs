@@ -60,7 +60,7 @@ pub enum ValidationError {
     /// An account proof does not prove the claimed account against the previous state root.
     #[error("witness proof for account {address} does not match the previous state root: {reason}")]
     BadAccountProof {
-        /// Account.
+        /// The account whose proof failed.
         address: Address,
         /// Verifier message.
         reason: String,
@@ -68,9 +68,9 @@ pub enum ValidationError {
     /// A storage proof does not prove the claimed value against the account's storage root.
     #[error("witness proof for slot {slot} of {address} does not match its storage root: {reason}")]
     BadStorageProof {
-        /// Account.
+        /// The account whose storage proof failed.
         address: Address,
-        /// Slot.
+        /// The storage slot (unhashed key).
         slot: B256,
         /// Verifier message.
         reason: String,
@@ -78,7 +78,7 @@ pub enum ValidationError {
     /// Code whose hash is not the account's code hash, or missing code.
     #[error("witness code of {address} is missing or does not hash to its code hash")]
     BadCode {
-        /// Account.
+        /// The account whose code is missing or wrong.
         address: Address,
     },
     /// Execution read state the witness does not contain.
@@ -111,7 +111,7 @@ pub enum ValidationError {
         block: u64,
         /// `gas used` or `receipts root`.
         what: &'static str,
-        /// Recomputed.
+        /// The value the program computed from execution.
         computed: String,
         /// In the header.
         header: String,
@@ -122,7 +122,7 @@ pub enum ValidationError {
     /// The state root recomputed from the witness and the execution differs from the header's.
     #[error("recomputed state root {computed} differs from the claimed state root {claimed}")]
     StateRootMismatch {
-        /// Recomputed.
+        /// The root the program computed from the witness and the execution.
         computed: B256,
         /// Claimed by the last block header.
         claimed: B256,
@@ -167,7 +167,7 @@ pub enum ValidationError {
 /// A state read missing from the witness.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MissingEntry {
-    /// Account.
+    /// An account's balance, nonce or code hash.
     Account(Address),
     /// Storage slot.
     Slot(Address, U256),
