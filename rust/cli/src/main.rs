@@ -33,6 +33,9 @@ enum Command {
     Send(cmd::send::SendArgs),
     /// Withdraw ETH from a hyperchain to L1 (and finalize it on L1 with --finalize).
     Withdraw(cmd::withdraw::WithdrawArgs),
+    /// Where a hyperchain's outbound message is settled and its Merkle proof, from public data
+    /// (outbox logs, L1's messages roots): what finalizing a withdrawal needs, e.g. with cast.
+    Proof(cmd::proof::ProofArgs),
     /// Rebuild a rollup chain's state from L1 data alone and check it against L1's state root.
     Reconstruct(cmd::reconstruct::ReconstructArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
@@ -61,6 +64,7 @@ async fn main() {
         Command::Send(args) => args.run(cli.json).await,
         Command::Withdraw(args) => args.run(cli.json).await,
         Command::Status(args) => args.run(cli.json).await,
+        Command::Proof(args) => args.run(cli.json).await,
         Command::Reconstruct(args) => args.run(cli.json).await,
         Command::Bench(args) => args.run(cli.json).await,
         Command::Demo(args) => args.run(cli.json).await,

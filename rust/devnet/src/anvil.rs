@@ -61,7 +61,7 @@ impl Default for AnvilConfig {
 /// A funded anvil dev account.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DevAccount {
-    /// Address.
+    /// The account's address.
     pub address: Address,
     /// Its private key (anvil's public test mnemonic: never use on a real network).
     pub private_key: B256,

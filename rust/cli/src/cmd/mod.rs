@@ -5,6 +5,7 @@ pub(crate) mod create_chain;
 pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
+pub(crate) mod proof;
 pub(crate) mod reconstruct;
 pub(crate) mod send;
 pub(crate) mod status;

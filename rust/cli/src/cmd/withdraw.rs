@@ -1,7 +1,10 @@
 //! `hyperchain withdraw`: ETH from a hyperchain to L1, finalized on L1 once its batch executes.
 
 use crate::{
-    cmd::send::{Waited, wait_for},
+    cmd::{
+        proof::locate,
+        send::{Waited, wait_for},
+    },
     common::{
         DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
     },
@@ -12,7 +15,6 @@ use alloy::{
 };
 use eyre::{bail, eyre};
 use hyperchain_bindings::{IOutbox, SharedBridge, interop_address, predeploys};
-use hyperchain_operator::Store;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -98,32 +100,20 @@ impl WithdrawArgs {
                 Waited::Reached(step) => step,
                 other => bail!("withdrawal stopped waiting at: {}", other.step().detail),
             };
-            let batch_number =
-                step.batch.ok_or_else(|| eyre!("executed without a batch number"))?;
-            out.batch = Some(batch_number);
-            let store = Store::open(&chain.operator_db).await?;
-            let batch = store
-                .batch(batch_number)
-                .await?
-                .ok_or_else(|| eyre!("batch {batch_number} unknown to the operator"))?;
-            let messages = hyperchain_operator::batch::outbound_messages(
-                &l2,
-                batch.first_block,
-                batch.last_block,
-            )
-            .await?;
-            let leaves: Vec<B256> = messages.iter().map(|m| m.hash()).collect();
-            let index = leaves
-                .iter()
-                .position(|h| *h == message.hash())
-                .ok_or_else(|| eyre!("message not in batch {batch_number}"))?;
-            let proof = hyperchain_merkle::Tree::new(&leaves)
-                .proof(index as u64)
-                .map_err(|e| eyre!("{e}"))?;
+            if step.batch.is_none() {
+                bail!("withdrawal reported executed without a batch number");
+            }
+            // The proof from public data only (outbox logs + L1's messages roots), as
+            // `hyperchain proof` prints it: no operator database.
             let l1 = connect(&devnet.l1.rpc_url, "L1", Some(signer)).await?;
+            let located =
+                locate(&l1, &l2, chain.chain_id, chain.settlement, message.hash()).await?;
+            let batch_number = located.batch;
+            out.batch = Some(batch_number);
+            let proof = located.proof();
             ensure_funded(&l1, from, U256::ZERO, "L1").await?;
             let fin = SharedBridge::new(devnet.contracts.shared_bridge, &l1)
-                .finalizeWithdrawal(U256::from(chain.chain_id), batch_number, message, proof.into())
+                .finalizeWithdrawal(U256::from(chain.chain_id), batch_number, message, proof)
                 .send()
                 .await
                 .map_err(|e| contract_error("SharedBridge.finalizeWithdrawal", e))?

@@ -176,6 +176,7 @@ fn help_lists_every_subcommand_and_up_has_no_noop_flag() {
         "deposit",
         "send",
         "withdraw",
+        "proof",
         "reconstruct",
         "status",
         "demo",
@@ -478,6 +479,39 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
         run(&["withdraw", "--chain", "901", "--amount", "0.5", "--finalize"], &devnet);
     assert!(ok, "{text}");
     assert!(out["finalizeTx"].is_string(), "{text}");
+
+    // A withdrawal finalized by a cast-only user: `proof` derives the batch and the Merkle proof
+    // from the outbox logs and L1's messages roots (no operator database) and prints the
+    // `cast send` that claims it.
+    let (ok, out, text) = run(&["withdraw", "--chain", "901", "--amount", "0.25"], &devnet);
+    assert!(ok, "{text}");
+    let withdrawal = out["messageHash"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    let proof = loop {
+        let (ok, out, text) = run(&["proof", "--chain", "901", "--message", &withdrawal], &devnet);
+        if ok && out["batchExecuted"] == true {
+            break out;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "batch not executed: {text}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let cast = proof["finalizeWith"].as_str().expect("a cast command for a withdrawal").to_string();
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/bin");
+    let key = file["accounts"][0]["private_key"].as_str().unwrap();
+    let claimed = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{cast} --private-key {key}"))
+        .env("PATH", format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default()))
+        .output()
+        .unwrap();
+    assert!(claimed.status.success(), "{cast}: {}", String::from_utf8_lossy(&claimed.stderr));
+    let (ok, out, text) = run(&["proof", "--chain", "901", "--message", &withdrawal], &devnet);
+    assert!(ok, "{text}");
+    assert_eq!(out["batch"], proof["batch"]);
+    let (ok, out, _) =
+        run(&["proof", "--chain", "901", "--message", &format!("0x{}", "ab".repeat(32))], &devnet);
+    assert!(!ok);
+    assert!(out["error"].as_str().unwrap().contains("was not sent from chain 901"), "{out}");
 
     // A message to chain 902 shows up in status with its step.
     let (ok, out, text) = run(
