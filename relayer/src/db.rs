@@ -1128,6 +1128,23 @@ mod tests {
         }
     }
 
+    /// Leaf 0 of the Transaction Root: chain 1's batch 1, not matched to messages yet.
+    fn first_leaf() -> LeafRow {
+        LeafRow {
+            leaf_index: 0,
+            root: B256::repeat_byte(9),
+            chain_id: 1,
+            batch_number: 1,
+            leaf: B256::repeat_byte(8),
+            state_root: B256::ZERO,
+            messages_root: B256::ZERO,
+            l1_block: 1,
+            l1_block_hash: B256::ZERO,
+            first_nonce: None,
+            message_count: None,
+        }
+    }
+
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("r.db").display());
@@ -1150,19 +1167,7 @@ mod tests {
         let (_d, s) = store().await;
         let batch: Vec<_> = (0..4).map(|n| msg(n, 2)).collect();
         s.insert_messages(&batch).await.unwrap();
-        let leaf = LeafRow {
-            leaf_index: 0,
-            root: B256::repeat_byte(9),
-            chain_id: 1,
-            batch_number: 1,
-            leaf: B256::repeat_byte(8),
-            state_root: B256::ZERO,
-            messages_root: B256::ZERO,
-            l1_block: 1,
-            l1_block_hash: B256::ZERO,
-            first_nonce: None,
-            message_count: None,
-        };
+        let leaf = first_leaf();
         s.insert_leaves(std::slice::from_ref(&leaf)).await.unwrap();
         s.assign_batch(&leaf, 0, 4).await.unwrap();
         assert_eq!(s.promote_root_imported(2, leaf.root, 1).await.unwrap(), 4);
@@ -1207,19 +1212,7 @@ mod tests {
         let (_d, s) = store().await;
         let batch: Vec<_> = (0..2).map(|n| msg(n, 2)).collect();
         s.insert_messages(&batch).await.unwrap();
-        let leaf = LeafRow {
-            leaf_index: 0,
-            root: B256::repeat_byte(9),
-            chain_id: 1,
-            batch_number: 1,
-            leaf: B256::repeat_byte(8),
-            state_root: B256::ZERO,
-            messages_root: B256::ZERO,
-            l1_block: 1,
-            l1_block_hash: B256::ZERO,
-            first_nonce: None,
-            message_count: None,
-        };
+        let leaf = first_leaf();
         s.insert_leaves(std::slice::from_ref(&leaf)).await.unwrap();
         s.assign_batch(&leaf, 0, 2).await.unwrap();
         s.promote_root_imported(2, leaf.root, 1).await.unwrap();
@@ -1269,19 +1262,7 @@ mod tests {
     async fn reorg_truncation_moves_messages_back() {
         let (_d, s) = store().await;
         s.insert_messages(&[msg(0, 2)]).await.unwrap();
-        let leaf = LeafRow {
-            leaf_index: 0,
-            root: B256::repeat_byte(9),
-            chain_id: 1,
-            batch_number: 1,
-            leaf: B256::repeat_byte(8),
-            state_root: B256::ZERO,
-            messages_root: B256::ZERO,
-            l1_block: 1,
-            l1_block_hash: B256::ZERO,
-            first_nonce: None,
-            message_count: None,
-        };
+        let leaf = first_leaf();
         s.insert_leaves(std::slice::from_ref(&leaf)).await.unwrap();
         s.assign_batch(&leaf, 0, 1).await.unwrap();
         s.promote_root_imported(2, leaf.root, 1).await.unwrap();

@@ -307,22 +307,8 @@ async fn set_l2_gas_price(
     settlement: Address,
     price: U256,
 ) -> Result<(), DevnetError> {
-    let contract_err = |reason: String| DevnetError::Contract {
-        step: format!("setL2GasPrice({price}) on {settlement}"),
-        reason,
-    };
-    let receipt = ChainSettlement::new(settlement, admin)
-        .setL2GasPrice(price)
-        .send()
-        .await
-        .map_err(|e| contract_err(contract_reason(&e)))?
-        .get_receipt()
-        .await
-        .map_err(|e| contract_err(e.to_string()))?;
-    if !receipt.status() {
-        return Err(contract_err("reverted".into()));
-    }
-    Ok(())
+    let step = format!("setL2GasPrice({price}) on {settlement}");
+    send_confirmed(&step, ChainSettlement::new(settlement, admin).setL2GasPrice(price)).await
 }
 
 /// `SharedBridge.depositETH(chainId, BACKING_RECIPIENT, DEFAULT_L2_GAS_LIMIT, price)` crediting
@@ -333,28 +319,38 @@ async fn back_chain(
     chain_id: u64,
     amount: U256,
 ) -> Result<(), DevnetError> {
-    let step = || format!("backing deposit to chain {chain_id}");
-    let contract_err = |reason: String| DevnetError::Contract { step: step(), reason };
+    let step = format!("backing deposit to chain {chain_id}");
     let bridge = SharedBridge::new(shared_bridge, l1);
     let gas = L2GasQuote::fetch(&bridge, U256::from(chain_id), DEFAULT_L2_GAS_LIMIT)
         .await
-        .map_err(|e| contract_err(contract_reason(&e)))?;
-    let receipt = bridge
+        .map_err(|e| DevnetError::Contract { step: step.clone(), reason: contract_reason(&e) })?;
+    let deposit = bridge
         .depositETH(
             U256::from(chain_id),
             BACKING_RECIPIENT,
             U256::from(DEFAULT_L2_GAS_LIMIT),
             gas.price,
         )
-        .value(amount + gas.fee)
+        .value(amount + gas.fee);
+    send_confirmed(&step, deposit).await
+}
+
+/// Sends `call` and waits for its receipt; a refused send (decoded revert) or a transaction that
+/// reverted on chain is an error naming `step`.
+async fn send_confirmed<P: Provider, D: alloy::contract::CallDecoder>(
+    step: &str,
+    call: alloy::contract::CallBuilder<P, D>,
+) -> Result<(), DevnetError> {
+    let failed = |reason: String| DevnetError::Contract { step: step.to_string(), reason };
+    let receipt = call
         .send()
         .await
-        .map_err(|e| contract_err(e.to_string()))?
+        .map_err(|e| failed(contract_reason(&e)))?
         .get_receipt()
         .await
-        .map_err(|e| contract_err(e.to_string()))?;
+        .map_err(|e| failed(e.to_string()))?;
     if !receipt.status() {
-        return Err(contract_err("reverted".into()));
+        return Err(failed(format!("transaction {} reverted", receipt.transaction_hash)));
     }
     Ok(())
 }
@@ -462,17 +458,7 @@ pub async fn register_chain(
         daMode: spec.da_mode,
         genesisStateRoot: genesis_state_root,
     };
-    let receipt = factory
-        .createChain(config)
-        .send()
-        .await
-        .map_err(|e| DevnetError::Contract { step: step.clone(), reason: contract_reason(&e) })?
-        .get_receipt()
-        .await
-        .map_err(|e| DevnetError::Contract { step: step.clone(), reason: e.to_string() })?;
-    if !receipt.status() {
-        return Err(DevnetError::Contract { step, reason: "transaction reverted".into() });
-    }
+    send_confirmed(&step, factory.createChain(config)).await?;
     factory
         .settlementOf(U256::from(spec.chain_id))
         .call()
