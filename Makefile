@@ -49,8 +49,12 @@ test-sol: install ## forge build and every forge test (unit, fuzz, invariant, ga
 	$(FORGE) build
 	$(FORGE) test
 
+# The tests start the hyperchain-attester, hyperchain-relayer and hyperchain binaries: `cargo test
+# --workspace` builds them (each package with integration tests gets its binaries built before any
+# test runs), with the same features as the tests, so no separate `cargo build` (which resolves
+# features without dev-dependencies and rebuilt revm, sqlx and every workspace crate: 4.5 minutes
+# of a clean CI run). A `cargo test -p <crate>` run needs `cargo build --workspace --bins` first.
 test-rust: install ## every Rust test: unit, integration, end to end on real anvils
-	$(CARGO) build --workspace --bins --locked # tests start hyperchain-attester and hyperchain-relayer processes
 	$(CARGO) test --workspace --locked
 
 fmt: install ## format Solidity and Rust

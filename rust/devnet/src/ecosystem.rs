@@ -127,7 +127,7 @@ pub struct Timings {
     pub deploy_l1_ms: u128,
     /// Genesis generation + L2 anvils + createChain, all chains.
     pub chains_ms: u128,
-    /// Everything.
+    /// Launch start → every chain registered and backed: the whole of `Ecosystem::launch`.
     pub total_ms: u128,
 }
 

@@ -73,7 +73,7 @@ pub enum OperatorError {
     Build {
         /// Batch number.
         batch: u64,
-        /// Why.
+        /// What made the commitment or attestation impossible to build.
         reason: String,
     },
 }
