@@ -81,8 +81,12 @@ async fn bench_relayer_throughput() {
         "{}",
         serde_json::json!({"relayer_msgs_per_s": (rate * 10.0).round() / 10.0, "messages": n, "seconds": (secs * 1000.0).round() / 1000.0, "destinations": 2})
     );
-    let delivered: HashSet<B256> =
-        relayed(&env, 1).await.iter().chain(relayed(&env, 2).await.iter()).map(|e| e.0).collect();
+    let delivered: HashSet<B256> = relayed(&env, 1)
+        .await
+        .iter()
+        .chain(relayed(&env, 2).await.iter())
+        .map(|e| e.hash)
+        .collect();
     assert_eq!(delivered.len(), n);
     assert!(a.iter().chain(&b).all(|h| delivered.contains(h)));
     env.shutdown().await;

@@ -7,6 +7,7 @@ use std::{
 
 use alloy::primitives::{B256, U256};
 use hyperchain_devnet::roles;
+use hyperchain_relayer::{db::Store, state::MessageState};
 
 use crate::support::*;
 
@@ -43,11 +44,21 @@ async fn kill_nine_twice_delivers_each_message_exactly_once() {
     let _ = child.wait();
 
     let events = relayed(&env, 1).await;
-    let unique: HashSet<B256> = events.iter().map(|e| e.0).collect();
+    let unique: HashSet<B256> = events.iter().map(|e| e.hash).collect();
     let tail = log_tail(&log);
     assert_eq!(events.len(), n, "exactly N MessageRelayed events; relayer log tail:\n{tail}");
     assert_eq!(unique.len(), n, "no duplicates");
     assert!(hashes.iter().all(|h| unique.contains(h)), "none lost");
     assert_eq!(counter(&env, 1, recipient).await, U256::from(n), "recipient executed N times");
+    // The inbox alone guarantees the above. The relayer's own books must match the chain too:
+    // each message confirmed once, by the transaction that delivered it (a message also carried
+    // by a delivery sent before a kill and mined later is not counted a second time).
+    let store = Store::connect(&db).await.unwrap();
+    for e in &events {
+        let row = store.message(e.hash).await.unwrap().expect("every delivered message is stored");
+        assert_eq!(row.state, MessageState::Confirmed, "{}: {:?}", e.hash, row.reason);
+        assert_eq!(row.tx_hash, Some(e.tx), "{}: recorded delivery transaction", e.hash);
+        assert_eq!(row.fee_earned, Some(e.fee), "{}: recorded fee", e.hash);
+    }
     env.shutdown().await;
 }

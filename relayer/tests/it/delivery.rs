@@ -64,10 +64,10 @@ async fn message_and_asset_delivered_and_relayer_paid() {
     assert_eq!(env.l2(1).get_balance(user).await.unwrap(), U256::from(5_000_000u64));
     let events = relayed(&env, 1).await;
     assert_eq!(events.len(), 2);
-    for (hash, by, paid) in &events {
-        assert!(all.contains(hash));
-        assert_eq!(*by, relayer_addr, "paid to the relayer's signer");
-        assert_eq!(*paid, fee);
+    for e in &events {
+        assert!(all.contains(&e.hash));
+        assert_eq!(e.relayer, relayer_addr, "paid to the relayer's signer");
+        assert_eq!(e.fee, fee);
     }
     let store = Store::connect(&db).await.unwrap();
     for h in &all {

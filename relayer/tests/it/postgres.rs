@@ -49,12 +49,12 @@ async fn two_instances_on_postgres_split_the_work() {
         let _ = c.wait();
     }
     let events = relayed(&env, 1).await;
-    let unique: HashSet<B256> = events.iter().map(|e| e.0).collect();
+    let unique: HashSet<B256> = events.iter().map(|e| e.hash).collect();
     assert_eq!(events.len(), n);
     assert_eq!(unique.len(), n);
     assert_eq!(counter(&env, 1, recipient).await, U256::from(n));
     let by: Vec<usize> =
-        signers.iter().map(|s| events.iter().filter(|e| e.1 == *s).count()).collect();
+        signers.iter().map(|s| events.iter().filter(|e| e.relayer == *s).count()).collect();
     eprintln!("deliveries per instance: {by:?}");
     // No message went into two delivery transactions (none failed or was dropped here).
     let store = Store::connect(&db).await.unwrap();

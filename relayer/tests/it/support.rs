@@ -220,8 +220,16 @@ pub(crate) async fn send_messages(
     hashes
 }
 
-/// Every `MessageRelayed` on chain `i`: (message hash, relayer, fee).
-pub(crate) async fn relayed(env: &Env, i: usize) -> Vec<(B256, Address, U256)> {
+/// One `MessageRelayed` event: which message, who was paid how much, in which transaction.
+pub(crate) struct Relayed {
+    pub(crate) hash: B256,
+    pub(crate) relayer: Address,
+    pub(crate) fee: U256,
+    pub(crate) tx: B256,
+}
+
+/// Every `MessageRelayed` on chain `i`.
+pub(crate) async fn relayed(env: &Env, i: usize) -> Vec<Relayed> {
     let filter = Filter::new()
         .address(predeploys::INBOX)
         .event_signature(IInbox::MessageRelayed::SIGNATURE_HASH)
@@ -231,7 +239,12 @@ pub(crate) async fn relayed(env: &Env, i: usize) -> Vec<(B256, Address, U256)> {
     logs.iter()
         .map(|l| {
             let ev = IInbox::MessageRelayed::decode_log(&l.inner).unwrap().data;
-            (ev.messageHash, ev.relayer, ev.fee)
+            Relayed {
+                hash: ev.messageHash,
+                relayer: ev.relayer,
+                fee: ev.fee,
+                tx: l.transaction_hash.expect("a mined log has its transaction hash"),
+            }
         })
         .collect()
 }
@@ -295,7 +308,7 @@ pub(crate) async fn wait_delivered(
 ) {
     let started = Instant::now();
     loop {
-        let done: HashSet<B256> = relayed(env, i).await.into_iter().map(|e| e.0).collect();
+        let done: HashSet<B256> = relayed(env, i).await.into_iter().map(|e| e.hash).collect();
         let remaining = hashes.iter().filter(|h| !done.contains(*h)).count();
         if remaining == 0 {
             return;
