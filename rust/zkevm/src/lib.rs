@@ -4,6 +4,7 @@
 //!   messages root, imported Transaction Roots, cumulative priority operations, transfers), the
 //!   `CommitBatchInfo` and the public input, byte-identical to `BatchHashing`.
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
+//! - [`replay`]: a chain's state rebuilt from its genesis and the pubdata of its batches.
 //! - [`witness`]: the batch witness and its builder (RPC: `eth_getProof`; the touched accounts and
 //!   slots are found by executing the batch round after round).
 //! - [`validate`]: the validity program: before a chain's first batch, check that its genesis
@@ -19,6 +20,7 @@ pub use commitment::{
 };
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
 
+pub mod replay;
 pub mod trie;
 pub mod validate;
 pub mod witness;

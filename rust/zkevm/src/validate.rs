@@ -11,10 +11,13 @@
 //! used and receipts root against its header, (d) derives the batch outputs from the produced logs
 //! ([`crate::commitment`]) and (e) the state diff / rollup pubdata ([`crate::pubdata`]).
 //!
-//! Finally (f) it recomputes the new state root by updating a sparse trie opened by the witness
-//! proofs ([`crate::trie`]) and requires it to equal the last block header's state root. Under
-//! anvil's rules ([`ExecutionRules::keep_cleared_slots`]) every slot a committed transaction
-//! loaded is written back, zero ones as rlp(0) leaves, whether or not its value changed.
+//! Finally (f) it computes the new state root *from the pubdata*: the state diff is every write
+//! the batch makes to the state trie, and applying it to a sparse trie opened by the witness
+//! proofs ([`crate::trie`]) must give the last block header's state root. So the root L1 settles
+//! is determined by the previous root and the published pubdata, and anyone can rebuild it
+//! ([`crate::replay`]). Under anvil's rules ([`ExecutionRules::keep_cleared_slots`]) every slot a
+//! committed transaction loaded is a leaf, zero ones holding rlp(0), whether or not its value
+//! changed: such a slot that was not yet a leaf is published with value zero.
 
 use crate::{
     commitment::{BatchContext, BatchOutputs, CommitmentError},
@@ -213,7 +216,7 @@ impl ExecutionRules {
 pub struct ValidatedBatch {
     /// Outputs derived from the re-executed logs.
     pub outputs: BatchOutputs,
-    /// Final values of everything the batch changed.
+    /// Every write the batch makes to the state trie (the new state root is computed from it).
     pub state_diff: StateDiff,
     /// `state_diff.encode()`: the rollup pubdata.
     pub pubdata: Bytes,
@@ -297,6 +300,8 @@ impl ValidatedBatch {
 struct WitnessDb {
     accounts: BTreeMap<Address, Option<AccountInfo>>,
     storage: BTreeMap<(Address, U256), U256>,
+    /// Zero slots proven as leaves holding rlp(0) (anvil), not absent.
+    zero_leaves: BTreeSet<(Address, U256)>,
     codes: BTreeMap<B256, Bytecode>,
     block_hashes: BTreeMap<u64, B256>,
 }
@@ -375,17 +380,23 @@ fn verified_db(
             let path = Nibbles::unpack(keccak256(key));
             let expected = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
             let mut verified = verify_proof(storage_root, path, expected, &slot.proof);
+            let mut zero_leaf = false;
             if verified.is_err() && slot.value.is_zero() && rules.keep_cleared_slots {
                 // A cleared slot anvil keeps as a leaf holding rlp(0).
                 let zero = Some(alloy_rlp::encode(U256::ZERO));
                 verified = verify_proof(storage_root, path, zero, &slot.proof);
+                zero_leaf = verified.is_ok();
             }
             verified.map_err(|e| ValidationError::BadStorageProof {
                 address,
                 slot: key,
                 reason: e.to_string(),
             })?;
-            db.storage.insert((address, U256::from_be_bytes(key.0)), slot.value);
+            let index = U256::from_be_bytes(key.0);
+            if zero_leaf {
+                db.zero_leaves.insert((address, index));
+            }
+            db.storage.insert((address, index), slot.value);
         }
         if !exists {
             db.accounts.insert(address, None);
@@ -632,13 +643,13 @@ pub fn validate_batch(
     }
 
     let outputs = BatchOutputs::from_logs(ctx, &all_logs)?;
-    let state_diff = state_diff(&pre, &cache);
-    let pubdata = state_diff.encode();
     let claimed = batch.blocks.last().map(|b| b.header.state_root()).unwrap_or_default();
-    let state_root = matching_state_root(witness, &pre, &cache, rules, &loaded, claimed)?;
+    let (state_root, state_diff) =
+        matching_state_root(witness, &pre, &cache, rules, &loaded, claimed)?;
     if state_root != claimed {
         return Err(ValidationError::StateRootMismatch { computed: state_root, claimed });
     }
+    let pubdata = state_diff.encode();
     Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, state_root })
 }
 
@@ -808,7 +819,7 @@ fn record_loaded(loaded: &mut LoadedSlots, state: &revm::state::EvmState) {
 /// At most this many accounts with ambiguous read-through slots are searched exhaustively.
 const MAX_AMBIGUOUS_ACCOUNTS: usize = 8;
 
-/// (f) The new state root, matched against `claimed`.
+/// (f) The batch's state diff and the new state root computed from it, matched against `claimed`.
 ///
 /// With `keep_cleared_slots` (anvil) a storage trie holds every slot anvil's revm `CacheDB` ever
 /// put in its storage map, a zero one as an rlp(0) leaf: every slot a committed transaction
@@ -817,7 +828,9 @@ const MAX_AMBIGUOUS_ACCOUNTS: usize = 8;
 /// CREATE/CREATE2 (`AccountState::StorageCleared` in anvil), which the trie does not record.
 /// Such zero leaves do not change any slot's value, so each ambiguous account is tried both
 /// ways (exhaustively up to [`MAX_AMBIGUOUS_ACCOUNTS`], else all or none) and the root equal to
-/// `claimed`, if any, is returned; otherwise the root with read-through slots kept.
+/// `claimed`, if any, is returned with its diff; otherwise the one with read-through slots kept.
+/// The choice only decides which zero leaves the diff publishes, so the pubdata still determines
+/// the returned root.
 fn matching_state_root(
     witness: &Witness,
     pre: &WitnessDb,
@@ -825,13 +838,16 @@ fn matching_state_root(
     rules: &ExecutionRules,
     loaded: &LoadedSlots,
     claimed: B256,
-) -> Result<B256, ValidationError> {
+) -> Result<(B256, StateDiff), ValidationError> {
     let mut store = NodeStore::new();
+    let mut storage_roots = BTreeMap::new();
     for acc in &witness.accounts {
         add_nodes(&mut store, &acc.account_proof);
         for slot in &acc.storage_proof {
             add_nodes(&mut store, &slot.proof);
         }
+        let root = if acc.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { acc.storage_hash };
+        storage_roots.insert(acc.address, root);
     }
     let ambiguous: Vec<Address> = if rules.keep_cleared_slots {
         post.cache
@@ -868,49 +884,44 @@ fn matching_state_root(
     };
     let mut first = None;
     for read_through in &choices {
-        let root = new_state_root(witness, &store, pre, post, rules, loaded, read_through)?;
+        let diff = trie_writes(&storage_roots, pre, post, rules, loaded, read_through);
+        let root = root_after(witness, &store, &storage_roots, pre, &diff, rules)?;
         if root == claimed {
-            return Ok(root);
+            return Ok((root, diff));
         }
-        first.get_or_insert(root);
+        first.get_or_insert((root, diff));
     }
     Ok(first.unwrap_or_default())
 }
 
-/// The state trie after the batch: the previous state trie, opened by the witness proofs, with
-/// every changed account (and its changed or kept storage) written back. `read_through`: the
-/// accounts whose read-through-only slots are kept (see [`matching_state_root`]).
-fn new_state_root(
-    witness: &Witness,
-    store: &NodeStore,
+/// Every write the batch makes to the state trie, as a diff: each account whose trie entry
+/// changes, with its changed fields and every storage leaf written (a changed value, or under
+/// anvil's rules a zero slot loaded that was not yet a leaf). Writes that leave the trie as it was
+/// are left out. `read_through`: the accounts whose read-through-only slots are kept (see
+/// [`matching_state_root`]).
+fn trie_writes(
+    storage_roots: &BTreeMap<Address, B256>,
     pre: &WitnessDb,
     post: &CacheDB<WitnessDb>,
     rules: &ExecutionRules,
     committed: &LoadedSlots,
     read_through: &BTreeSet<Address>,
-) -> Result<B256, ValidationError> {
-    let mut storage_roots = BTreeMap::new();
-    for acc in &witness.accounts {
-        let root = if acc.storage_hash == B256::ZERO { EMPTY_ROOT_HASH } else { acc.storage_hash };
-        storage_roots.insert(acc.address, root);
-    }
-    let mut accounts = SparseTrie::new(witness.prev_state_root, store)?;
+) -> StateDiff {
+    let keep = rules.keep_cleared_slots;
+    let mut diff = StateDiff::default();
     for (address, account) in &post.cache.accounts {
         let before = pre.accounts.get(address).cloned().flatten();
         let cleared = matches!(account.account_state, AccountState::StorageCleared);
         let kept = |slot: &U256| {
-            rules.keep_cleared_slots
-                && (committed.get(address).is_some_and(|s| s.contains(slot))
-                    || read_through.contains(address))
+            keep && (committed.get(address).is_some_and(|s| s.contains(slot))
+                || read_through.contains(address))
         };
-        let changed_slots: Vec<(U256, U256)> = account
+        let pre_value =
+            |slot: &U256| pre.storage.get(&(*address, *slot)).copied().unwrap_or_default();
+        let written: Vec<(U256, U256)> = account
             .storage
             .iter()
-            .filter(|(slot, value)| {
-                cleared
-                    || kept(slot)
-                    || pre.storage.get(&(*address, **slot)).copied().unwrap_or_default() != **value
-            })
+            .filter(|(slot, value)| cleared || kept(slot) || pre_value(slot) != **value)
             .map(|(s, v)| (*s, *v))
             .collect();
         let info = &account.info;
@@ -918,7 +929,7 @@ fn new_state_root(
             || (info.nonce == 0
                 && info.balance.is_zero()
                 && info.code_hash == KECCAK256_EMPTY
-                && changed_slots.iter().all(|(_, v)| v.is_zero()));
+                && written.iter().all(|(_, v)| v.is_zero()));
         let info_changed = match &before {
             None => !absent,
             Some(b) => {
@@ -928,63 +939,89 @@ fn new_state_root(
                     || b.code_hash != info.code_hash
             }
         };
-        if !info_changed && changed_slots.is_empty() && !cleared {
+        if !info_changed && written.is_empty() && !cleared {
             continue;
         }
-        let key = keccak256(address);
         if absent {
-            accounts.update(key, Vec::new())?;
+            if before.is_some() {
+                let removed = AccountDiff { removed: true, ..AccountDiff::default() };
+                diff.accounts.insert(*address, removed);
+            }
             continue;
         }
-        let base = match (&before, cleared) {
-            (Some(_), false) => storage_roots.get(address).copied().unwrap_or(EMPTY_ROOT_HASH),
-            _ => EMPTY_ROOT_HASH,
-        };
-        let mut storage = SparseTrie::new(base, store)?;
-        for (slot, value) in changed_slots {
-            let encoded = if value.is_zero() && !rules.keep_cleared_slots {
-                Vec::new()
+        let had_storage = storage_roots.get(address).is_some_and(|root| *root != EMPTY_ROOT_HASH);
+        let base_empty = before.is_none() || cleared;
+        let old = before.unwrap_or_default();
+        let mut d = AccountDiff { storage_reset: cleared && had_storage, ..AccountDiff::default() };
+        if info.balance != old.balance {
+            d.balance = Some(info.balance);
+        }
+        if info.nonce != old.nonce {
+            d.nonce = Some(info.nonce);
+        }
+        if info.code_hash != old.code_hash {
+            d.code = Some(info.code.as_ref().map(|c| c.original_bytes()).unwrap_or_default());
+        }
+        for (slot, value) in written {
+            let unchanged = if base_empty {
+                value.is_zero() && !keep
+            } else if value.is_zero() && keep {
+                pre.zero_leaves.contains(&(*address, slot))
             } else {
-                alloy_rlp::encode(value)
+                pre_value(&slot) == value
             };
-            storage.update(keccak256(B256::from(slot)), encoded)?;
-        }
-        let trie_account = TrieAccount {
-            nonce: info.nonce,
-            balance: info.balance,
-            storage_root: storage.root(),
-            code_hash: info.code_hash,
-        };
-        accounts.update(key, alloy_rlp::encode(trie_account))?;
-    }
-    Ok(accounts.root())
-}
-
-/// The final values that differ from the pre-state.
-fn state_diff(pre: &WitnessDb, post: &CacheDB<WitnessDb>) -> StateDiff {
-    let mut diff = StateDiff::default();
-    for (address, account) in &post.cache.accounts {
-        let before = pre.accounts.get(address).cloned().flatten().unwrap_or_default();
-        let after = account.info.clone();
-        let mut d = AccountDiff::default();
-        if after.balance != before.balance {
-            d.balance = Some(after.balance);
-        }
-        if after.nonce != before.nonce {
-            d.nonce = Some(after.nonce);
-        }
-        if after.code_hash != before.code_hash {
-            d.code = Some(after.code.map(|c| c.original_bytes()).unwrap_or_else(Bytes::new));
-        }
-        for (slot, value) in &account.storage {
-            let old = pre.storage.get(&(*address, *slot)).copied().unwrap_or_default();
-            if *value != old {
-                d.storage.insert(B256::from(*slot), *value);
+            if !unchanged {
+                d.storage.insert(B256::from(slot), value);
             }
         }
-        if d != AccountDiff::default() {
+        if !d.is_empty() {
             diff.accounts.insert(*address, d);
         }
     }
     diff
+}
+
+/// The state root after `diff`: the previous state trie, opened by the witness proofs, with each
+/// account of the diff written (or removed) and its storage leaves updated.
+fn root_after(
+    witness: &Witness,
+    store: &NodeStore,
+    storage_roots: &BTreeMap<Address, B256>,
+    pre: &WitnessDb,
+    diff: &StateDiff,
+    rules: &ExecutionRules,
+) -> Result<B256, ValidationError> {
+    let mut accounts = SparseTrie::new(witness.prev_state_root, store)?;
+    for (address, d) in &diff.accounts {
+        let key = keccak256(address);
+        if d.removed {
+            accounts.update(key, Vec::new())?;
+            continue;
+        }
+        let before = pre.accounts.get(address).cloned().flatten();
+        let base = match &before {
+            Some(_) if !d.storage_reset => {
+                storage_roots.get(address).copied().unwrap_or(EMPTY_ROOT_HASH)
+            }
+            _ => EMPTY_ROOT_HASH,
+        };
+        let mut storage = SparseTrie::new(base, store)?;
+        for (slot, value) in &d.storage {
+            let leaf = if value.is_zero() && !rules.keep_cleared_slots {
+                Vec::new()
+            } else {
+                alloy_rlp::encode(value)
+            };
+            storage.update(keccak256(slot), leaf)?;
+        }
+        let old = before.unwrap_or_default();
+        let trie_account = TrieAccount {
+            nonce: d.nonce.unwrap_or(old.nonce),
+            balance: d.balance.unwrap_or(old.balance),
+            storage_root: storage.root(),
+            code_hash: d.code.as_ref().map_or(old.code_hash, keccak256),
+        };
+        accounts.update(key, alloy_rlp::encode(trie_account))?;
+    }
+    Ok(accounts.root())
 }

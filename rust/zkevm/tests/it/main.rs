@@ -4,4 +4,5 @@
 mod harness;
 
 mod commitment;
+mod replay;
 mod validate;

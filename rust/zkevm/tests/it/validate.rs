@@ -19,7 +19,7 @@ use hyperchain_zkevm::{
 };
 
 /// Init code deploying `runtime`.
-fn init_code(runtime: &[u8]) -> Bytes {
+pub(crate) fn init_code(runtime: &[u8]) -> Bytes {
     let n = runtime.len() as u8;
     let mut code = vec![0x60, n, 0x60, 12, 0x60, 0, 0x39, 0x60, n, 0x60, 0, 0xf3];
     code.extend_from_slice(runtime);

@@ -1,0 +1,227 @@
+//! The state a third party rebuilds from a chain's genesis and its batches' pubdata alone has the
+//! state root the validity program attests (and the node's), whatever the batch did.
+
+use crate::{commitment::L2, harness, validate::init_code};
+use alloy::{
+    consensus::BlockHeader,
+    network::TransactionBuilder,
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, B256, Bytes, U256, address},
+    providers::{DynProvider, Provider},
+    rpc::types::TransactionRequest,
+};
+use hyperchain_zkevm::{
+    BatchContext, ExecutionRules, StateDiff, ValidatedBatch, build_witness, proven_state_root,
+    replay::ReplayedState, validate_batch,
+};
+
+/// anvil's first dev account (its key is the harness provider's signer).
+const DEV: Address = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+
+/// Arachnid's deterministic deployment proxy: anvil adds it to a genesis that lacks it, so the
+/// genesis holds it (as `GenesisL2.s.sol` does) and the replay sees it.
+const CREATE2_DEPLOYER: (Address, &str) = (
+    address!("0x4e59b44847b379578588920cA78FbF26c0B4956C"),
+    "0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf3",
+);
+
+/// Reads slot 5 (empty), then stores 1 in slot 1.
+const READ_EMPTY_THEN_WRITE: &[u8] = &[0x60, 0x05, 0x54, 0x50, 0x60, 0x01, 0x60, 0x01, 0x55, 0x00];
+
+/// A chain started from an `--init` genesis, and the state replayed from that genesis.
+pub(crate) struct Chain {
+    pub(crate) anvil: AnvilInstance,
+    pub(crate) provider: DynProvider,
+    pub(crate) replayed: ReplayedState,
+    pub(crate) root: B256,
+    pub(crate) next_block: u64,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts anvil on a genesis holding the dev account and `contracts` (address, runtime code).
+pub(crate) async fn chain(contracts: &[(Address, &[u8])]) -> Chain {
+    let mut alloc = serde_json::Map::new();
+    alloc.insert(
+        DEV.to_string(),
+        serde_json::json!({ "balance": U256::from(10u128.pow(24)).to_string() }),
+    );
+    alloc.insert(
+        CREATE2_DEPLOYER.0.to_string(),
+        serde_json::json!({ "balance": "0x0", "code": CREATE2_DEPLOYER.1 }),
+    );
+    for (at, code) in contracts {
+        alloc.insert(
+            at.to_string(),
+            serde_json::json!({ "balance": "0x0", "code": Bytes::copy_from_slice(code) }),
+        );
+    }
+    let genesis = serde_json::json!({
+        "config": { "chainId": L2 },
+        "timestamp": "0x0",
+        "gasLimit": "0x1c9c380",
+        "alloc": alloc,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genesis.json");
+    std::fs::write(&path, genesis.to_string()).unwrap();
+    let anvil = Anvil::new()
+        .path(harness::repo_root().join("tools/bin/anvil"))
+        .chain_id(L2)
+        .arg("--init")
+        .arg(path.to_str().unwrap())
+        // Only the dev account the genesis funds: anvil funds its dev accounts beside the genesis.
+        .args(["--accounts", "1"])
+        .spawn();
+    let provider = harness::provider(&anvil);
+    let replayed = ReplayedState::from_genesis(&genesis).unwrap();
+    let root = proven_state_root(&provider, 0).await.unwrap();
+    assert_eq!(replayed.root(&ExecutionRules::ANVIL).unwrap(), root, "genesis replays");
+    Chain { anvil, provider, replayed, root, next_block: 1, _dir: dir }
+}
+
+impl Chain {
+    /// Validates the blocks mined since the last batch as one batch, replays its decoded pubdata
+    /// and returns the replayed root next to the attested one.
+    pub(crate) async fn batch(&mut self) -> (ValidatedBatch, B256) {
+        let last = self.provider.get_block_number().await.unwrap();
+        let (blocks, mut witness) =
+            build_witness(&self.provider, self.next_block, last).await.unwrap();
+        if self.next_block == 1 {
+            // anvil's `--init` genesis header carries the empty-trie root; the proofs are against
+            // the real one (as the operator does).
+            witness.prev_state_root = self.root;
+        }
+        let ctx = BatchContext {
+            l1_chain_id: U256::from(1),
+            chain_id: U256::from(L2),
+            next_message_nonce: U256::ZERO,
+            priority_ops_count: 0,
+            priority_ops_hash: B256::ZERO,
+        };
+        let validated =
+            validate_batch(&blocks, &witness, self.root, &ctx, &ExecutionRules::ANVIL).unwrap();
+        assert_eq!(validated.state_root, blocks.blocks.last().unwrap().header.state_root());
+        self.replayed.apply(&StateDiff::decode(&validated.pubdata).unwrap());
+        self.root = validated.state_root;
+        self.next_block = last + 1;
+        (validated, self.replayed.root(&ExecutionRules::ANVIL).unwrap())
+    }
+}
+
+/// The reported devnet failure: a transaction loads an empty slot (anvil keeps it as an rlp(0)
+/// leaf) and changes another; the state replayed from the pubdata must have the attested root.
+#[tokio::test]
+async fn batch_reading_an_empty_slot_is_reconstructed_from_its_pubdata() {
+    let reader = Address::repeat_byte(0x51);
+    let mut chain = chain(&[(reader, READ_EMPTY_THEN_WRITE)]).await;
+    let tx = TransactionRequest::default().with_to(reader).with_gas_limit(100_000);
+    let receipt = chain.provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    let (validated, replayed) = chain.batch().await;
+    assert_eq!(replayed, validated.state_root);
+    // The read slot is published although its value (zero) did not change.
+    assert_eq!(
+        validated.state_diff.accounts[&reader].storage[&B256::with_last_byte(5)],
+        U256::ZERO
+    );
+    drop(chain.anvil);
+}
+
+/// `SSTORE(calldata[0], calldata[32])`.
+const WRITE: &[u8] = &[0x60, 0x20, 0x35, 0x60, 0x00, 0x35, 0x55, 0x00];
+/// `SLOAD(calldata[0])`, result dropped.
+const READ: &[u8] = &[0x60, 0x00, 0x35, 0x54, 0x50, 0x00];
+/// `SSTORE(calldata[0], calldata[32])`, then reverts.
+const WRITE_THEN_REVERT: &[u8] =
+    &[0x60, 0x20, 0x35, 0x60, 0x00, 0x35, 0x55, 0x60, 0x00, 0x60, 0x00, 0xfd];
+/// `SLOAD(calldata[0])`, then reverts.
+const READ_THEN_REVERT: &[u8] = &[0x60, 0x00, 0x35, 0x54, 0x50, 0x60, 0x00, 0x60, 0x00, 0xfd];
+/// The contracts random batches call: in the genesis, and deployed by the batches.
+const RUNTIMES: [&[u8]; 4] = [WRITE, READ, WRITE_THEN_REVERT, READ_THEN_REVERT];
+
+/// One transaction of a random batch.
+#[derive(Clone, Debug)]
+enum Op {
+    /// ETH to one of a few addresses (some never seen before).
+    Transfer { to: u8, value: u64 },
+    /// Calls contract `target` (its runtime decides: write, read, write or read then revert)
+    /// with slot `slot` and value `value` (zero clears).
+    Call { target: u8, slot: u8, value: u8 },
+    /// Deploys a new contract running `RUNTIMES[runtime]`.
+    Deploy { runtime: u8 },
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        1 => (0u8..4, 0u64..1000).prop_map(|(to, value)| Op::Transfer { to, value }),
+        4 => (any::<u8>(), 0u8..6, 0u8..3)
+            .prop_map(|(target, slot, value)| Op::Call { target, slot, value }),
+        1 => (0u8..4).prop_map(|runtime| Op::Deploy { runtime }),
+    ]
+}
+
+async fn run(chain: &mut Chain, contracts: &mut Vec<Address>, op: &Op) {
+    let tx = match *op {
+        Op::Transfer { to, value } => TransactionRequest::default()
+            .with_to(Address::repeat_byte(0xa0 + to))
+            .with_value(U256::from(value))
+            .with_gas_limit(21_000),
+        Op::Call { target, slot, value } => {
+            let to = contracts[target as usize % contracts.len()];
+            let mut data = U256::from(slot).to_be_bytes::<32>().to_vec();
+            data.extend_from_slice(&U256::from(value).to_be_bytes::<32>());
+            TransactionRequest::default().with_to(to).with_input(data).with_gas_limit(100_000)
+        }
+        Op::Deploy { runtime } => TransactionRequest::default()
+            .with_deploy_code(init_code(RUNTIMES[runtime as usize]))
+            .with_gas_limit(200_000),
+    };
+    let receipt = chain.provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    if let Some(created) = receipt.contract_address {
+        contracts.push(created);
+    }
+}
+
+/// Over random batches of transfers, deployments, writes, clears, reads of empty slots and
+/// reverted writes and reads, on a real anvil chain: the state replayed from the genesis and each
+/// batch's pubdata always has the root the validity program attests and the node reports.
+#[test]
+fn replayed_pubdata_always_gives_the_attested_root() {
+    use proptest::{
+        collection::vec,
+        test_runner::{Config, TestCaseError, TestRunner},
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut runner =
+        TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+    let genesis_contracts: Vec<(Address, &[u8])> = RUNTIMES
+        .iter()
+        .enumerate()
+        .map(|(i, code)| (Address::repeat_byte(0x10 + i as u8), *code))
+        .collect();
+    runner
+        .run(&vec(vec(op(), 1..8), 1..4), |batches| {
+            rt.block_on(async {
+                let mut chain = chain(&genesis_contracts).await;
+                let mut contracts: Vec<Address> =
+                    genesis_contracts.iter().map(|(a, _)| *a).collect();
+                for (n, ops) in batches.iter().enumerate() {
+                    for op in ops {
+                        run(&mut chain, &mut contracts, op).await;
+                    }
+                    let (validated, replayed) = chain.batch().await;
+                    let node =
+                        proven_state_root(&chain.provider, chain.next_block - 1).await.unwrap();
+                    if replayed != validated.state_root || node != validated.state_root {
+                        return Err(TestCaseError::fail(format!(
+                            "batch {n}: replayed {replayed}, attested {}, node {node}",
+                            validated.state_root
+                        )));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .unwrap();
+}
