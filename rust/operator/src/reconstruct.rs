@@ -1,6 +1,7 @@
 //! `reconstruct`: a rollup hyperchain's state rebuilt from L1 data alone — its genesis and the
-//! state-diff pubdata of every committed batch (the `daInput` of `commitBatch`) — and checked
-//! against the state root L1 settled.
+//! state-diff pubdata of every committed batch (the `daInput` of `commitBatch`; plain or
+//! compressed, which decodes against the state rebuilt so far) — and checked against the state
+//! root L1 settled.
 
 use crate::OperatorError;
 use alloy::{
@@ -72,7 +73,7 @@ pub async fn reconstruct(
         let data = pubdata
             .get(&n)
             .ok_or_else(|| bad(format!("no commitBatch/settleBatch calldata for batch {n}")))?;
-        let diff = StateDiff::decode(data)
+        let diff = StateDiff::decode_against(data, &state)
             .map_err(|e| bad(format!("batch {n} pubdata: {e} (is the chain a validium?)")))?;
         state.apply(&diff);
     }

@@ -22,12 +22,39 @@
 //! refuses anything [`StateDiff::encode`] would not produce, so one diff has one pubdata.
 //! Version 1 (before storage reset, removal, and loaded zero slots were published) did not
 //! determine the root and is refused.
+//!
+//! Version 3 ([`StateDiff::encode_compressed`]) has the same layout with every balance, nonce
+//! and slot value written as a delta against its value before the batch (zero for a slot of a
+//! reset storage), ZKsync's value compression:
+//! ```text
+//! value = meta:u8 ‖ x:len        meta = kind << 6 | len, len ≤ 32, x big-endian, no leading zero
+//! kind  = 0 replace (new = x), 1 add (new = old + x), 2 sub (new = old − x)
+//! ```
+//! The encoder picks the shortest (ties: replace, add, sub), and the decoder, which needs the
+//! state before the batch ([`PreState`], [`StateDiff::decode_against`]), refuses any other
+//! choice. A nonce that rises by one costs 2 bytes instead of 8, a balance paying a fee about 8
+//! instead of 32. Slot keys stay 32 bytes (referring to a slot written before by an index
+//! needs a committed index of every written slot, which the state trie does not have).
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use std::collections::BTreeMap;
 
 /// Pubdata format version.
 pub const PUBDATA_VERSION: u8 = 2;
+
+/// Compressed pubdata format version: values as deltas against the state before the batch.
+pub const COMPRESSED_PUBDATA_VERSION: u8 = 3;
+
+/// The state before a batch, as far as compressed pubdata needs it (the value each delta applies
+/// to). An account or slot the state does not hold reads as zero.
+pub trait PreState {
+    /// Balance before the batch.
+    fn balance(&self, address: Address) -> U256;
+    /// Nonce before the batch.
+    fn nonce(&self, address: Address) -> u64;
+    /// Value of `slot` before the batch.
+    fn slot(&self, address: Address, slot: B256) -> U256;
+}
 
 const BALANCE: u8 = 1;
 const NONCE: u8 = 2;
@@ -118,22 +145,95 @@ pub enum PubdataError {
     /// The storage flag with zero slots (the encoder clears the flag instead).
     #[error("pubdata account at byte {0} has the storage flag and no slot")]
     EmptyStorage(usize),
+    /// Compressed pubdata decoded without the state it is relative to.
+    #[error(
+        "pubdata version {COMPRESSED_PUBDATA_VERSION} is compressed: decode it against the state before the batch"
+    )]
+    NeedsPreState,
+    /// A compressed value whose meta byte has an unknown kind or a length above 32.
+    #[error(
+        "compressed pubdata value at byte {at} has meta byte {meta:#04x} (kind 0-2, length 0-32)"
+    )]
+    BadValueMeta {
+        /// Offset of the meta byte.
+        at: usize,
+        /// The meta byte.
+        meta: u8,
+    },
+    /// A compressed value that overflows (add past 2^256, sub below zero, a nonce past 2^64).
+    #[error("compressed pubdata value at byte {0} is out of range against its previous value")]
+    ValueOutOfRange(usize),
+    /// A compressed value not in its shortest form (a leading zero byte, or a longer kind).
+    #[error("compressed pubdata value at byte {0} is not in its shortest encoding")]
+    NonCanonicalValue(usize),
+}
+
+const REPLACE: u8 = 0;
+const ADD: u8 = 1;
+const SUB: u8 = 2;
+
+/// The shortest `(kind, x)` giving `new` from `old` (ties: replace, then add, then sub).
+fn value_delta(old: U256, new: U256) -> (u8, U256) {
+    let mut best = (REPLACE, new);
+    if new > old && (new - old).byte_len() < best.1.byte_len() {
+        best = (ADD, new - old);
+    }
+    if new < old && (old - new).byte_len() < best.1.byte_len() {
+        best = (SUB, old - new);
+    }
+    best
+}
+
+/// How values are written: plain, or as deltas against the state before the batch.
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    Plain,
+    Compressed(&'a dyn PreState),
 }
 
 impl StateDiff {
-    /// The canonical pubdata bytes (empty account entries left out).
+    /// The canonical pubdata bytes (version 2; empty account entries left out).
     pub fn encode(&self) -> Bytes {
+        self.encode_as(Values::Plain)
+    }
+
+    /// The canonical compressed pubdata bytes (version 3): values as deltas against `pre`, the
+    /// state before the batch.
+    pub fn encode_compressed(&self, pre: &dyn PreState) -> Bytes {
+        self.encode_as(Values::Compressed(pre))
+    }
+
+    fn encode_as(&self, values: Values<'_>) -> Bytes {
         let accounts: Vec<_> = self.accounts.iter().filter(|(_, d)| !d.is_empty()).collect();
-        let mut out = vec![PUBDATA_VERSION];
+        let version = match values {
+            Values::Plain => PUBDATA_VERSION,
+            Values::Compressed(_) => COMPRESSED_PUBDATA_VERSION,
+        };
+        let mut out = vec![version];
         out.extend_from_slice(&(accounts.len() as u32).to_be_bytes());
+        let push = |out: &mut Vec<u8>, old: Option<U256>, new: U256, plain: &[u8]| match old {
+            None => out.extend_from_slice(plain),
+            Some(old) => {
+                let (kind, x) = value_delta(old, new);
+                let len = x.byte_len();
+                out.push((kind << 6) | len as u8);
+                out.extend_from_slice(&x.to_be_bytes::<32>()[32 - len..]);
+            }
+        };
         for (addr, diff) in accounts {
+            let pre = match values {
+                Values::Plain => None,
+                Values::Compressed(pre) => Some(pre),
+            };
             out.extend_from_slice(addr.as_slice());
             out.push(diff.flags());
             if let Some(balance) = diff.balance {
-                out.extend_from_slice(&balance.to_be_bytes::<32>());
+                let old = pre.map(|p| p.balance(*addr));
+                push(&mut out, old, balance, &balance.to_be_bytes::<32>());
             }
             if let Some(nonce) = diff.nonce {
-                out.extend_from_slice(&nonce.to_be_bytes());
+                let old = pre.map(|p| U256::from(p.nonce(*addr)));
+                push(&mut out, old, U256::from(nonce), &nonce.to_be_bytes());
             }
             if let Some(code) = &diff.code {
                 out.extend_from_slice(&(code.len() as u32).to_be_bytes());
@@ -143,20 +243,38 @@ impl StateDiff {
                 out.extend_from_slice(&(diff.storage.len() as u32).to_be_bytes());
                 for (slot, value) in &diff.storage {
                     out.extend_from_slice(slot.as_slice());
-                    out.extend_from_slice(&value.to_be_bytes::<32>());
+                    let old =
+                        pre.map(
+                            |p| if diff.storage_reset { U256::ZERO } else { p.slot(*addr, *slot) },
+                        );
+                    push(&mut out, old, *value, &value.to_be_bytes::<32>());
                 }
             }
         }
         out.into()
     }
 
-    /// Parses pubdata produced by [`StateDiff::encode`], refusing every other byte string.
+    /// Parses plain pubdata produced by [`StateDiff::encode`], refusing every other byte string
+    /// (compressed pubdata: [`PubdataError::NeedsPreState`]).
     pub fn decode(bytes: &[u8]) -> Result<Self, PubdataError> {
+        Self::decode_as(bytes, None)
+    }
+
+    /// Parses plain or compressed pubdata ([`StateDiff::encode_compressed`] against `pre`, the
+    /// state before the batch), refusing every other byte string.
+    pub fn decode_against(bytes: &[u8], pre: &dyn PreState) -> Result<Self, PubdataError> {
+        Self::decode_as(bytes, Some(pre))
+    }
+
+    fn decode_as(bytes: &[u8], pre: Option<&dyn PreState>) -> Result<Self, PubdataError> {
         let mut r = Reader { bytes, pos: 0 };
         let version = r.take(1)?[0];
-        if version != PUBDATA_VERSION {
-            return Err(PubdataError::Version(version));
-        }
+        let values = match (version, pre) {
+            (PUBDATA_VERSION, _) => Values::Plain,
+            (COMPRESSED_PUBDATA_VERSION, Some(pre)) => Values::Compressed(pre),
+            (COMPRESSED_PUBDATA_VERSION, None) => return Err(PubdataError::NeedsPreState),
+            _ => return Err(PubdataError::Version(version)),
+        };
         let count = r.u32()?;
         let mut diff = StateDiff::default();
         let mut last: Option<Address> = None;
@@ -188,12 +306,24 @@ impl StateDiff {
                 ..AccountDiff::default()
             };
             if flags & BALANCE != 0 {
-                acc.balance = Some(U256::from_be_slice(r.take(32)?));
+                acc.balance = Some(match values {
+                    Values::Plain => U256::from_be_slice(r.take(32)?),
+                    Values::Compressed(pre) => r.delta(pre.balance(addr))?,
+                });
             }
             if flags & NONCE != 0 {
-                let mut n = [0u8; 8];
-                n.copy_from_slice(r.take(8)?);
-                acc.nonce = Some(u64::from_be_bytes(n));
+                acc.nonce = Some(match values {
+                    Values::Plain => {
+                        let mut n = [0u8; 8];
+                        n.copy_from_slice(r.take(8)?);
+                        u64::from_be_bytes(n)
+                    }
+                    Values::Compressed(pre) => {
+                        let at = r.pos;
+                        let nonce = r.delta(U256::from(pre.nonce(addr)))?;
+                        nonce.try_into().map_err(|_| PubdataError::ValueOutOfRange(at))?
+                    }
+                });
             }
             if flags & CODE != 0 {
                 let len = r.u32()? as usize;
@@ -212,7 +342,12 @@ impl StateDiff {
                         return Err(PubdataError::Unsorted(at));
                     }
                     prev = Some(slot);
-                    acc.storage.insert(slot, U256::from_be_slice(r.take(32)?));
+                    let value = match values {
+                        Values::Plain => U256::from_be_slice(r.take(32)?),
+                        Values::Compressed(_) if acc.storage_reset => r.delta(U256::ZERO)?,
+                        Values::Compressed(pre) => r.delta(pre.slot(addr, slot))?,
+                    };
+                    acc.storage.insert(slot, value);
                 }
             }
             diff.accounts.insert(addr, acc);
@@ -247,6 +382,28 @@ impl<'a> Reader<'a> {
         let mut n = [0u8; 4];
         n.copy_from_slice(self.take(4)?);
         Ok(u32::from_be_bytes(n))
+    }
+
+    /// A compressed value applied to `old`, in its shortest encoding only.
+    fn delta(&mut self, old: U256) -> Result<U256, PubdataError> {
+        let at = self.pos;
+        let meta = self.take(1)?[0];
+        let (kind, len) = (meta >> 6, (meta & 0x3f) as usize);
+        if kind > SUB || len > 32 {
+            return Err(PubdataError::BadValueMeta { at, meta });
+        }
+        let x = U256::from_be_slice(self.take(len)?);
+        let new = match kind {
+            REPLACE => Some(x),
+            ADD => old.checked_add(x),
+            _ => old.checked_sub(x),
+        };
+        let new = new.ok_or(PubdataError::ValueOutOfRange(at))?;
+        // Also refuses a leading zero byte: the shortest x has none.
+        if value_delta(old, new) != (kind, x) || x.byte_len() != len {
+            return Err(PubdataError::NonCanonicalValue(at));
+        }
+        Ok(new)
     }
 }
 
@@ -349,7 +506,105 @@ mod tests {
             })
     }
 
+    /// A pre-state where every account has balance 1000, nonce 5 and slot `k` holds `k`.
+    struct Pre;
+
+    impl PreState for Pre {
+        fn balance(&self, _: Address) -> U256 {
+            U256::from(1000)
+        }
+        fn nonce(&self, _: Address) -> u64 {
+            5
+        }
+        fn slot(&self, _: Address, slot: B256) -> U256 {
+            slot.into()
+        }
+    }
+
+    #[test]
+    fn compressed_values_are_small_deltas() {
+        let addr = Address::repeat_byte(1);
+        let mut diff = StateDiff::default();
+        let acc = diff.accounts.entry(addr).or_default();
+        acc.balance = Some(U256::from(1000 - 21)); // sub 21: 2 bytes
+        acc.nonce = Some(6); // add 1: 2 bytes
+        acc.storage.insert(B256::with_last_byte(7), U256::from(7 + 300)); // add 300: 3 bytes
+        let bytes = diff.encode_compressed(&Pre);
+        assert_eq!(bytes.len(), 1 + 4 + 20 + 1 + 2 + 2 + 4 + 32 + 3);
+        assert!(bytes.len() < diff.encode().len());
+        assert_eq!(StateDiff::decode_against(&bytes, &Pre).unwrap(), diff);
+        assert_eq!(StateDiff::decode(&bytes), Err(PubdataError::NeedsPreState));
+        // Plain pubdata decodes against a state too.
+        assert_eq!(StateDiff::decode_against(&diff.encode(), &Pre).unwrap(), diff);
+    }
+
+    /// Offset of the balance's meta byte in a one-account compressed diff.
+    const META_AT: usize = FLAGS_AT + 1;
+
+    fn balance_only(bytes_after_flags: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![COMPRESSED_PUBDATA_VERSION, 0, 0, 0, 1];
+        bytes.extend_from_slice(Address::repeat_byte(1).as_slice());
+        bytes.push(BALANCE);
+        bytes.extend_from_slice(bytes_after_flags);
+        bytes
+    }
+
+    #[test]
+    fn compressed_decode_refuses_a_longer_encoding_than_the_shortest() {
+        // Replace with 1021 (2 bytes) where add 21 (1 byte) is shorter.
+        let longer = balance_only(&[(REPLACE << 6) | 2, 0x03, 0xfd]);
+        assert_eq!(
+            StateDiff::decode_against(&longer, &Pre),
+            Err(PubdataError::NonCanonicalValue(META_AT))
+        );
+        // Add 21 with a leading zero byte.
+        let padded = balance_only(&[(ADD << 6) | 2, 0x00, 21]);
+        assert_eq!(
+            StateDiff::decode_against(&padded, &Pre),
+            Err(PubdataError::NonCanonicalValue(META_AT))
+        );
+        assert_eq!(
+            StateDiff::decode_against(&balance_only(&[(ADD << 6) | 1, 21]), &Pre).unwrap().accounts
+                [&Address::repeat_byte(1)]
+                .balance,
+            Some(U256::from(1021))
+        );
+    }
+
+    #[test]
+    fn compressed_decode_refuses_bad_meta_and_underflow() {
+        let kind3 = balance_only(&[3 << 6]);
+        assert_eq!(
+            StateDiff::decode_against(&kind3, &Pre),
+            Err(PubdataError::BadValueMeta { at: META_AT, meta: 0xc0 })
+        );
+        let long = balance_only(&[33]);
+        assert_eq!(
+            StateDiff::decode_against(&long, &Pre),
+            Err(PubdataError::BadValueMeta { at: META_AT, meta: 33 })
+        );
+        // Sub 2000 from a balance of 1000.
+        let under = balance_only(&[(SUB << 6) | 2, 0x07, 0xd0]);
+        assert_eq!(
+            StateDiff::decode_against(&under, &Pre),
+            Err(PubdataError::ValueOutOfRange(META_AT))
+        );
+    }
+
     proptest! {
+        /// Compressed pubdata round-trips against its pre-state, and a truncation fails.
+        #[test]
+        fn compressed_pubdata_roundtrips(
+            accounts in proptest::collection::btree_map(any::<[u8; 20]>(), account(), 0..5),
+        ) {
+            let diff = StateDiff {
+                accounts: accounts.into_iter().map(|(a, d)| (Address::from(a), d)).collect(),
+            };
+            let bytes = diff.encode_compressed(&Pre);
+            prop_assert_eq!(StateDiff::decode_against(&bytes, &Pre), Ok(diff.clone()));
+            prop_assert!(StateDiff::decode_against(&bytes[..bytes.len() - 1], &Pre).is_err());
+        }
+
         /// Every diff round-trips, and no other byte string decodes to it: a truncation fails,
         /// and any single flipped byte either fails or decodes to a diff that re-encodes to the
         /// flipped bytes (the encoding is canonical).

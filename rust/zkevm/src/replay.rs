@@ -3,7 +3,7 @@
 //! genesis and on the diffs, which is what makes a rollup's state recoverable from L1 data.
 
 use crate::{
-    pubdata::StateDiff,
+    pubdata::{PreState, StateDiff},
     trie::{NodeStore, SparseTrie, TrieError},
     validate::ExecutionRules,
 };
@@ -144,5 +144,20 @@ impl ReplayedState {
             accounts.update(keccak256(address), alloy_rlp::encode(trie_account))?;
         }
         Ok(accounts.root())
+    }
+}
+
+impl PreState for ReplayedState {
+    fn balance(&self, address: Address) -> U256 {
+        self.accounts.get(&address).map(|a| a.balance).unwrap_or_default()
+    }
+
+    fn nonce(&self, address: Address) -> u64 {
+        self.accounts.get(&address).map(|a| a.nonce).unwrap_or_default()
+    }
+
+    fn slot(&self, address: Address, slot: B256) -> U256 {
+        let account = self.accounts.get(&address);
+        account.and_then(|a| a.storage.get(&slot)).copied().unwrap_or_default()
     }
 }

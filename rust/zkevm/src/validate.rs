@@ -21,7 +21,7 @@
 
 use crate::{
     commitment::{BatchContext, BatchOutputs, CommitmentError},
-    pubdata::{AccountDiff, StateDiff, da_commitment},
+    pubdata::{AccountDiff, PreState, StateDiff, da_commitment},
     trie::{NodeStore, SparseTrie, TrieError, add_nodes},
     witness::{BEACON_ROOTS_ADDRESS, BatchBlocks, HISTORY_STORAGE_ADDRESS, Witness},
 };
@@ -220,6 +220,9 @@ pub struct ValidatedBatch {
     pub state_diff: StateDiff,
     /// `state_diff.encode()`: the rollup pubdata.
     pub pubdata: Bytes,
+    /// `state_diff.encode_compressed(pre-state)`: the same diff with values as deltas against the
+    /// verified witness pre-state (decodes against the state replayed up to this batch).
+    pub compressed_pubdata: Bytes,
     /// Total gas the batch used.
     pub gas_used: u64,
     /// Number of transactions executed.
@@ -330,6 +333,20 @@ impl DatabaseRef for WitnessDb {
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, MissingEntry> {
         self.block_hashes.get(&number).copied().ok_or(MissingEntry::BlockHash(number))
+    }
+}
+
+impl PreState for WitnessDb {
+    fn balance(&self, address: Address) -> U256 {
+        self.accounts.get(&address).cloned().flatten().map(|a| a.balance).unwrap_or_default()
+    }
+
+    fn nonce(&self, address: Address) -> u64 {
+        self.accounts.get(&address).cloned().flatten().map(|a| a.nonce).unwrap_or_default()
+    }
+
+    fn slot(&self, address: Address, slot: B256) -> U256 {
+        self.storage.get(&(address, slot.into())).copied().unwrap_or_default()
     }
 }
 
@@ -650,7 +667,16 @@ pub fn validate_batch(
         return Err(ValidationError::StateRootMismatch { computed: state_root, claimed });
     }
     let pubdata = state_diff.encode();
-    Ok(ValidatedBatch { outputs, state_diff, pubdata, gas_used, transactions, state_root })
+    let compressed_pubdata = state_diff.encode_compressed(&pre);
+    Ok(ValidatedBatch {
+        outputs,
+        state_diff,
+        pubdata,
+        compressed_pubdata,
+        gas_used,
+        transactions,
+        state_root,
+    })
 }
 
 /// Baseline for benchmarks: plain revm execution of the batch's transactions from the witness

@@ -1,7 +1,11 @@
 //! The state a third party rebuilds from a chain's genesis and its batches' pubdata alone has the
 //! state root the validity program attests (and the node's), whatever the batch did.
 
-use crate::{commitment::L2, harness, validate::init_code};
+use crate::{
+    commitment::L2,
+    harness,
+    validate::{init_code, test_token_code},
+};
 use alloy::{
     consensus::BlockHeader,
     network::TransactionBuilder,
@@ -101,7 +105,12 @@ impl Chain {
         let validated =
             validate_batch(&blocks, &witness, self.root, &ctx, &ExecutionRules::ANVIL).unwrap();
         assert_eq!(validated.state_root, blocks.blocks.last().unwrap().header.state_root());
-        self.replayed.apply(&StateDiff::decode(&validated.pubdata).unwrap());
+        let plain = StateDiff::decode(&validated.pubdata).unwrap();
+        // The compressed pubdata decodes, against the state replayed so far, to the same diff.
+        let compressed =
+            StateDiff::decode_against(&validated.compressed_pubdata, &self.replayed).unwrap();
+        assert_eq!(compressed, plain);
+        self.replayed.apply(&plain);
         self.root = validated.state_root;
         self.next_block = last + 1;
         (validated, self.replayed.root(&ExecutionRules::ANVIL).unwrap())
@@ -224,4 +233,63 @@ fn replayed_pubdata_always_gives_the_attested_root() {
             })
         })
         .unwrap();
+}
+
+alloy::sol! {
+    #[sol(rpc)]
+    interface IToken {
+        function mint(address to, uint256 amount) external;
+        function transfer(address to, uint256 amount) external returns (bool);
+    }
+}
+
+/// `slot0 += 1`.
+const COUNTER: &[u8] = &[0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x60, 0x00, 0x55, 0x00];
+
+/// Bytes per transaction of plain and compressed pubdata on one batch of ETH transfers, ERC-20
+/// transfers (OpenZeppelin) and increments of one counter (repeated writes of one slot, like
+/// swaps on one pool): compressed is smaller, and both replay to the attested root.
+#[tokio::test]
+async fn compressed_pubdata_is_smaller_than_plain_on_transfers_and_counter_updates() {
+    let counter = Address::repeat_byte(0xc0);
+    let mut chain = chain(&[(counter, COUNTER)]).await;
+    let token = chain
+        .provider
+        .send_transaction(
+            TransactionRequest::default().with_deploy_code(test_token_code("Token", "TKN")),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+    let erc20 = IToken::new(token, chain.provider.clone());
+    let unit = U256::from(10u64).pow(U256::from(18));
+    erc20.mint(DEV, unit * U256::from(1000)).send().await.unwrap().get_receipt().await.unwrap();
+    chain.batch().await;
+
+    const EACH: u8 = 10;
+    for i in 0..EACH {
+        let to = Address::repeat_byte(0xb0 + i);
+        let eth = TransactionRequest::default().with_to(to).with_value(U256::from(10u64.pow(15)));
+        chain.provider.send_transaction(eth).await.unwrap().get_receipt().await.unwrap();
+        erc20.transfer(to, unit).send().await.unwrap().get_receipt().await.unwrap();
+        let bump = TransactionRequest::default().with_to(counter).with_gas_limit(100_000);
+        chain.provider.send_transaction(bump).await.unwrap().get_receipt().await.unwrap();
+    }
+    let (validated, replayed) = chain.batch().await;
+    assert_eq!(replayed, validated.state_root);
+    let txs = validated.transactions as f64;
+    let plain = validated.pubdata.len() as f64 / txs;
+    let compressed = validated.compressed_pubdata.len() as f64 / txs;
+    eprintln!(
+        "{} txs: plain {} bytes ({plain:.1}/tx), compressed {} bytes ({compressed:.1}/tx)",
+        validated.transactions,
+        validated.pubdata.len(),
+        validated.compressed_pubdata.len()
+    );
+    assert!(compressed < plain, "compressed {compressed} per tx, plain {plain}");
+    drop(chain.anvil);
 }

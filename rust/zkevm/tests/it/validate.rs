@@ -268,7 +268,7 @@ alloy::sol! {
 
 /// Creation code of the `L1TestToken` mock (an OpenZeppelin ERC-20 with a public mint) with
 /// constructor arguments `(name, symbol)`.
-fn test_token_code(name: &str, symbol: &str) -> Bytes {
+pub(crate) fn test_token_code(name: &str, symbol: &str) -> Bytes {
     use alloy::sol_types::SolValue;
     let path = harness::repo_root().join("out/Mocks.sol/L1TestToken.json");
     let json: serde_json::Value =
