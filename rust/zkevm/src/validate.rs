@@ -204,11 +204,15 @@ pub struct ExecutionRules {
     /// only read (SLOAD of an empty mapping entry) or written and reset within the batch;
     /// Ethereum has no zero leaves. `true` = anvil's rule (see `matching_state_root`).
     pub keep_cleared_slots: bool,
+    /// anvil does not delete an empty account a transaction touches (EIP-161): one in the
+    /// genesis stays in the trie. `true` = anvil's rule.
+    pub keep_empty_accounts: bool,
 }
 
 impl ExecutionRules {
     /// The rules of the hyperchains' nodes: anvil 1.7.1 defaults (Prague).
-    pub const ANVIL: Self = Self { spec: SpecId::PRAGUE, keep_cleared_slots: true };
+    pub const ANVIL: Self =
+        Self { spec: SpecId::PRAGUE, keep_cleared_slots: true, keep_empty_accounts: true };
 }
 
 /// What a valid batch produced.
@@ -378,20 +382,25 @@ fn verified_db(
             && acc.balance.is_zero()
             && code_hash == KECCAK256_EMPTY
             && storage_root == EMPTY_ROOT_HASH);
-        let expected = exists.then(|| {
+        let leaf = || {
             let account =
                 TrieAccount { nonce: acc.nonce, balance: acc.balance, storage_root, code_hash };
             let mut buf = Vec::new();
             account.encode(&mut buf);
             buf
-        });
-        verify_proof(
-            prev_state_root,
-            Nibbles::unpack(keccak256(address)),
-            expected,
-            &acc.account_proof,
-        )
-        .map_err(|e| ValidationError::BadAccountProof { address, reason: e.to_string() })?;
+        };
+        let path = Nibbles::unpack(keccak256(address));
+        let mut verified =
+            verify_proof(prev_state_root, path, exists.then(leaf), &acc.account_proof);
+        let mut exists = exists;
+        if verified.is_err() && !exists {
+            // An empty account in the trie (only a genesis can hold one, EIP-161): it exists
+            // until a transaction touches it.
+            verified = verify_proof(prev_state_root, path, Some(leaf()), &acc.account_proof);
+            exists = verified.is_ok();
+        }
+        verified
+            .map_err(|e| ValidationError::BadAccountProof { address, reason: e.to_string() })?;
         for slot in &acc.storage_proof {
             let key = slot.key.as_b256();
             let path = Nibbles::unpack(keccak256(key));
@@ -968,7 +977,7 @@ fn trie_writes(
         if !info_changed && written.is_empty() && !cleared {
             continue;
         }
-        if absent {
+        if absent && !(before.is_some() && rules.keep_empty_accounts) {
             if before.is_some() {
                 let removed = AccountDiff { removed: true, ..AccountDiff::default() };
                 diff.accounts.insert(*address, removed);

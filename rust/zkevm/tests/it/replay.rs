@@ -204,17 +204,19 @@ fn replayed_pubdata_always_gives_the_attested_root() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut runner =
         TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
-    let genesis_contracts: Vec<(Address, &[u8])> = RUNTIMES
+    let mut genesis_contracts: Vec<(Address, &[u8])> = RUNTIMES
         .iter()
         .enumerate()
         .map(|(i, code)| (Address::repeat_byte(0x10 + i as u8), *code))
         .collect();
+    // The first transfer target is an empty account of the genesis (a leaf anvil keeps).
+    genesis_contracts.push((Address::repeat_byte(0xa0), &[]));
     runner
         .run(&vec(vec(op(), 1..8), 1..4), |batches| {
             rt.block_on(async {
                 let mut chain = chain(&genesis_contracts).await;
                 let mut contracts: Vec<Address> =
-                    genesis_contracts.iter().map(|(a, _)| *a).collect();
+                    genesis_contracts[..RUNTIMES.len()].iter().map(|(a, _)| *a).collect();
                 for (n, ops) in batches.iter().enumerate() {
                     for op in ops {
                         run(&mut chain, &mut contracts, op).await;
@@ -291,5 +293,30 @@ async fn compressed_pubdata_is_smaller_than_plain_on_transfers_and_counter_updat
         validated.compressed_pubdata.len()
     );
     assert!(compressed < plain, "compressed {compressed} per tx, plain {plain}");
+    drop(chain.anvil);
+}
+
+/// A genesis account with no balance, nonce or code is in the state trie (the validity program
+/// refused its proof before); anvil keeps it when a transaction touches it (no EIP-161
+/// deletion), so the batch validates and the pubdata leaves it out.
+#[tokio::test]
+async fn touching_an_empty_genesis_account_keeps_it() {
+    let empty = Address::repeat_byte(0xe0);
+    let mut chain = chain(&[(empty, &[])]).await;
+    let tx = TransactionRequest::default().with_to(empty).with_gas_limit(21_000);
+    chain.provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    let (validated, replayed) = chain.batch().await;
+    assert_eq!(replayed, validated.state_root);
+    assert!(!validated.state_diff.accounts.contains_key(&empty));
+    let proof = chain.provider.get_proof(empty, vec![]).await.unwrap();
+    let leaf = alloy_rlp::encode(alloy_trie::TrieAccount {
+        nonce: 0,
+        balance: U256::ZERO,
+        storage_root: alloy_trie::EMPTY_ROOT_HASH,
+        code_hash: alloy::primitives::KECCAK256_EMPTY,
+    });
+    let path = alloy_trie::Nibbles::unpack(alloy::primitives::keccak256(empty));
+    alloy_trie::proof::verify_proof(validated.state_root, path, Some(leaf), &proof.account_proof)
+        .expect("the empty account is still a leaf");
     drop(chain.anvil);
 }
