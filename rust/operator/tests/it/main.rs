@@ -146,6 +146,54 @@ async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
     eco.shutdown().await;
 }
 
+/// Reads slot 5 (empty), then stores 1 in slot 1, deployed by its init code (12-byte prefix).
+const READ_EMPTY_THEN_WRITE_INIT: &[u8] = &[
+    0x60, 10, 0x60, 12, 0x60, 0, 0x39, 0x60, 10, 0x60, 0, 0xf3, // copy the runtime, return it
+    0x60, 0x05, 0x54, 0x50, 0x60, 0x01, 0x60, 0x01, 0x55, 0x00,
+];
+
+/// A settled batch in which a transaction loads an empty slot (a zero leaf in anvil's trie that
+/// changes no value): the state rebuilt from L1 data alone still has L1's settled root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconstruct_after_a_batch_reading_an_empty_slot_matches_l1() {
+    use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
+    let (eco, attesters, _files) = launch(&EcosystemConfig::local(1)).await;
+    let mut op = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
+    let signer = PrivateKeySigner::from_bytes(&eco.accounts()[1].private_key).unwrap();
+    let l2 = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(eco.chains[0].anvil.rpc_url().parse().unwrap())
+        .erased();
+    let deploy = TransactionRequest::default()
+        .with_deploy_code(alloy::primitives::Bytes::from_static(READ_EMPTY_THEN_WRITE_INIT));
+    let receipt = l2.send_transaction(deploy).await.unwrap().get_receipt().await.unwrap();
+    let reader = receipt.contract_address.unwrap();
+    let call = TransactionRequest::default().with_to(reader).with_gas_limit(100_000);
+    let receipt = l2.send_transaction(call).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    let block = receipt.block_number.unwrap();
+
+    let settled = async |op: &mut Operator| {
+        let executed = op.l1_counters().await.unwrap().executed;
+        let batch = op.store().batch(executed).await.unwrap();
+        batch.is_some_and(|b| executed >= 1 && b.last_block >= block)
+    };
+    drive(&mut op, settled).await;
+    let genesis: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&eco.chains[0].genesis_path).unwrap())
+            .unwrap();
+    let rebuilt = hyperchain_operator::reconstruct::reconstruct(
+        &l1_as(&eco, 0),
+        eco.chains[0].settlement,
+        &genesis,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rebuilt.genesis_root, rebuilt.l1_genesis_root);
+    assert!(rebuilt.matches, "{rebuilt:?}");
+    eco.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     let (eco, attesters, dir) = launch(&EcosystemConfig::local(1)).await;
