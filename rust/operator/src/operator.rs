@@ -184,13 +184,26 @@ mod reqwest_url {
 /// Gas added to the estimate of every L1 settlement transaction, in percent of it.
 const L1_GAS_HEADROOM_PERCENT: u64 = 25;
 
+/// How long the operator waits for an L1 receipt before treating the wait as a transport error
+/// (retried on the next tick, which first reconciles with L1): one lost transaction must not
+/// hang deposits, root imports and settlement behind it.
+const L1_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
 impl Operator {
     /// Connects to L1 and L2, checks the settlement contract, opens the database and reconciles it
     /// with L1 (re-syncing from L1 when the database is new or lost).
     pub async fn new(config: OperatorConfig) -> Result<Self, OperatorError> {
         let signer = PrivateKeySigner::from_bytes(&config.operator_key)
             .map_err(|e| OperatorError::Inconsistent(format!("invalid operator key: {e}")))?;
+        // Nonces from the node on every transaction, not alloy's default cache: a cached nonce
+        // that a failed estimate or broadcast consumed would put every later transaction at a
+        // future nonce. The operator sends one transaction at a time and waits for it, so
+        // asking the node costs one call and never races itself.
         let l1 = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
             .connect_http(parse_url(&config.l1_rpc)?)
             .erased();
@@ -740,11 +753,28 @@ impl Operator {
     /// prove + execute, every older batch being executed by then), a batch already committed on
     /// L1 (by `commit_next`, or by an earlier operator version) through `proveBatch` and
     /// `executeBatch`.
+    ///
+    /// Each pass starts from L1's counters, not only the database: a transaction of ours that was
+    /// mined after its receipt was lost, or while the operator restarted, has already moved the
+    /// batch, and sending the step again would revert. A rejection is checked against L1 the same
+    /// way before it counts as one (the transaction may have been mined in between).
     async fn settle(&mut self, report: &mut TickReport) -> Result<(), OperatorError> {
+        if self.store.unexecuted_batches().await?.is_empty() {
+            return Ok(());
+        }
+        self.reconcile().await?;
         for record in self.store.unexecuted_batches().await? {
             let n = record.number;
             let result = self.settle_batch(&record, report).await;
             if let Err(err) = result {
+                if matches!(err, OperatorError::BatchRejected { .. }) {
+                    self.reconcile().await?;
+                    let now = self.store.batch(n).await?.map(|b| b.state);
+                    if now.is_some_and(|state| state > record.state) {
+                        tracing::info!(chain = self.chain_id, batch = n, step_error = %err, "L1 already had this step: reconciled");
+                        return Ok(());
+                    }
+                }
                 self.store.set_error(n, &err.to_string()).await?;
                 return Err(err);
             }
@@ -823,10 +853,13 @@ impl Operator {
             .send()
             .await
             .map_err(rejected)?;
-        let receipt = pending.get_receipt().await.map_err(|e| OperatorError::Rpc {
-            step: format!("{step}({batch}) receipt"),
-            reason: e.to_string(),
-        })?;
+        let receipt =
+            pending.with_timeout(Some(L1_RECEIPT_TIMEOUT)).get_receipt().await.map_err(|e| {
+                OperatorError::Rpc {
+                    step: format!("{step}({batch}) receipt"),
+                    reason: e.to_string(),
+                }
+            })?;
         if !receipt.status() {
             return Err(OperatorError::BatchRejected {
                 batch,

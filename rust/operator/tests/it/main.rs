@@ -243,6 +243,56 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     eco.shutdown().await;
 }
 
+/// The operator dies waiting for the receipt of its `settleBatch`, and restarts while that
+/// transaction is still in L1's mempool: the restarted one finds batch 1 sealed in its database.
+/// Once L1 includes the first transaction, sending `settleBatch(1)` again would revert
+/// (`NonConsecutiveBatch`); that is reconciliation, not a halt: it records batch 1 as executed and
+/// settles batch 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_while_settle_batch_is_pending_reconciles_and_goes_on() {
+    let (eco, attesters, dir) = launch(&EcosystemConfig::local(1)).await;
+    let db = dir.path().join("op.db");
+    let l1 = l1_as(&eco, 0);
+    let mut first = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
+    deposit(&eco, 0, Address::repeat_byte(1), U256::from(5)).await;
+    first.deliver_priority_messages().await.unwrap();
+    assert_eq!(seal(&mut first).await, 1);
+
+    l1.raw_request::<_, ()>("evm_setAutomine".into(), (false,)).await.unwrap();
+    let broadcast = async {
+        loop {
+            let status: serde_json::Value =
+                l1.raw_request("txpool_status".into(), ()).await.unwrap();
+            if status["pending"].as_str().is_some_and(|p| p != "0x0") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        result = first.settle_once() => panic!("settleBatch returned while L1 mines nothing: {result:?}"),
+        waited = tokio::time::timeout(Duration::from_secs(120), broadcast) => {
+            waited.expect("settleBatch(1) broadcast within 120 s");
+        }
+    }
+    drop(first); // the crash, with its transaction pending
+
+    let mut op = Operator::new(config(&eco, &attesters, 0, Some(db))).await.unwrap();
+    assert_eq!(op.store().batch(1).await.unwrap().unwrap().state, BatchState::Sealed);
+    l1.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await.unwrap();
+    l1.raw_request::<_, ()>("evm_setAutomine".into(), (true,)).await.unwrap();
+    assert_eq!(op.l1_counters().await.unwrap().executed, 1, "the first operator's settleBatch");
+
+    op.settle_once().await.expect("batch 1 already on L1 is reconciled, not an error");
+    let record = op.store().batch(1).await.unwrap().unwrap();
+    assert_eq!((record.state, record.error), (BatchState::Executed, None));
+    assert_eq!(seal(&mut op).await, 2);
+    op.settle_once().await.unwrap();
+    assert_eq!(op.l1_counters().await.unwrap().executed, 2);
+    assert_eq!(commit_counts(&eco, 0).await, vec![1, 2], "each batch committed once");
+    eco.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
     let (eco, attesters, _files) = launch(&EcosystemConfig::local(1)).await;
