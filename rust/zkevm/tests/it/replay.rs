@@ -44,6 +44,14 @@ pub(crate) struct Chain {
 
 /// Starts anvil on a genesis holding the dev account and `contracts` (address, runtime code).
 pub(crate) async fn chain(contracts: &[(Address, &[u8])]) -> Chain {
+    chain_with(contracts, &[]).await
+}
+
+/// [`chain`] with more genesis `alloc` entries.
+async fn chain_with(
+    contracts: &[(Address, &[u8])],
+    entries: &[(Address, serde_json::Value)],
+) -> Chain {
     let mut alloc = serde_json::Map::new();
     alloc.insert(
         DEV.to_string(),
@@ -58,6 +66,9 @@ pub(crate) async fn chain(contracts: &[(Address, &[u8])]) -> Chain {
             at.to_string(),
             serde_json::json!({ "balance": "0x0", "code": Bytes::copy_from_slice(code) }),
         );
+    }
+    for (at, entry) in entries {
+        alloc.insert(at.to_string(), entry.clone());
     }
     let genesis = serde_json::json!({
         "config": { "chainId": L2 },
@@ -318,5 +329,36 @@ async fn touching_an_empty_genesis_account_keeps_it() {
     let path = alloy_trie::Nibbles::unpack(alloy::primitives::keccak256(empty));
     alloy_trie::proof::verify_proof(validated.state_root, path, Some(leaf), &proof.account_proof)
         .expect("the empty account is still a leaf");
+    drop(chain.anvil);
+}
+
+/// A contract created (CREATE2) where the genesis holds an account with storage but no code or
+/// nonce: the new contract starts with empty storage, and the pubdata says the storage was reset.
+#[tokio::test]
+async fn contract_created_over_leftover_storage_resets_it() {
+    let salt = B256::with_last_byte(7);
+    let init = init_code(READ_EMPTY_THEN_WRITE);
+    let target = CREATE2_DEPLOYER.0.create2_from_code(salt, &init);
+    let leftover = serde_json::json!({
+        "balance": "0x0",
+        "storage": { B256::with_last_byte(9).to_string(): B256::with_last_byte(5).to_string() },
+    });
+    let mut chain = chain_with(&[], &[(target, leftover)]).await;
+    let data = [salt.as_slice(), &init].concat();
+    let create = TransactionRequest::default()
+        .with_to(CREATE2_DEPLOYER.0)
+        .with_input(data)
+        .with_gas_limit(200_000);
+    let receipt =
+        chain.provider.send_transaction(create).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    assert_eq!(
+        chain.provider.get_code_at(target).await.unwrap().to_vec(),
+        READ_EMPTY_THEN_WRITE.to_vec()
+    );
+    let (validated, replayed) = chain.batch().await;
+    assert_eq!(replayed, validated.state_root);
+    assert!(validated.state_diff.accounts[&target].storage_reset);
+    assert!(chain.replayed.accounts[&target].storage.is_empty());
     drop(chain.anvil);
 }
