@@ -6,7 +6,7 @@
 use super::{Relayer, RelayerError, Result, rpc};
 use crate::{
     abi::{self, IChainFactory, IChainSettlement, ITransactionRoot},
-    db::LeafRow,
+    db::{LeafRow, Store},
 };
 use alloy::{
     primitives::{Address, B256, U256},
@@ -248,19 +248,8 @@ impl Relayer {
                 self.store.assign_batch(&leaf, next_nonce, 0).await?;
                 continue;
             }
-            let candidates =
-                self.store.messages_from_nonce(chain_id, next_nonce, 1_000_000).await?;
-            let mut frontier = Frontier::default();
-            let mut found = None;
-            for (i, (nonce, hash)) in candidates.iter().enumerate() {
-                if *nonce != next_nonce + i as u64 {
-                    break; // a gap: wait for the scanner
-                }
-                if frontier.append(*hash) == leaf.messages_root {
-                    found = Some(i as u64 + 1);
-                    break;
-                }
-            }
+            let found =
+                batch_message_count(&self.store, chain_id, next_nonce, leaf.messages_root).await?;
             let Some(count) = found else {
                 debug!(
                     chain_id,
@@ -281,5 +270,102 @@ impl Relayer {
             next_nonce += count;
         }
         Ok(())
+    }
+}
+
+/// Messages read per query while matching a batch.
+const MATCH_PAGE: u64 = 1_000;
+
+/// How many consecutive outbox messages of `chain_id` from nonce `first` make a tree with root
+/// `messages_root`, or `None` while they are not all indexed (a gap, or too few). Reads the
+/// messages a page at a time and stops at the match, so catching up on many batches costs what
+/// their messages cost, not every later message once per batch.
+async fn batch_message_count(
+    store: &Store,
+    chain_id: u64,
+    first: u64,
+    messages_root: B256,
+) -> Result<Option<u64>> {
+    let mut frontier = Frontier::default();
+    let mut count = 0u64;
+    loop {
+        let page = store.messages_from_nonce(chain_id, first + count, MATCH_PAGE).await?;
+        for (nonce, hash) in &page {
+            if *nonce != first + count {
+                return Ok(None); // a gap: wait for the scanner
+            }
+            count += 1;
+            if frontier.append(*hash) == messages_root {
+                return Ok(Some(count));
+            }
+        }
+        if (page.len() as u64) < MATCH_PAGE {
+            return Ok(None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{abi::Message, db::NewMessage, state::MessageState};
+    use alloy::primitives::Bytes;
+
+    async fn store_with(
+        nonces: impl Iterator<Item = u64>,
+    ) -> (tempfile::TempDir, Store, Vec<B256>) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let messages: Vec<NewMessage> = nonces
+            .map(|nonce| NewMessage {
+                message: Message {
+                    sourceChainId: U256::from(1),
+                    destinationChainId: U256::from(2),
+                    nonce: U256::from(nonce),
+                    sender: Address::repeat_byte(1),
+                    recipient: Address::repeat_byte(2),
+                    value: U256::ZERO,
+                    fee: U256::ZERO,
+                    payload: Bytes::new(),
+                },
+                state: MessageState::Discovered,
+                reason: None,
+                block: nonce,
+            })
+            .collect();
+        store.insert_messages(&messages).await.unwrap();
+        let hashes = messages.iter().map(|m| m.message.hash()).collect();
+        (dir, store, hashes)
+    }
+
+    fn root_of(hashes: &[B256]) -> B256 {
+        let mut frontier = Frontier::default();
+        hashes.iter().fold(B256::ZERO, |_, h| frontier.append(*h))
+    }
+
+    /// A batch larger than one page is matched across pages; a later batch starts after it.
+    #[tokio::test]
+    async fn batches_spanning_pages_are_matched_exactly() {
+        let total = 2 * MATCH_PAGE + 500;
+        let (_dir, store, hashes) = store_with(0..total).await;
+        let first = MATCH_PAGE + 700; // ends inside the third page
+        let root = root_of(&hashes[..first as usize]);
+        assert_eq!(batch_message_count(&store, 1, 0, root).await.unwrap(), Some(first));
+        let rest = root_of(&hashes[first as usize..]);
+        assert_eq!(batch_message_count(&store, 1, first, rest).await.unwrap(), Some(total - first));
+    }
+
+    /// Not all indexed yet: a gap before the batch's last message, or too few messages, is
+    /// `None` (wait), never a shorter or longer match.
+    #[tokio::test]
+    async fn a_gap_or_missing_messages_wait_for_the_scanner() {
+        let (_dir, store, _) = store_with((0..10).chain(11..20)).await;
+        let (_d, full, hashes) = store_with(0..20).await;
+        drop(full);
+        let root = root_of(&hashes);
+        assert_eq!(batch_message_count(&store, 1, 0, root).await.unwrap(), None, "gap at 10");
+        let (_dir2, short, _) = store_with(0..15).await;
+        assert_eq!(batch_message_count(&short, 1, 0, root).await.unwrap(), None, "15 of 20");
     }
 }
