@@ -239,11 +239,14 @@ impl Operator {
             settlement.FACTORY().call().await.map_err(call_err("FACTORY()"))?,
             l1.clone(),
         );
-        // The validium validator has a committee; the rollup one does not.
+        // The validium validator has a committee; the rollup one has no `threshold()`, so the
+        // call reverts. Only a revert means rollup: an unreachable node or a timeout is no
+        // answer, and taking it for one would run a validium chain as a rollup.
         let da_mode =
             match ValidiumDAValidator::new(da_validator, l1.clone()).threshold().call().await {
                 Ok(_) => DaMode::Validium,
-                Err(_) => DaMode::Rollup,
+                Err(e) if e.as_revert_data().is_some() => DaMode::Rollup,
+                Err(e) => return Err(call_err("daValidator().threshold()")(e)),
             };
 
         l2.raw_request::<_, ()>("anvil_impersonateAccount".into(), (predeploys::SYSTEM_CALLER,))
