@@ -141,7 +141,7 @@ contract DeployL1 is DevMode, L2Predeploys {
         SharedBridge sharedBridge = new SharedBridge();
         // Computed locally (not broadcast): the system contracts' code depends on the bridge.
         vm.stopBroadcast();
-        PredeployCode[4] memory predeploys = predeployCodes(block.chainid, address(sharedBridge));
+        PredeployCode[5] memory predeploys = predeployCodes(block.chainid, address(sharedBridge));
         vm.startBroadcast(config.deployerKey);
         AttestationVerifier verifier =
             new AttestationVerifier(1, config.attesters, config.attestationThreshold);

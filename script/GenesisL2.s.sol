@@ -82,8 +82,8 @@ contract GenesisL2 is DevMode, L2Predeploys {
     /// @notice The genesis JSON for `config` (also used by tests).
     function genesisJson(Config memory config) public returns (string memory) {
         require(config.l1ChainId != config.l2ChainId, "L1 and L2 chain ids must differ");
-        bytes[4] memory codes = predeployRuntimeCodes(config.l1ChainId, config.l1SharedBridge);
-        address[4] memory accounts = Predeploys.systemContracts();
+        bytes[5] memory codes = predeployRuntimeCodes(config.l1ChainId, config.l1SharedBridge);
+        address[5] memory accounts = Predeploys.systemContracts();
         string memory alloc;
         for (uint256 i; i < accounts.length; ++i) {
             uint256 balance = accounts[i] == Predeploys.ETH_LIQUIDITY ? 1 << 128 : 0;

@@ -7,6 +7,7 @@ import {AssetRouter} from "../contracts/l2/AssetRouter.sol";
 import {ETHLiquidity} from "../contracts/l2/ETHLiquidity.sol";
 import {Inbox} from "../contracts/l2/Inbox.sol";
 import {Outbox} from "../contracts/l2/Outbox.sol";
+import {StateReader} from "../contracts/l2/StateReader.sol";
 
 /// @notice The canonical runtime code of the hyperchain system contracts of an ecosystem: what
 /// `GenesisL2` writes into every genesis and what `DeployL1` publishes (as code hashes) with
@@ -17,21 +18,22 @@ abstract contract L2Predeploys {
     /// @notice Runtime code of each of `Predeploys.systemContracts()`, in that order.
     function predeployRuntimeCodes(uint256 l1ChainId, address l1SharedBridge)
         public
-        returns (bytes[4] memory codes)
+        returns (bytes[5] memory codes)
     {
         codes[0] = address(new Outbox(l1ChainId)).code;
         codes[1] = address(new Inbox(l1ChainId)).code;
         codes[2] = address(new AssetRouter(l1ChainId, l1SharedBridge)).code;
         codes[3] = address(new ETHLiquidity()).code;
+        codes[4] = address(new StateReader()).code;
     }
 
     /// @notice `predeployRuntimeCodes` as `IChainFactory.predeployCodes` lists them.
     function predeployCodes(uint256 l1ChainId, address l1SharedBridge)
         public
-        returns (PredeployCode[4] memory predeploys)
+        returns (PredeployCode[5] memory predeploys)
     {
-        bytes[4] memory codes = predeployRuntimeCodes(l1ChainId, l1SharedBridge);
-        address[4] memory accounts = Predeploys.systemContracts();
+        bytes[5] memory codes = predeployRuntimeCodes(l1ChainId, l1SharedBridge);
+        address[5] memory accounts = Predeploys.systemContracts();
         for (uint256 i; i < accounts.length; ++i) {
             predeploys[i] = PredeployCode(accounts[i], keccak256(codes[i]));
         }

@@ -52,7 +52,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         address validiumValidator,
         uint64 priorityExpiry,
         uint64 priorityGracePeriod,
-        PredeployCode[4] memory predeploys
+        PredeployCode[5] memory predeploys
     ) Ownable(owner_) {
         if (transactionRoot_ == address(0)) {
             revert ZeroAddress("transactionRoot");
@@ -110,9 +110,11 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         address verifier_,
         address settlementImplementation_,
         uint64 upgradeWindow,
-        PredeployCode[4] calldata predeploys
+        PredeployCode[5] calldata predeploys
     ) external override onlyOwner {
-        if (verifier_ == address(0)) revert ZeroAddress("verifier");
+        if (verifier_ == address(0)) {
+            revert ZeroAddress("verifier");
+        }
         if (settlementImplementation_ == address(0)) revert ZeroAddress("settlementImplementation");
         // Windows are at least a day long: validator timestamp drift does not matter.
         // forge-lint: disable-next-line(block-timestamp)
@@ -212,8 +214,8 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         return _stagedDAValidators[daMode];
     }
 
-    function _setPredeployCodes(uint64 version, PredeployCode[4] memory predeploys) private {
-        address[4] memory expected = Predeploys.systemContracts();
+    function _setPredeployCodes(uint64 version, PredeployCode[5] memory predeploys) private {
+        address[5] memory expected = Predeploys.systemContracts();
         PredeployCode[] storage stored = _predeployCodes[version];
         for (uint256 i; i < predeploys.length; ++i) {
             PredeployCode memory entry = predeploys[i];

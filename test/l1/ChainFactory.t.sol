@@ -162,7 +162,7 @@ contract ChainFactoryTest is L1Fixture {
             })
             );
         PredeployCode[] memory published = factory.predeployCodes(1);
-        address[4] memory accounts = Predeploys.systemContracts();
+        address[5] memory accounts = Predeploys.systemContracts();
         assertEq(published.length, accounts.length);
         for (uint256 i; i < accounts.length; ++i) {
             bytes memory code =
@@ -175,7 +175,7 @@ contract ChainFactoryTest is L1Fixture {
 
     function test_publishProtocolVersion_publishesPredeployCodes_succeeds() public {
         (address v2, address impl2) = _v2();
-        PredeployCode[4] memory next = canonicalPredeploys;
+        PredeployCode[5] memory next = canonicalPredeploys;
         next[2].codeHash = keccak256("router v2");
         vm.expectEmit(address(factory));
         emit IChainFactory.PredeployCodesPublished(2, next);
@@ -187,7 +187,7 @@ contract ChainFactoryTest is L1Fixture {
 
     function test_publishProtocolVersion_predeployAtOtherAddress_reverts() public {
         (address v2, address impl2) = _v2();
-        PredeployCode[4] memory codes = canonicalPredeploys;
+        PredeployCode[5] memory codes = canonicalPredeploys;
         (codes[1], codes[2]) = (codes[2], codes[1]);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -200,7 +200,7 @@ contract ChainFactoryTest is L1Fixture {
 
     function test_publishProtocolVersion_predeployWithoutCode_reverts() public {
         (address v2, address impl2) = _v2();
-        PredeployCode[4] memory codes = canonicalPredeploys;
+        PredeployCode[5] memory codes = canonicalPredeploys;
         codes[3].codeHash = keccak256("");
         vm.expectRevert(
             abi.encodeWithSelector(

@@ -887,7 +887,8 @@ contract L1Handler is L1Helpers {
                 )
             );
             PredeployCode[] memory previous = factory.predeployCodes(version - 1);
-            PredeployCode[4] memory predeploys = [previous[0], previous[1], previous[2], previous[3]];
+            PredeployCode[5] memory predeploys =
+                [previous[0], previous[1], previous[2], previous[3], previous[4]];
             vm.prank(factory.owner());
             factory.publishProtocolVersion(verifier, implementation, 1 days, predeploys);
         }

@@ -91,9 +91,8 @@ contract GenesisTest is L2Base {
     /// through the contracts' own views.
     function test_genesisJson_predeploysAreCompiledArtifacts_succeeds() public {
         string memory json = generator.genesisJson(_config());
-        string[4] memory names = ["Outbox", "Inbox", "AssetRouter", "ETHLiquidity"];
-        address[4] memory at =
-            [Predeploys.OUTBOX, Predeploys.INBOX, Predeploys.ASSET_ROUTER, Predeploys.ETH_LIQUIDITY];
+        string[5] memory names = ["Outbox", "Inbox", "AssetRouter", "ETHLiquidity", "StateReader"];
+        address[5] memory at = Predeploys.systemContracts();
         for (uint256 i; i < names.length; ++i) {
             bytes memory code = _code(json, at[i]);
             assertEq(
@@ -140,8 +139,7 @@ contract GenesisTest is L2Base {
     /// outbox.
     function test_genesisJson_chainWorks_succeeds() public {
         string memory json = generator.genesisJson(_config());
-        address[4] memory predeploys =
-            [Predeploys.OUTBOX, Predeploys.INBOX, Predeploys.ASSET_ROUTER, Predeploys.ETH_LIQUIDITY];
+        address[5] memory predeploys = Predeploys.systemContracts();
         for (uint256 i; i < predeploys.length; ++i) {
             vm.etch(predeploys[i], _code(json, predeploys[i]));
         }

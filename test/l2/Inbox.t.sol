@@ -489,10 +489,4 @@ contract InboxTest is L2Base {
     function computeRoot(bytes32 leaf, MerkleProof calldata proof) external pure returns (bytes32) {
         return Merkle.computeRoot(leaf, proof);
     }
-
-    function _calldataGas(bytes memory data) internal pure returns (uint256 gas) {
-        for (uint256 i; i < data.length; ++i) {
-            gas += data[i] == 0 ? 4 : 16;
-        }
-    }
 }

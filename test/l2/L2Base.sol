@@ -10,6 +10,7 @@ import {AssetRouter} from "../../contracts/l2/AssetRouter.sol";
 import {ETHLiquidity} from "../../contracts/l2/ETHLiquidity.sol";
 import {Inbox} from "../../contracts/l2/Inbox.sol";
 import {Outbox} from "../../contracts/l2/Outbox.sol";
+import {StateReader} from "../../contracts/l2/StateReader.sol";
 import {IOutbox} from "../../contracts/l2/interfaces/IOutbox.sol";
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -116,7 +117,16 @@ abstract contract L2Base is Test {
         vm.etch(Predeploys.INBOX, address(new Inbox(L1_CHAIN_ID)).code);
         vm.etch(Predeploys.ASSET_ROUTER, address(new AssetRouter(L1_CHAIN_ID, L1_SHARED_BRIDGE)).code);
         vm.etch(Predeploys.ETH_LIQUIDITY, address(new ETHLiquidity()).code);
+        // No immutables, so no deployment needed (one would move the addresses tests create next).
+        vm.etch(Predeploys.STATE_READER, type(StateReader).runtimeCode);
         vm.deal(Predeploys.ETH_LIQUIDITY, 1 << 128);
+    }
+
+    /// @dev Calldata gas of a transaction carrying `data` (EIP-2028: 4 per zero byte, 16 otherwise).
+    function _calldataGas(bytes memory data) internal pure returns (uint256 gas) {
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
     }
 
     function _feeAttribute(uint256 fee) internal pure returns (bytes[] memory attributes) {

@@ -199,13 +199,6 @@ contract OutboxTest is L2Base {
         assertFalse(ok);
         assertEq(reason, abi.encodeWithSelector(IOutbox.UnexpectedETH.selector, user));
     }
-
-    /// @dev EIP-2028 calldata cost (4 per zero byte, 16 per non-zero byte).
-    function _calldataGas(bytes memory data) internal pure returns (uint256 gas) {
-        for (uint256 i; i < data.length; ++i) {
-            gas += data[i] == 0 ? 4 : 16;
-        }
-    }
 }
 
 contract OutboxEncodingTest is L2Base {

@@ -18,10 +18,13 @@ library Predeploys {
     address internal constant ASSET_ROUTER = 0x4800000000000000000000000000000000000003;
     /// @notice Pre-funded native ETH liquidity (the OP `ETHLiquidity` pattern).
     address internal constant ETH_LIQUIDITY = 0x4800000000000000000000000000000000000004;
+    /// @notice Cross-chain views: another hyperchain's accounts and storage, proven against an
+    /// imported Transaction Root.
+    address internal constant STATE_READER = 0x4800000000000000000000000000000000000005;
 
     /// @notice The system contracts whose code and storage every hyperchain's genesis fixes, in the
     /// order `IChainFactory.predeployCodes` lists them.
-    function systemContracts() internal pure returns (address[4] memory) {
-        return [OUTBOX, INBOX, ASSET_ROUTER, ETH_LIQUIDITY];
+    function systemContracts() internal pure returns (address[5] memory) {
+        return [OUTBOX, INBOX, ASSET_ROUTER, ETH_LIQUIDITY, STATE_READER];
     }
 }

@@ -55,7 +55,7 @@ interface IChainFactory {
         uint64 indexed version, address verifier, address settlementImplementation, uint64 upgradeDeadline
     );
     /// @notice The canonical predeploy code of protocol version `version` was published with it.
-    event PredeployCodesPublished(uint64 indexed version, PredeployCode[4] predeploys);
+    event PredeployCodesPublished(uint64 indexed version, PredeployCode[5] predeploys);
     /// @notice The DA validator for `daMode` was set for the current protocol version: new chains
     /// get it, and chains that upgrade to this version move to it.
     event DAValidatorSet(uint8 indexed daMode, address validator);
@@ -100,7 +100,7 @@ interface IChainFactory {
         address verifier,
         address settlementImplementation,
         uint64 upgradeWindow,
-        PredeployCode[4] calldata predeploys
+        PredeployCode[5] calldata predeploys
     ) external;
 
     /// @notice Stages `validator` as the DA validator of `daMode` for the next protocol version.

@@ -7,6 +7,8 @@
 //! - [`replay`]: a chain's state rebuilt from its genesis and the pubdata of its batches.
 //! - [`witness`]: the batch witness and its builder (RPC: `eth_getProof`; the touched accounts and
 //!   slots are found by executing the batch round after round).
+//! - [`state_proof`]: the proofs of an account and its storage at a batch's last block that
+//!   cross-chain views (`StateReader`) verify.
 //! - [`validate`]: the validity program: before a chain's first batch, check that its genesis
 //!   holds the protocol version's canonical system contracts ([`check_genesis`]); verify the
 //!   witness, re-execute on revm, derive outputs, recompute the new state root (anvil's trie
@@ -21,10 +23,12 @@ pub use commitment::{
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
 
 pub mod replay;
+pub mod state_proof;
 pub mod trie;
 pub mod validate;
 pub mod witness;
 
+pub use state_proof::{AccountProofs, StateProofError, account_proofs};
 pub use validate::{
     ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, check_genesis,
     execute_unverified, validate_batch,

@@ -42,8 +42,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The system contracts the witness of a chain's first batch always proves (the accounts
 /// `ChainFactory.predeployCodes` lists: `Predeploys.systemContracts()`).
-pub const GENESIS_CHECKED: [Address; 4] =
-    [predeploys::OUTBOX, predeploys::INBOX, predeploys::ASSET_ROUTER, predeploys::ETH_LIQUIDITY];
+pub const GENESIS_CHECKED: [Address; 5] = [
+    predeploys::OUTBOX,
+    predeploys::INBOX,
+    predeploys::ASSET_ROUTER,
+    predeploys::ETH_LIQUIDITY,
+    predeploys::STATE_READER,
+];
 
 /// The blocks of one batch, with their full transactions, as the node returned them.
 #[derive(Clone, Debug, Serialize, Deserialize)]

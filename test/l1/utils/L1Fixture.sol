@@ -120,7 +120,7 @@ abstract contract L1Fixture is L1Helpers {
     AttestationVerifier internal verifier;
     ValidiumDAValidator internal validium;
     /// @dev Protocol version 1's canonical predeploy code (what later versions republish in tests).
-    PredeployCode[4] internal canonicalPredeploys;
+    PredeployCode[5] internal canonicalPredeploys;
     address internal governance;
     uint256[] internal attesterKeys;
     uint256[] internal committeeKeys;

@@ -31,7 +31,7 @@ async fn rust_and_solidity_agree_on_predeploys_and_message_hashing() {
     let harness = harness::deploy_harness(&provider).await;
 
     let ret = harness::call(&provider, harness, "predeploys()", vec![]).await;
-    let solidity = <[Address; 5]>::abi_decode(&ret).expect("address[5]");
+    let solidity = <[Address; 6]>::abi_decode(&ret).expect("address[6]");
     assert_eq!(
         solidity,
         [
@@ -39,7 +39,8 @@ async fn rust_and_solidity_agree_on_predeploys_and_message_hashing() {
             predeploys::OUTBOX,
             predeploys::INBOX,
             predeploys::ASSET_ROUTER,
-            predeploys::ETH_LIQUIDITY
+            predeploys::ETH_LIQUIDITY,
+            predeploys::STATE_READER
         ]
     );
 

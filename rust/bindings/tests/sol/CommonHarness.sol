@@ -9,13 +9,14 @@ import {Message, MessageHashing} from "contracts/common/types/Message.sol";
 /// @notice Exposes the shared Solidity formats so the Rust crates' tests can check they produce
 /// the same bytes (compiled by those tests with forge, never deployed anywhere else).
 contract CommonHarness {
-    function predeploys() external pure returns (address[5] memory) {
+    function predeploys() external pure returns (address[6] memory) {
         return [
             Predeploys.SYSTEM_CALLER,
             Predeploys.OUTBOX,
             Predeploys.INBOX,
             Predeploys.ASSET_ROUTER,
-            Predeploys.ETH_LIQUIDITY
+            Predeploys.ETH_LIQUIDITY,
+            Predeploys.STATE_READER
         ];
     }
 

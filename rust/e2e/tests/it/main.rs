@@ -986,12 +986,12 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
         U256::from(w.eco.attestation_threshold),
     )
     .await?;
-    let codes: [PredeployCode; 4] = factory
+    let codes: [PredeployCode; 5] = factory
         .predeployCodes(1)
         .call()
         .await?
         .try_into()
-        .map_err(|c: Vec<PredeployCode>| eyre::eyre!("{} predeploy codes, not 4", c.len()))?;
+        .map_err(|c: Vec<PredeployCode>| eyre::eyre!("{} predeploy codes, not 5", c.len()))?;
     let implementation = factory.settlementImplementation().call().await?;
     let window = factory.MIN_UPGRADE_WINDOW().call().await?;
     let r = factory

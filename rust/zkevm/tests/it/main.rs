@@ -5,4 +5,5 @@ mod harness;
 
 mod commitment;
 mod replay;
+mod state_vectors;
 mod validate;
