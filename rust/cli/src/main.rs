@@ -36,6 +36,9 @@ enum Command {
     /// Where a hyperchain's outbound message is settled and its Merkle proof, from public data
     /// (outbox logs, L1's messages roots): what finalizing a withdrawal needs, e.g. with cast.
     Proof(cmd::proof::ProofArgs),
+    /// The proof of a hyperchain's account and storage slots at a settled batch, for a
+    /// cross-chain view (StateReader) on another hyperchain or on L1, from public data.
+    ProveState(cmd::prove_state::ProveStateArgs),
     /// Rebuild a rollup chain's state from L1 data alone and check it against L1's state root.
     Reconstruct(cmd::reconstruct::ReconstructArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
@@ -65,6 +68,7 @@ async fn main() {
         Command::Withdraw(args) => args.run(cli.json).await,
         Command::Status(args) => args.run(cli.json).await,
         Command::Proof(args) => args.run(cli.json).await,
+        Command::ProveState(args) => args.run(cli.json).await,
         Command::Reconstruct(args) => args.run(cli.json).await,
         Command::Bench(args) => args.run(cli.json).await,
         Command::Demo(args) => args.run(cli.json).await,

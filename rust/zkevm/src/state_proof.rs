@@ -1,14 +1,22 @@
 //! Cross-chain view proofs: the `StateProof` that `StateReader.readAccount` / `readStorage` (and
 //! `StateProofs` on L1) verify — a batch's leaf in a Transaction Root, an account against the
 //! batch's state root, storage slots against the account's storage root — from the chain's own
-//! `eth_getProof` at the batch's last block.
+//! `eth_getProof` at the batch's last block. [`prove_state`] builds the whole proof from public
+//! data only: the Transaction Root path from L1's `TransactionRootUpdated` events and the batch's
+//! roots from its `ChainSettlement`, the account and storage proofs from the chain's node.
 
 use alloy::{
+    eips::BlockNumberOrTag,
     network::Ethereum,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
 };
-use hyperchain_bindings::{MerkleProof, StateProof};
+use hyperchain_bindings::{
+    ChainSettlement, MerkleProof, StateProof, TransactionRoot, transaction_root_leaf,
+};
+use hyperchain_merkle::Tree;
 
 /// Why the proofs of an account could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +39,62 @@ pub enum StateProofError {
         account: Address,
         /// The block asked at.
         block: u64,
+    },
+    /// A call to an L1 contract failed.
+    #[error("L1 call {call} failed: {source}")]
+    L1Call {
+        /// The contract function.
+        call: &'static str,
+        /// The contract error.
+        #[source]
+        source: alloy::contract::Error,
+    },
+    /// An L1 or L2 RPC request other than `eth_getProof` failed.
+    #[error("RPC {method} failed: {source}")]
+    Rpc {
+        /// The JSON-RPC method.
+        method: &'static str,
+        /// The transport error.
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// The batch is not in the Transaction Root (not executed on L1 yet, or no such batch).
+    #[error(
+        "batch {batch} of chain {chain_id} is not in the Transaction Root (not executed on L1 yet?)"
+    )]
+    BatchNotAppended {
+        /// The chain.
+        chain_id: u64,
+        /// The batch.
+        batch: u64,
+    },
+    /// The chosen Transaction Root does not hold the batch's leaf yet.
+    #[error(
+        "the Transaction Root over {leaf_count} leaves does not hold batch {batch}'s leaf {leaf_index}"
+    )]
+    RootBeforeBatch {
+        /// The batch.
+        batch: u64,
+        /// Its leaf index.
+        leaf_index: u64,
+        /// Leaves of the chosen root.
+        leaf_count: u64,
+    },
+    /// L1's events and L1's state disagree (a node that is not the ecosystem's L1).
+    #[error("L1 is inconsistent: {0}")]
+    Inconsistent(String),
+    /// No block of the chain has the batch's state root (the node is not the chain L1 settles,
+    /// or the block is older than the search window).
+    #[error("no block of the chain in {from}..={to} has batch {batch}'s state root {state_root}")]
+    BlockNotFound {
+        /// The batch.
+        batch: u64,
+        /// Its state root.
+        state_root: B256,
+        /// Lowest block searched.
+        from: u64,
+        /// Highest block searched.
+        to: u64,
     },
     /// The node answered a different number of storage proofs than slots were asked.
     #[error("eth_getProof at block {block} proved {proved} slots, {asked} were asked")]
@@ -128,4 +192,166 @@ pub async fn account_proofs<P: Provider<Ethereum>>(
         values: response.storage_proof.iter().map(|p| B256::from(p.value)).collect(),
         storage_proofs: response.storage_proof.into_iter().map(|p| p.proof).collect(),
     })
+}
+
+/// A batch of a hyperchain as the Transaction Root holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootedBatch {
+    /// The chain.
+    pub chain_id: u64,
+    /// The batch.
+    pub batch: u64,
+    /// Its messages root.
+    pub messages_root: B256,
+    /// Its state root.
+    pub state_root: B256,
+    /// Its leaf's index in the Transaction Root tree.
+    pub leaf_index: u64,
+    /// The Transaction Root the proof is against.
+    pub transaction_root: B256,
+    /// The leaf's path to `transaction_root`.
+    pub batch_proof: hyperchain_merkle::MerkleProof,
+}
+
+/// The Transaction Root leaves L1 appended so far, in order (from `TransactionRootUpdated`).
+pub async fn transaction_root_leaves<P: Provider<Ethereum>>(
+    l1: &P,
+    transaction_root: Address,
+) -> Result<Vec<TransactionRoot::TransactionRootUpdated>, StateProofError> {
+    let filter = Filter::new()
+        .address(transaction_root)
+        .event_signature(TransactionRoot::TransactionRootUpdated::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = l1
+        .get_logs(&filter)
+        .await
+        .map_err(|source| StateProofError::Rpc { method: "eth_getLogs", source })?;
+    let mut leaves = Vec::with_capacity(logs.len());
+    for (i, log) in logs.iter().enumerate() {
+        let event = TransactionRoot::TransactionRootUpdated::decode_log(&log.inner)
+            .map_err(|e| StateProofError::Inconsistent(format!("TransactionRootUpdated: {e}")))?
+            .data;
+        if event.leafIndex != U256::from(i) {
+            return Err(StateProofError::Inconsistent(format!(
+                "TransactionRootUpdated {i} has leaf index {}",
+                event.leafIndex
+            )));
+        }
+        leaves.push(event);
+    }
+    Ok(leaves)
+}
+
+/// Batch `batch` of `chain_id` (settled by `settlement`) and its path in the Transaction Root
+/// over the first `leaf_count` leaves (all of them when `None`: L1's current root).
+pub async fn rooted_batch<P: Provider<Ethereum>>(
+    l1: &P,
+    transaction_root: Address,
+    settlement: Address,
+    chain_id: u64,
+    batch: u64,
+    leaf_count: Option<u64>,
+) -> Result<RootedBatch, StateProofError> {
+    let events = transaction_root_leaves(l1, transaction_root).await?;
+    let leaf_index = events
+        .iter()
+        .position(|e| e.chainId == U256::from(chain_id) && e.batchNumber == batch)
+        .ok_or(StateProofError::BatchNotAppended { chain_id, batch })? as u64;
+    let count = leaf_count.unwrap_or(events.len() as u64).min(events.len() as u64);
+    if count <= leaf_index {
+        return Err(StateProofError::RootBeforeBatch { batch, leaf_index, leaf_count: count });
+    }
+    let settlement = ChainSettlement::new(settlement, l1);
+    let call = |call| move |source| StateProofError::L1Call { call, source };
+    let messages_root = settlement
+        .messagesRoot(batch)
+        .call()
+        .await
+        .map_err(call("ChainSettlement.messagesRoot"))?;
+    let state_root =
+        settlement.stateRoot(batch).call().await.map_err(call("ChainSettlement.stateRoot"))?;
+    let leaf = transaction_root_leaf(U256::from(chain_id), batch, messages_root, state_root);
+    if leaf != events[leaf_index as usize].leaf {
+        return Err(StateProofError::Inconsistent(format!(
+            "batch {batch}'s roots on its settlement do not give the leaf L1 appended"
+        )));
+    }
+    let leaves: Vec<B256> = events[..count as usize].iter().map(|e| e.leaf).collect();
+    let tree = Tree::new(&leaves);
+    let batch_proof = tree
+        .proof(leaf_index)
+        .map_err(|e| StateProofError::Inconsistent(format!("batch proof: {e}")))?;
+    let root = tree.root();
+    let known = TransactionRoot::new(transaction_root, l1)
+        .isTransactionRoot(root)
+        .call()
+        .await
+        .map_err(call("TransactionRoot.isTransactionRoot"))?;
+    if !known {
+        return Err(StateProofError::Inconsistent(format!(
+            "the tree over {count} leaves has root {root}, which L1 never had"
+        )));
+    }
+    Ok(RootedBatch {
+        chain_id,
+        batch,
+        messages_root,
+        state_root,
+        leaf_index,
+        transaction_root: root,
+        batch_proof,
+    })
+}
+
+/// Blocks [`batch_last_block`] searches back from the chain's head.
+pub const BLOCK_SEARCH_WINDOW: u64 = 100_000;
+
+/// The newest block of the chain whose state root is `state_root` (the batch's last block, or a
+/// later block that changed no state), searched back from the head.
+pub async fn batch_last_block<P: Provider<Ethereum>>(
+    l2: &P,
+    batch: u64,
+    state_root: B256,
+) -> Result<u64, StateProofError> {
+    let rpc = |method| move |source| StateProofError::Rpc { method, source };
+    let head = l2.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+    let from = head.saturating_sub(BLOCK_SEARCH_WINDOW);
+    for number in (from..=head).rev() {
+        let block = l2
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc("eth_getBlockByNumber"))?;
+        if block.is_some_and(|b| b.header.state_root == state_root) {
+            return Ok(number);
+        }
+    }
+    Err(StateProofError::BlockNotFound { batch, state_root, from, to: head })
+}
+
+/// The whole `StateProof` of `account` and `slots` on the chain behind `l2` at the end of
+/// `batch`, against the Transaction Root over `leaf_count` leaves (L1's current one when `None`),
+/// with the values it proves.
+#[allow(clippy::too_many_arguments)]
+pub async fn prove_state<P1: Provider<Ethereum>, P2: Provider<Ethereum>>(
+    l1: &P1,
+    l2: &P2,
+    transaction_root: Address,
+    settlement: Address,
+    chain_id: u64,
+    batch: u64,
+    leaf_count: Option<u64>,
+    account: Address,
+    slots: &[B256],
+) -> Result<(RootedBatch, u64, AccountProofs), StateProofError> {
+    let rooted =
+        rooted_batch(l1, transaction_root, settlement, chain_id, batch, leaf_count).await?;
+    let block = batch_last_block(l2, batch, rooted.state_root).await?;
+    let proofs = account_proofs(l2, block, account, slots).await?;
+    if proofs.state_root != rooted.state_root {
+        return Err(StateProofError::Inconsistent(format!(
+            "block {block}'s proofs are against {}, not batch {batch}'s state root {}",
+            proofs.state_root, rooted.state_root
+        )));
+    }
+    Ok((rooted, block, proofs))
 }

@@ -6,6 +6,7 @@ pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
 pub(crate) mod proof;
+pub(crate) mod prove_state;
 pub(crate) mod reconstruct;
 pub(crate) mod send;
 pub(crate) mod status;

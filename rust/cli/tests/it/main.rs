@@ -177,6 +177,7 @@ fn help_lists_every_subcommand_and_up_has_no_noop_flag() {
         "send",
         "withdraw",
         "proof",
+        "prove-state",
         "reconstruct",
         "status",
         "demo",
@@ -512,6 +513,110 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
         run(&["proof", "--chain", "901", "--message", &format!("0x{}", "ab".repeat(32))], &devnet);
     assert!(!ok);
     assert!(out["error"].as_str().unwrap().contains("was not sent from chain 901"), "{out}");
+
+    // A cross-chain view: chain 902's StateReader reads 901's state at a settled batch with the
+    // proof `prove-state` builds from public data, and what it returns is what 901's node says at
+    // that block. The account is the depositor (dev account 0), the slots the inbox's
+    // priorityOpsCount (slot 2, non-zero after the deposit) and an empty one.
+    let depositor = file["accounts"][0]["address"].as_str().unwrap().to_string();
+    let inbox = "0x4800000000000000000000000000000000000002";
+    let slots = [format!("0x{:064x}", 2), format!("0x{:064x}", 0x99)];
+    let chain_rpc = |id: u64| {
+        file["chains"].as_array().unwrap().iter().find(|c| c["chainId"] == id).unwrap()["rpcUrl"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let started = Instant::now();
+    let view = loop {
+        let (ok, out, text) = run(
+            &[
+                "prove-state",
+                "--chain",
+                "901",
+                "--latest",
+                "--account",
+                inbox,
+                "--slot",
+                &slots[0],
+                "--slot",
+                &slots[1],
+                "--reader",
+                "902",
+            ],
+            &devnet,
+        );
+        if ok {
+            break out;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60)
+                && text.contains("imported no Transaction Root"),
+            "prove-state: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let block = view["block"].as_u64().unwrap().to_string();
+    let calldata = view["calldata"].as_str().unwrap();
+    let returned = crate::cast(&[
+        "call",
+        "--rpc-url",
+        &chain_rpc(902),
+        view["stateReader"].as_str().unwrap(),
+        calldata,
+    ]);
+    let on_901 = crate::cast(&[
+        "storage",
+        "--rpc-url",
+        &chain_rpc(901),
+        "--block",
+        &block,
+        inbox,
+        &slots[0],
+    ]);
+    let word =
+        |hex: &str, i: usize| hex.trim().trim_start_matches("0x")[64 * i..64 * (i + 1)].to_string();
+    // bytes32[] return: offset, length 2, then the two values.
+    assert_eq!(word(&returned, 1), format!("{:064x}", 2), "{returned}");
+    assert_eq!(word(&returned, 2), on_901.trim().trim_start_matches("0x"), "{returned}");
+    assert_ne!(word(&returned, 2), "0".repeat(64), "priorityOpsCount after a deposit");
+    assert_eq!(word(&returned, 3), "0".repeat(64), "an empty slot, proven empty");
+    assert_eq!(view["values"][0].as_str().unwrap().trim_start_matches("0x"), word(&returned, 2));
+    // readAccount of the depositor at the same batch: its balance at that block.
+    let (ok, account, text) = run(
+        &[
+            "prove-state",
+            "--chain",
+            "901",
+            "--batch",
+            &view["batch"].to_string(),
+            "--account",
+            &depositor,
+            "--reader",
+            "902",
+        ],
+        &devnet,
+    );
+    assert!(ok, "{text}");
+    let returned = crate::cast(&[
+        "call",
+        "--rpc-url",
+        &chain_rpc(902),
+        account["stateReader"].as_str().unwrap(),
+        account["calldata"].as_str().unwrap(),
+    ]);
+    let balance =
+        crate::cast(&["balance", "--rpc-url", &chain_rpc(901), "--block", &block, &depositor]);
+    assert_eq!(word(&returned, 0), format!("{:064x}", 1), "exists: {returned}");
+    assert_eq!(
+        alloy::primitives::U256::from_str_radix(&word(&returned, 2), 16).unwrap().to_string(),
+        balance.trim(),
+        "{returned}"
+    );
+    let (ok, out, _) =
+        run(&["prove-state", "--chain", "901", "--batch", "9999", "--account", inbox], &devnet);
+    assert!(!ok);
+    assert!(out["error"].as_str().unwrap().contains("not in the Transaction Root"), "{out}");
 
     // A message to chain 902 shows up in status with its step.
     let (ok, out, text) = run(
