@@ -233,7 +233,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         override
         returns (uint256 nonce)
     {
-        if (recipient == address(0)) revert ZeroAddress();
+        if (recipient == address(0)) revert ZeroAddress("recipient");
         uint256 fee = _l2GasFee(l2GasLimit, l2GasPrice_, msg.value);
         nonce = _enqueueChecked(msg.sender, recipient, msg.value - fee, payload, l2GasLimit, msg.sender);
         if (msg.value != 0) SHARED_BRIDGE.creditETH{value: msg.value}(_chainId, fee);
@@ -355,7 +355,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
 
     /// @inheritdoc IChainSettlement
     function setOperator(address operator_) external override onlyAdmin {
-        if (operator_ == address(0)) revert ZeroAddress();
+        if (operator_ == address(0)) revert ZeroAddress("operator");
         _operator = operator_;
         emit OperatorChanged(operator_);
     }

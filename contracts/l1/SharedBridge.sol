@@ -9,6 +9,7 @@ import {Message, MessageHashing} from "../common/types/Message.sol";
 import {IChainSettlement} from "./interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "./interfaces/ISharedBridge.sol";
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -17,7 +18,7 @@ import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-Interope
 
 /// @title SharedBridge
 /// @notice Custody of every hyperchain's L1 assets (see `ISharedBridge`). ETH is `token == address(0)`.
-contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
+contract SharedBridge is ISharedBridge, Initializable, ReentrancyGuardTransient {
     using MessageHashing for Message;
     using SafeERC20 for IERC20;
 
@@ -36,6 +37,8 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     /// L2 gas fees paid by priority requests, owed to each chain's admin (ETH)
     mapping(uint256 chainId => uint256) private _priorityFees;
 
+    /// Deployed directly, not behind a proxy, so the constructor leaves `initialize` open; only the
+    /// deployer may call it, so nobody can initialize it first with their own factory.
     constructor() {
         _deployer = msg.sender;
     }
@@ -46,10 +49,9 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISharedBridge
-    function initialize(address factory) external override {
+    function initialize(address factory) external override initializer {
         if (msg.sender != _deployer) revert Unauthorized(msg.sender);
-        if (_factory != address(0)) revert AlreadyInitialized();
-        if (factory == address(0)) revert ZeroAddress();
+        if (factory == address(0)) revert ZeroAddress("factory");
         _factory = factory;
         emit FactorySet(factory);
     }
@@ -57,7 +59,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
     /// @inheritdoc ISharedBridge
     function registerChain(uint256 chainId, address settlement) external override {
         if (msg.sender != _factory) revert Unauthorized(msg.sender);
-        if (settlement == address(0)) revert ZeroAddress();
+        if (settlement == address(0)) revert ZeroAddress("settlement");
         if (_chains[chainId].settlement != address(0)) revert Unauthorized(msg.sender);
         _chains[chainId].settlement = settlement;
         emit ChainRegistered(chainId, settlement);
@@ -80,7 +82,7 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         returns (uint256 nonce)
     {
         if (msg.value == 0) revert ZeroAmount();
-        if (to == address(0)) revert ZeroAddress();
+        if (to == address(0)) revert ZeroAddress("to");
         IChainSettlement settlement = _activeSettlement(chainId);
         uint256 fee;
         (nonce, fee) = settlement.enqueuePriorityMessage(
@@ -102,7 +104,8 @@ contract SharedBridge is ISharedBridge, ReentrancyGuardTransient {
         uint256 l2GasLimit,
         uint256 l2GasPrice
     ) external payable override nonReentrant returns (uint256 nonce) {
-        if (token == address(0) || to == address(0)) revert ZeroAddress();
+        if (token == address(0)) revert ZeroAddress("token");
+        if (to == address(0)) revert ZeroAddress("to");
         IChainSettlement settlement = _activeSettlement(chainId);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);

@@ -4,11 +4,12 @@ pragma solidity 0.8.30;
 import {IncrementalMerkle} from "../common/libraries/Merkle.sol";
 import {BatchHashing} from "../common/types/Batch.sol";
 import {ITransactionRoot} from "./interfaces/ITransactionRoot.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 
 /// @title TransactionRoot
 /// @notice The global Transaction Root (see `ITransactionRoot`). Only settlement contracts the
 /// factory registered append, each only for its own chain.
-contract TransactionRoot is ITransactionRoot {
+contract TransactionRoot is ITransactionRoot, Initializable {
     using IncrementalMerkle for IncrementalMerkle.Tree;
 
     address private immutable _deployer;
@@ -17,15 +18,16 @@ contract TransactionRoot is ITransactionRoot {
     mapping(bytes32 root => RootInfo) private _roots;
     mapping(address settlement => uint256 chainId) private _chainIdOf;
 
+    /// Deployed directly, not behind a proxy, so the constructor leaves `initialize` open; only the
+    /// deployer may call it, so nobody can initialize it first with their own factory.
     constructor() {
         _deployer = msg.sender;
     }
 
     /// @inheritdoc ITransactionRoot
-    function initialize(address factory) external override {
+    function initialize(address factory) external override initializer {
         if (msg.sender != _deployer) revert Unauthorized(msg.sender);
-        if (_factory != address(0)) revert AlreadyInitialized();
-        if (factory == address(0)) revert InvalidRegistration(0, factory);
+        if (factory == address(0)) revert ZeroAddress("factory");
         _factory = factory;
         emit FactorySet(factory);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../common/interfaces/ICommonErrors.sol";
 import {IERC165} from "@openzeppelin/contracts/interfaces/IERC165.sol";
 import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -10,8 +11,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// CREATE2 (no constructor arguments, so the init code and thus the address depend only on the
 /// origin chain and token) and initialized with the metadata carried by the first transfer. Only
 /// the router that deployed it may mint and burn (ERC-7802).
-contract BridgedToken is ERC20, IERC7802 {
-    error Unauthorized(address caller);
+contract BridgedToken is ERC20, IERC7802, ICommonErrors {
     error AlreadyInitialized();
 
     address private immutable ROUTER;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
@@ -57,14 +58,14 @@ contract ChainFactoryTest is L1Fixture {
     function test_createChain_zeroAdmin_reverts() public {
         ChainConfig memory config = _config(600, 0);
         config.admin = address(0);
-        vm.expectRevert(abi.encodeWithSelector(IChainFactory.ZeroAddress.selector, "admin"));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "admin"));
         factory.createChain(config);
     }
 
     function test_createChain_zeroOperator_reverts() public {
         ChainConfig memory config = _config(600, 0);
         config.operator = address(0);
-        vm.expectRevert(abi.encodeWithSelector(IChainFactory.ZeroAddress.selector, "operator"));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "operator"));
         factory.createChain(config);
     }
 
@@ -142,7 +143,7 @@ contract ChainFactoryTest is L1Fixture {
     function test_publishProtocolVersion_zeroImplementation_reverts() public {
         (address v2,) = _v2();
         vm.expectRevert(
-            abi.encodeWithSelector(IChainFactory.ZeroAddress.selector, "settlementImplementation")
+            abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "settlementImplementation")
         );
         vm.prank(governance);
         factory.publishProtocolVersion(v2, address(0), 2 days, canonicalPredeploys);
@@ -238,7 +239,7 @@ contract ChainFactoryTest is L1Fixture {
     }
 
     function test_setDAValidator_zero_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(IChainFactory.ZeroAddress.selector, "daValidator"));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "daValidator"));
         vm.prank(governance);
         factory.setDAValidator(2, address(0));
     }
@@ -254,7 +255,7 @@ contract ChainFactoryTest is L1Fixture {
     }
 
     function test_registerSettlement_notFactory_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITransactionRoot.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         txRoot.registerSettlement(5, address(this));
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
@@ -660,7 +661,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_requestL2Call_zeroRecipient_reverts() public {
-        vm.expectRevert(IChainSettlement.ZeroAddress.selector);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "recipient"));
         chainA.requestL2Call(address(0), "", L2_GAS_LIMIT, 0);
     }
 
@@ -808,7 +809,7 @@ contract ChainSettlementTest is L1Fixture {
     }
 
     function test_setOperator_zero_reverts() public {
-        vm.expectRevert(IChainSettlement.ZeroAddress.selector);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "operator"));
         vm.prank(admin);
         chainA.setOperator(address(0));
     }

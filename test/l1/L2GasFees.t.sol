@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
@@ -250,10 +251,10 @@ contract L2GasFeesTest is L1Fixture {
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, PRICE);
         (, address adminC) = _chainWithOwnAdmin(273);
         vm.prank(adminC);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, adminC));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, adminC));
         bridge.claimPriorityFees(CHAIN_A);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, alice));
         bridge.claimPriorityFees(CHAIN_A);
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.UnknownChain.selector, 999));
         bridge.claimPriorityFees(999);

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Merkle, MerkleProof} from "../../contracts/common/libraries/Merkle.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
 import {AssetTransfer, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {L1Fixture} from "./utils/L1Fixture.sol";
 import {L1FeeOnTransferToken, L1Rejecter, L1TestRecipient, L1TestToken} from "./utils/Mocks.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
 contract SharedBridgeTest is L1Fixture {
@@ -90,7 +93,7 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_depositETH_zeroRecipient_reverts() public {
-        vm.expectRevert(ISharedBridge.ZeroAddress.selector);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "to"));
         bridge.depositETH{value: 1}(CHAIN_A, address(0), L2_GAS_LIMIT, 0);
     }
 
@@ -142,8 +145,13 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_depositERC20_zeroToken_reverts() public {
-        vm.expectRevert(ISharedBridge.ZeroAddress.selector);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "token"));
         bridge.depositERC20(CHAIN_A, address(0), alice, 1, L2_GAS_LIMIT, 0);
+    }
+
+    function test_depositERC20_zeroRecipient_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "to"));
+        bridge.depositERC20(CHAIN_A, address(token), address(0), 1, L2_GAS_LIMIT, 0);
     }
 
     function test_depositERC20_unknownChain_reverts() public {
@@ -526,13 +534,13 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_moveBalances_notSettlement_reverts() public {
         AssetTransfer[] memory transfers = _transfer(CHAIN_B, address(0), 1);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         bridge.moveBalances(CHAIN_A, transfers);
     }
 
     function test_moveBalances_otherChainsSettlement_reverts() public {
         AssetTransfer[] memory transfers = _transfer(CHAIN_A, address(0), 1);
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(chainA)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(chainA)));
         vm.prank(address(chainA));
         bridge.moveBalances(CHAIN_B, transfers);
     }
@@ -578,29 +586,63 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_creditETH_notSettlement_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         bridge.creditETH{value: 1}(CHAIN_A, 0);
     }
 
     function test_deactivateChain_notSettlement_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         bridge.deactivateChain(CHAIN_A);
     }
 
+    function test_registerChain_zeroSettlement_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "settlement"));
+        vm.prank(address(factory));
+        bridge.registerChain(5, address(0));
+    }
+
     function test_registerChain_notFactory_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         bridge.registerChain(5, address(this));
     }
 
     function test_initialize_again_reverts() public {
-        vm.expectRevert(ISharedBridge.AlreadyInitialized.selector);
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
         vm.prank(governance);
         bridge.initialize(address(1));
     }
 
-    function test_initialize_notDeployer_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ISharedBridge.Unauthorized.selector, address(this)));
+    function test_initialize_againByNotDeployer_reverts() public {
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
         bridge.initialize(address(1));
+    }
+
+    /// An attacker who initializes a freshly deployed bridge before its deployer would name a factory
+    /// of their own, which registers settlements that withdraw every chain's deposits.
+    function test_initialize_frontRunByAttacker_reverts() public {
+        address attacker = makeAddr("attacker");
+        address realFactory = makeAddr("realFactory");
+        SharedBridge fresh = new SharedBridge();
+
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, attacker));
+        vm.prank(attacker);
+        fresh.initialize(attacker);
+
+        vm.expectEmit(address(fresh));
+        emit ISharedBridge.FactorySet(realFactory);
+        fresh.initialize(realFactory);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, attacker));
+        vm.prank(attacker);
+        fresh.registerChain(5, attacker);
+        vm.prank(realFactory);
+        fresh.registerChain(5, address(chainA));
+        assertEq(fresh.settlementOf(5), address(chainA));
+    }
+
+    function test_initialize_zeroFactory_reverts() public {
+        SharedBridge fresh = new SharedBridge();
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "factory"));
+        fresh.initialize(address(0));
     }
 
     function test_views_registeredChain_succeeds() public view {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {BatchHashing} from "../../contracts/common/types/Batch.sol";
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
 import {L1Helpers} from "./utils/L1Fixture.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 
 contract TransactionRootTest is L1Helpers {
     TransactionRoot internal txRoot;
@@ -19,15 +21,42 @@ contract TransactionRootTest is L1Helpers {
     }
 
     function test_initialize_twice_reverts() public {
-        vm.expectRevert(ITransactionRoot.AlreadyInitialized.selector);
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
         txRoot.initialize(factory);
     }
 
     function test_initialize_notDeployer_reverts() public {
         TransactionRoot fresh = new TransactionRoot();
-        vm.expectRevert(abi.encodeWithSelector(ITransactionRoot.Unauthorized.selector, factory));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, factory));
         vm.prank(factory);
         fresh.initialize(factory);
+    }
+
+    /// An attacker who initializes a freshly deployed Transaction Root before its deployer would name a
+    /// factory of their own, which registers settlements that append forged batches.
+    function test_initialize_frontRunByAttacker_reverts() public {
+        address attacker = makeAddr("attacker");
+        TransactionRoot fresh = new TransactionRoot();
+
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, attacker));
+        vm.prank(attacker);
+        fresh.initialize(attacker);
+
+        vm.expectEmit(address(fresh));
+        emit ITransactionRoot.FactorySet(factory);
+        fresh.initialize(factory);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, attacker));
+        vm.prank(attacker);
+        fresh.registerSettlement(9, attacker);
+        vm.prank(factory);
+        fresh.registerSettlement(9, settlement);
+        assertEq(fresh.chainIdOf(settlement), 9);
+    }
+
+    function test_initialize_zeroFactory_reverts() public {
+        TransactionRoot fresh = new TransactionRoot();
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.ZeroAddress.selector, "factory"));
+        fresh.initialize(address(0));
     }
 
     function test_registerSettlement_twice_reverts() public {
@@ -37,7 +66,7 @@ contract TransactionRootTest is L1Helpers {
     }
 
     function test_registerSettlement_notFactory_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITransactionRoot.Unauthorized.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, address(this)));
         txRoot.registerSettlement(8, address(this));
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
@@ -213,11 +214,11 @@ contract AssetRouterTest is L2Base {
         BridgedToken token = BridgedToken(_l1Deposit(alice, 1 ether));
         assertEq(token.router(), Predeploys.ASSET_ROUTER);
         vm.startPrank(alice);
-        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, alice));
         token.crosschainMint(alice, 1);
-        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, alice));
         token.crosschainBurn(alice, 1);
-        vm.expectRevert(abi.encodeWithSelector(BridgedToken.Unauthorized.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, alice));
         token.initialize(1, alice, "x", "x", 1);
         vm.stopPrank();
         vm.expectRevert(BridgedToken.AlreadyInitialized.selector);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {IETHLiquidity} from "../../contracts/l2/interfaces/IETHLiquidity.sol";
 import {L2Base} from "./L2Base.sol";
@@ -22,7 +23,7 @@ contract ETHLiquidityTest is L2Base {
     function testFuzz_burn_notOutbox_reverts(address caller) public {
         vm.assume(caller != Predeploys.OUTBOX);
         vm.deal(caller, 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(IETHLiquidity.Unauthorized.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, caller));
         vm.prank(caller);
         liquidity.burn{value: 1 ether}();
     }
@@ -37,7 +38,7 @@ contract ETHLiquidityTest is L2Base {
 
     function testFuzz_mint_notInbox_reverts(address caller) public {
         vm.assume(caller != Predeploys.INBOX);
-        vm.expectRevert(abi.encodeWithSelector(IETHLiquidity.Unauthorized.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, caller));
         vm.prank(caller);
         liquidity.mint(caller, 1 ether);
     }
@@ -57,11 +58,11 @@ contract ETHLiquidityTest is L2Base {
         vm.prank(sender);
         (bool ok, bytes memory reason) = address(liquidity).call{value: 1 ether}("");
         assertFalse(ok);
-        assertEq(reason, abi.encodeWithSelector(IETHLiquidity.Unauthorized.selector, sender));
+        assertEq(reason, abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, sender));
         vm.prank(sender);
         (ok, reason) = address(liquidity).call{value: 1}(hex"12345678");
         assertFalse(ok);
-        assertEq(reason, abi.encodeWithSelector(IETHLiquidity.Unauthorized.selector, sender));
+        assertEq(reason, abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, sender));
     }
 }
 

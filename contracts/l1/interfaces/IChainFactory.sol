@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
+
 /// @notice What registers a hyperchain.
 /// @param chainId the L2 chain id (non-zero, not the L1's, fits in 64 bits)
 /// @param admin upgrades the chain, rage-quits, changes the operator
@@ -39,7 +41,7 @@ struct PredeployCode {
 /// validity program refuses to attest the first batch of a chain whose genesis does not hold
 /// exactly that code, with empty storage, at each `Predeploys` address (the code of an account
 /// with code never changes afterwards), so no batch of such a chain is ever settled.
-interface IChainFactory {
+interface IChainFactory is ICommonErrors {
     /// @notice A hyperchain was registered.
     event ChainCreated(
         uint256 indexed chainId,
@@ -69,8 +71,6 @@ interface IChainFactory {
     error ChainIdIsL1(uint256 chainId);
     /// @notice A chain with this id already exists.
     error ChainAlreadyExists(uint256 chainId, address settlement);
-    /// @notice A required address is zero (`what` names it).
-    error ZeroAddress(string what);
     /// @notice The genesis state root is zero.
     error ZeroGenesisStateRoot();
     /// @notice No DA validator is registered for this mode.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
 import {AssetTransfer, CommitBatchInfo} from "../../common/types/Batch.sol";
 import {Message} from "../../common/types/Message.sol";
 import {ChainConfig} from "./IChainFactory.sol";
@@ -52,7 +53,7 @@ import {ChainConfig} from "./IChainFactory.sol";
 ///    balance. Since the chain can never commit or execute again, no batch can process it on L2.
 /// A chain whose operator is gone, that is outdated past its upgrade deadline, or that rage-quit
 /// reaches the same end: its pending requests expire and their depositors reclaim them.
-interface IChainSettlement {
+interface IChainSettlement is ICommonErrors {
     /// @notice A deposit, forced call or forced Transaction Root import entered the priority queue;
     /// the L2 inbox must deliver it with `l2GasLimit` gas.
     event PriorityMessageQueued(uint256 indexed nonce, Message message, uint256 l2GasLimit, uint64 expiresAt);
@@ -126,8 +127,6 @@ interface IChainSettlement {
     /// @notice A batch of a chain that left imports a Transaction Root of `leafCount` leaves, appended
     /// after it left (at `leftAtLeafCount`): messages to it in those batches have no L1 backing.
     error RootAfterLeaving(bytes32 root, uint64 leafCount, uint64 leftAtLeafCount);
-    /// @notice A required address is zero.
-    error ZeroAddress();
     /// @notice `settleBatch` needs every committed batch executed first.
     error UnexecutedBatchesPending(uint64 lastCommitted, uint64 lastExecuted);
     /// @notice A priority request's payload is longer than `MAX_PAYLOAD_LENGTH`.

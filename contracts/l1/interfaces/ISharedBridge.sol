@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
 import {MerkleProof} from "../../common/libraries/Merkle.sol";
 import {AssetTransfer} from "../../common/types/Batch.sol";
 import {Message} from "../../common/types/Message.sol";
@@ -20,7 +21,7 @@ import {Message} from "../../common/types/Message.sol";
 /// Predeploys.INBOX, value: 0, fee: 0, payload: abi.encode(hash of the failed request)}. Once the
 /// batch with the record is executed, `claimFailedDeposit` pays the request back to its refund
 /// recipient, once; the value or tokens were never released on L2.
-interface ISharedBridge {
+interface ISharedBridge is ICommonErrors {
     /// @notice ETH was deposited into `chainId` for `to` (priority request `nonce`).
     event DepositInitiated(
         uint256 indexed chainId,
@@ -72,18 +73,12 @@ interface ISharedBridge {
     /// @notice The chain factory was set (once, by the deployer).
     event FactorySet(address indexed factory);
 
-    /// @notice The caller is not allowed to do this.
-    error Unauthorized(address caller);
-    /// @notice `initialize` was already called.
-    error AlreadyInitialized();
     /// @notice `chainId` is not registered, or left the ecosystem.
     error ChainNotActive(uint256 chainId);
     /// @notice `chainId` is not registered.
     error UnknownChain(uint256 chainId);
     /// @notice Deposit amount (after fee-on-transfer) is zero.
     error ZeroAmount();
-    /// @notice A required address is zero.
-    error ZeroAddress();
     /// @notice The chain does not hold enough of `token`.
     error InsufficientChainBalance(uint256 chainId, address token, uint256 balance, uint256 required);
     /// @notice The message was already finalized.
@@ -115,7 +110,8 @@ interface ISharedBridge {
     /// @notice The failure record is about another request than the one supplied.
     error FailureRecordMismatch(bytes32 requestHash);
 
-    /// @notice Sets the chain factory (once, deployer only).
+    /// @notice Sets the chain factory. Deployer only (`Unauthorized` for anyone else), once
+    /// (`Initializable.InvalidInitialization` after that).
     function initialize(address factory) external;
 
     /// @notice Registers `chainId`'s settlement contract. Factory only.

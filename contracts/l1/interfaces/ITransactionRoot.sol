@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
+
 /// @title ITransactionRoot
 /// @notice The global append-only Merkle tree of executed batches (hyperbridge step 3, README). Leaf =
 /// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`, tree shape =
 /// `Merkle`/`IncrementalMerkle`. Every root the tree ever had stays recognisable, so a hyperchain may
 /// import any of them and prove messages against it (hyperbridge steps 4–7, README).
-interface ITransactionRoot {
+interface ITransactionRoot is ICommonErrors {
     /// @notice When a root was the current Transaction Root.
     /// @param leafCount number of leaves in the tree with this root
     /// @param blockNumber L1 block in which it became current
@@ -27,16 +29,13 @@ interface ITransactionRoot {
     /// @notice The chain factory was set (once, by the deployer).
     event FactorySet(address indexed factory);
 
-    /// @notice The caller is not the deployer (for `initialize`) or not the factory.
-    error Unauthorized(address caller);
-    /// @notice `initialize` was already called.
-    error AlreadyInitialized();
     /// @notice The caller is not the settlement contract registered for `chainId`.
     error NotChainSettlement(address caller, uint256 chainId);
     /// @notice A settlement or chain id was registered twice, or is zero.
     error InvalidRegistration(uint256 chainId, address settlement);
 
-    /// @notice Sets the chain factory, the only account that registers settlements. Deployer only, once.
+    /// @notice Sets the chain factory, the only account that registers settlements. Deployer only
+    /// (`Unauthorized` for anyone else), once (`Initializable.InvalidInitialization` after that).
     function initialize(address factory) external;
 
     /// @notice Allows `settlement` to append batches of `chainId`. Factory only.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
+
 /// @title IETHLiquidity
 /// @notice Native ETH of a hyperchain (the OP Superchain `ETHLiquidity` pattern, at
 /// `Predeploys.ETH_LIQUIDITY`). The contract is funded with `INITIAL_BALANCE` at genesis; ETH
@@ -9,10 +11,9 @@ pragma solidity 0.8.30;
 /// `INITIAL_BALANCE - balance` is the ETH the chain owes its users, which L1 backs with
 /// `SharedBridge.chainBalance(chainId, address(0))` (genesis dev-account balances are outside this
 /// accounting: they are unbacked gas money for local development and cannot be withdrawn beyond
-/// what L1 credited the chain).
-interface IETHLiquidity {
-    /// @notice The caller is not allowed to move liquidity (or sent ETH by a plain transfer).
-    error Unauthorized(address caller);
+/// what L1 credited the chain). A caller other than the one `burn` or `mint` names, and ETH sent
+/// by a plain transfer, get `Unauthorized`.
+interface IETHLiquidity is ICommonErrors {
     /// @notice Sending released ETH to `to` failed.
     error ETHTransferFailed(address to, uint256 amount);
 
