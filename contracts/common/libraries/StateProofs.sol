@@ -220,6 +220,9 @@ library StateProofs {
             (count, firstEnd, target) = _scan(node, depth < 64 ? _nibble(key, depth) : 17);
             if (count == 3) {
                 if (depth == 64) return (Step.Invalid, depth, 0, 0);
+                // casting to 'uint128' is safe because `_scan` packs the child's start in the high
+                // and its end in the low 128 bits: the cast takes exactly the end.
+                // forge-lint: disable-next-line(unsafe-typecast)
                 (start, end) = (target >> 128, uint128(target));
                 return (_child(node, start, end, true), depth + 1, start, end);
             }
@@ -362,6 +365,9 @@ library StateProofs {
     /// @dev The big-endian number in `data` (at most 32 bytes).
     function _uint(bytes calldata data) private pure returns (uint256) {
         if (data.length == 0) return 0;
+        // casting to 'bytes32' is safe because a longer `data` makes `256 - 8 * data.length`
+        // underflow and revert, so no byte is dropped silently.
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint256(bytes32(data)) >> (256 - 8 * data.length);
     }
 
