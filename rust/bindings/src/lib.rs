@@ -131,6 +131,9 @@ pub fn decode_revert_data(data: &Bytes) -> String {
         IOutbox::IOutboxErrors,
         IETHLiquidity::IETHLiquidityErrors,
         ChainFactory::ChainFactoryErrors,
+        StateProofs::StateProofsErrors,
+        IStateReader::IStateReaderErrors,
+        RemoteBalanceGate::RemoteBalanceGateErrors,
     );
     if let Some(text) = decoded {
         return text;
