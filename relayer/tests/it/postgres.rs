@@ -1,6 +1,6 @@
 //! Several relayer instances sharing one PostgreSQL.
 
-use std::{collections::HashSet, path::Path, process::Command, time::Duration};
+use std::{collections::HashSet, time::Duration};
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use hyperchain_devnet::roles;
@@ -14,22 +14,8 @@ use crate::support::*;
 /// Two relayer instances (different keys) on one PostgreSQL: each message delivered once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_postgres_split_the_work() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/postgres.sh");
-    let out = Command::new("bash").arg(&script).output().unwrap();
-    // A missing PostgreSQL is a failure, not a skip: tools/postgres.sh installs it from Debian.
-    assert!(
-        out.status.success(),
-        "PostgreSQL could not be installed or started by tools/postgres.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("export {key}=")))
-            .map(|v| v.trim_matches('\'').to_string())
-            .unwrap()
-    };
-    let (db, pg_dir) = (get("DATABASE_URL"), get("PG_DIR"));
+    let pg = Postgres::start();
+    let db = pg.url.clone();
     let n = 300;
     let env = Env::launch(2).await;
     let recipient = deploy_counter_recipient(&env, 1).await;
@@ -69,29 +55,15 @@ async fn two_instances_on_postgres_split_the_work() {
     .unwrap();
     assert_eq!(subs, n as i64, "submissions carried each message once");
     env.shutdown().await;
-    let _ = Command::new("bash").arg(&script).args(["--stop", &pg_dir]).status();
+    pg.stop();
 }
 
 /// Store level, no chains: two instances claiming concurrently from one PostgreSQL get disjoint
 /// sets (`FOR UPDATE SKIP LOCKED`), and only the claimer can record a submission.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_claims_are_disjoint_between_instances() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/postgres.sh");
-    let out = Command::new("bash").arg(&script).output().unwrap();
-    // A missing PostgreSQL is a failure, not a skip: tools/postgres.sh installs it from Debian.
-    assert!(
-        out.status.success(),
-        "PostgreSQL could not be installed or started by tools/postgres.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("export {key}=")))
-            .map(|v| v.trim_matches('\'').to_string())
-            .unwrap()
-    };
-    let (url, pg_dir) = (get("DATABASE_URL"), get("PG_DIR"));
+    let pg = Postgres::start();
+    let url = pg.url.clone();
     let store = Store::connect(&url).await.unwrap();
     assert!(store.is_postgres());
     let n = 500u64;
@@ -162,5 +134,5 @@ async fn postgres_claims_are_disjoint_between_instances() {
     assert!(sa.is_disjoint(&sb), "a message was claimed by both instances");
     assert_eq!(sa.len() + sb.len(), n as usize, "every message claimed once");
     assert_eq!(a.len(), sa.len());
-    let _ = Command::new("bash").arg(&script).args(["--stop", &pg_dir]).status();
+    pg.stop();
 }

@@ -351,3 +351,37 @@ pub(crate) async fn counter(env: &Env, i: usize, at: Address) -> U256 {
     read("eth_getStorageAt(counter)", || provider.get_storage_at(at, U256::ZERO).into_future())
         .await
 }
+
+/// A throwaway PostgreSQL started by `tools/postgres.sh` (which installs it from Debian when it is
+/// missing). A PostgreSQL that cannot be started fails the test: it is never a skip.
+pub(crate) struct Postgres {
+    pub(crate) url: String,
+    dir: String,
+}
+
+impl Postgres {
+    fn script() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/postgres.sh")
+    }
+
+    pub(crate) fn start() -> Self {
+        let out = Command::new("bash").arg(Self::script()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "PostgreSQL could not be installed or started by tools/postgres.sh: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let get = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {key}=")))
+                .map(|v| v.trim_matches('\'').to_string())
+                .unwrap_or_else(|| panic!("tools/postgres.sh printed no {key}: {text}"))
+        };
+        Self { url: get("DATABASE_URL"), dir: get("PG_DIR") }
+    }
+
+    pub(crate) fn stop(self) {
+        let _ = Command::new("bash").arg(Self::script()).args(["--stop", &self.dir]).status();
+    }
+}
