@@ -16,9 +16,45 @@ import {L1Fixture} from "./utils/L1Fixture.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 
-contract ChainSettlementTest is L1Fixture {
-    // ------------------------------------------------------------ commitBatch
+/// Deploys the L1 contracts (`L1Fixture`) and holds what several function suites share.
+abstract contract ChainSettlement_TestInit is L1Fixture {
+    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
+        external
+        pure
+        returns (bytes32)
+    {
+        return BatchHashing.publicInput(chainId, prev, batch);
+    }
 
+    /// The committed batch 1 is re-derived: same fields as `_nextBatch` made for it.
+    function _batchAgain(ChainSettlement chain, uint64 n)
+        internal
+        view
+        returns (CommitBatchInfo memory batch)
+    {
+        batch.batchNumber = n;
+        batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), n));
+        batch.priorityOpsCount = uint64(chain.priorityOpsCommitted());
+        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.daCommitment = keccak256(_pubdata(n));
+    }
+
+    function _publishVersion2() internal returns (AttestationVerifier v2, ChainSettlement impl2) {
+        address[] memory attesters = new address[](1);
+        attesters[0] = vm.addr(attesterKeys[0]);
+        v2 = new AttestationVerifier(2, attesters, 1);
+        impl2 = new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
+        vm.prank(governance);
+        factory.publishProtocolVersion(address(v2), address(impl2), 7 days, canonicalPredeploys);
+    }
+
+    function _one(bytes32 leaf) internal pure returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](1);
+        leaves[0] = leaf;
+    }
+}
+
+contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
     function test_commitBatch_firstBatch_succeeds() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
         bytes32 expected = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
@@ -28,14 +64,6 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(chainA.lastCommittedBatch(), 1);
         assertEq(chainA.stateRoot(1), batch.newStateRoot);
         assertEq(chainA.batchPublicInput(1), expected);
-    }
-
-    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prev, batch);
     }
 
     function test_commitBatch_chainsOnPreviousRoot_succeeds() public {
@@ -210,9 +238,9 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(chainA.lastCommittedBatch(), 1);
         assertEq(chainA.protocolVersion(), 1);
     }
+}
 
-    // ------------------------------------------------------------ proveBatch
-
+contract ChainSettlement_ProveBatch_Test is ChainSettlement_TestInit {
     function test_proveBatch_validAttestation_succeeds() public {
         _commit(chainA, _nextBatch(chainA));
         vm.expectEmit(address(chainA));
@@ -242,9 +270,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectPartialRevert(ISignerSet.UnknownSigner.selector);
         chainA.proveBatch(1, proof);
     }
+}
 
-    // ------------------------------------------------------------ executeBatch
-
+contract ChainSettlement_ExecuteBatch_Test is ChainSettlement_TestInit {
     function test_executeBatch_appendsToTransactionRoot_succeeds() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.messagesRoot = keccak256("messages");
@@ -433,9 +461,9 @@ contract ChainSettlementTest is L1Fixture {
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
     }
+}
 
-    // ------------------------------------------------------------ settleBatch
-
+contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
     function test_settleBatch_oneCall_succeeds() public {
         bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
@@ -595,9 +623,9 @@ contract ChainSettlementTest is L1Fixture {
         chainA.revertBatches(1);
         assertEq(chainA.priorityOpsCommitted(), 2);
     }
+}
 
-    // ------------------------------------------------------------ revertBatches
-
+contract ChainSettlement_RevertBatches_Test is ChainSettlement_TestInit {
     function test_revertBatches_unexecuted_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _settle(chainA, _nextBatch(chainA));
@@ -631,9 +659,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotOperator.selector, address(this)));
         chainA.revertBatches(0);
     }
+}
 
-    // ------------------------------------------------------------ priority queue
-
+contract ChainSettlement_RequestL2Call_Test is ChainSettlement_TestInit {
     function test_requestL2Call_queuesMessage_succeeds() public {
         address target = makeAddr("target");
         Message memory expected = Message({
@@ -671,18 +699,24 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
         chainA.requestL2Call(address(1), "", L2_GAS_LIMIT, 0);
     }
+}
 
+contract ChainSettlement_EnqueuePriorityMessage_Test is ChainSettlement_TestInit {
     function test_enqueuePriorityMessage_notBridge_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
         chainA.enqueuePriorityMessage(address(this), address(this), 1, "", L2_GAS_LIMIT, 0, address(this));
     }
+}
 
+contract ChainSettlement_MarkPriorityRequestReclaimed_Test is ChainSettlement_TestInit {
     function test_markPriorityRequestReclaimed_notBridge_reverts() public {
         Message memory m;
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
         chainA.markPriorityRequestReclaimed(m);
     }
+}
 
+contract ChainSettlement_PriorityOpsProcessed_Test is ChainSettlement_TestInit {
     function test_priorityOpsProcessed_afterExecution_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
@@ -692,31 +726,9 @@ contract ChainSettlementTest is L1Fixture {
         chainA.executeBatch(_batchAgain(chainA, 1));
         assertEq(chainA.priorityOpsProcessed(), 2);
     }
+}
 
-    /// The committed batch 1 is re-derived: same fields as `_nextBatch` made for it.
-    function _batchAgain(ChainSettlement chain, uint64 n)
-        internal
-        view
-        returns (CommitBatchInfo memory batch)
-    {
-        batch.batchNumber = n;
-        batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), n));
-        batch.priorityOpsCount = uint64(chain.priorityOpsCommitted());
-        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
-        batch.daCommitment = keccak256(_pubdata(n));
-    }
-
-    // ------------------------------------------------------------ governance
-
-    function _publishVersion2() internal returns (AttestationVerifier v2, ChainSettlement impl2) {
-        address[] memory attesters = new address[](1);
-        attesters[0] = vm.addr(attesterKeys[0]);
-        v2 = new AttestationVerifier(2, attesters, 1);
-        impl2 = new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
-        vm.prank(governance);
-        factory.publishProtocolVersion(address(v2), address(impl2), 7 days, canonicalPredeploys);
-    }
-
+contract ChainSettlement_UpgradeChain_Test is ChainSettlement_TestInit {
     function test_upgradeChain_toPublishedVersion_succeeds() public {
         _commit(chainA, _nextBatch(chainA));
         (AttestationVerifier v2, ChainSettlement impl2) = _publishVersion2();
@@ -755,7 +767,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
         chainA.upgradeChain();
     }
+}
 
+contract ChainSettlement_RageQuit_Test is ChainSettlement_TestInit {
     function test_rageQuit_duringWindow_succeeds() public {
         bridge.depositETH{value: 2 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         Message memory w = _withdrawal(CHAIN_A, 0, makeAddr("alice"), 1 ether, 0);
@@ -798,7 +812,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
         chainA.rageQuit();
     }
+}
 
+contract ChainSettlement_SetOperator_Test is ChainSettlement_TestInit {
     function test_setOperator_byAdmin_succeeds() public {
         address next = makeAddr("next operator");
         vm.prank(admin);
@@ -818,7 +834,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotAdmin.selector, address(this)));
         chainA.setOperator(address(this));
     }
+}
 
+contract ChainSettlement_Initialize_Test is ChainSettlement_TestInit {
     function test_initialize_twice_reverts() public {
         vm.expectRevert(Initializable.InvalidInitialization.selector);
         vm.prank(address(factory));
@@ -840,9 +858,9 @@ contract ChainSettlementTest is L1Fixture {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotFactory.selector, address(this)));
         new ERC1967Proxy(impl, init);
     }
+}
 
-    // ------------------------------------------------------------ views
-
+contract ChainSettlement_Views_Test is ChainSettlement_TestInit {
     function test_views_genesis_succeeds() public view {
         assertEq(chainA.chainId(), CHAIN_A);
         assertEq(chainA.admin(), admin);
@@ -864,10 +882,5 @@ contract ChainSettlementTest is L1Fixture {
     function test_stateRoot_notCommitted_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotCommitted.selector, 1));
         chainA.stateRoot(1);
-    }
-
-    function _one(bytes32 leaf) internal pure returns (bytes32[] memory leaves) {
-        leaves = new bytes32[](1);
-        leaves[0] = leaf;
     }
 }

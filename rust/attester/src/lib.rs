@@ -243,13 +243,23 @@ impl Attester {
     }
 
     fn sign_digest(&self, digest: B256) -> Result<Bytes, AttesterError> {
-        let mut proof = Vec::with_capacity(65 * self.signers.len());
-        for signer in &self.signers {
-            let signature = signer.sign_hash_sync(&digest)?;
-            proof.extend_from_slice(&signature.as_bytes());
-        }
-        Ok(proof.into())
+        Ok(sign_sorted(&self.signers, digest)?)
     }
+}
+
+/// One 65-byte `r || s || v` signature of `digest` per signer, concatenated ascending by signer
+/// address: the signature list `AttestationVerifier` and `ValidiumDAValidator` take.
+pub fn sign_sorted(
+    signers: &[PrivateKeySigner],
+    digest: B256,
+) -> Result<Bytes, alloy::signers::Error> {
+    let mut sorted: Vec<&PrivateKeySigner> = signers.iter().collect();
+    sorted.sort_by_key(|s| s.address());
+    let mut out = Vec::with_capacity(65 * sorted.len());
+    for signer in sorted {
+        out.extend_from_slice(&signer.sign_hash_sync(&digest)?.as_bytes());
+    }
+    Ok(out.into())
 }
 
 #[cfg(test)]

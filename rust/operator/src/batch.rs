@@ -5,21 +5,20 @@
 //! (messages root, imported roots, cumulative priority operations, transfers) and the rollup
 //! state-diff pubdata. The operator only adds the batch number and checks the node agrees.
 
-use crate::OperatorError;
+use crate::{OperatorError, error::rpc_err};
 use alloy::{
-    primitives::{B256, Bytes},
+    primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     sol_types::SolEvent,
 };
-use hyperchain_bindings::{CommitBatchInfo, IOutbox, Message, PredeployCode, predeploys};
+use hyperchain_bindings::{
+    ChainSettlement, CommitBatchInfo, IOutbox, Message, PredeployCode, predeploys,
+};
 use hyperchain_zkevm::{
     ExecutionRules, build_witness, check_genesis, da_commitment, proven_state_root, validate_batch,
 };
-
-fn rpc(step: &str) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
-    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
-}
+use std::collections::BTreeMap;
 
 /// The state root after `block`: the header's for mined blocks. anvil reports the empty-trie
 /// root in the header of an `--init` genesis block, so block 0's root is the one its
@@ -29,7 +28,7 @@ pub async fn state_root_at(l2: &DynProvider, block: u64) -> Result<B256, Operato
         let header = l2
             .get_block_by_number(block.into())
             .await
-            .map_err(rpc("eth_getBlockByNumber"))?
+            .map_err(rpc_err("eth_getBlockByNumber"))?
             .ok_or_else(|| OperatorError::Inconsistent(format!("L2 block {block} not found")))?;
         return Ok(header.header.state_root);
     }
@@ -54,7 +53,7 @@ pub async fn outbound_messages(
         .event_signature(IOutbox::MessageQueued::SIGNATURE_HASH)
         .from_block(first)
         .to_block(last);
-    let logs = l2.get_logs(&filter).await.map_err(rpc("eth_getLogs(MessageQueued)"))?;
+    let logs = l2.get_logs(&filter).await.map_err(rpc_err("eth_getLogs(MessageQueued)"))?;
     let mut messages = Vec::with_capacity(logs.len());
     for log in logs {
         let event = IOutbox::MessageQueued::decode_log(&log.inner)
@@ -133,9 +132,48 @@ pub async fn build_commit_info(
     Ok((info, validated.pubdata))
 }
 
+/// A batch as committed on L1: what its `commitBatch` or `settleBatch` call carried.
+#[derive(Clone, Debug)]
+pub struct CommittedBatch {
+    /// The committed `CommitBatchInfo`.
+    pub info: CommitBatchInfo,
+    /// The call's `daInput` (rollup: the pubdata).
+    pub da_input: Bytes,
+    /// The L1 transaction.
+    pub tx_hash: B256,
+}
+
+/// Every batch committed through `settlement`, by number, read from the calldata of the
+/// transactions behind its `BatchCommitted` events. A number committed more than once (after a
+/// revert) maps to its last commit.
+pub async fn committed_batches(
+    l1: &DynProvider,
+    settlement: Address,
+) -> Result<BTreeMap<u64, CommittedBatch>, OperatorError> {
+    use alloy::consensus::Transaction as _;
+    let filter = Filter::new()
+        .address(settlement)
+        .event_signature(ChainSettlement::BatchCommitted::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = l1.get_logs(&filter).await.map_err(rpc_err("eth_getLogs(BatchCommitted)"))?;
+    let mut batches = BTreeMap::new();
+    for log in logs {
+        let Some(tx_hash) = log.transaction_hash else { continue };
+        let tx = l1
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(rpc_err("eth_getTransactionByHash"))?
+            .ok_or_else(|| OperatorError::Inconsistent(format!("L1 tx {tx_hash} missing")))?;
+        if let Some((info, da_input)) = committed_batch(tx.input()) {
+            batches.insert(info.batchNumber, CommittedBatch { info, da_input, tx_hash });
+        }
+    }
+    Ok(batches)
+}
+
 /// The batch and DA input carried by a `commitBatch` or `settleBatch` transaction's calldata (both
 /// emit `BatchCommitted`); `None` for any other call.
-pub fn committed_batch(input: &[u8]) -> Option<(CommitBatchInfo, Bytes)> {
+fn committed_batch(input: &[u8]) -> Option<(CommitBatchInfo, Bytes)> {
     use alloy::sol_types::SolCall as _;
     use hyperchain_bindings::ChainSettlement::{commitBatchCall, settleBatchCall};
     match commitBatchCall::abi_decode(input) {

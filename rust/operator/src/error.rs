@@ -85,6 +85,18 @@ impl OperatorError {
     }
 }
 
+/// Maps a transport error of `step` to [`OperatorError::Rpc`].
+pub(crate) fn rpc_err(
+    step: &str,
+) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
+    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+}
+
+/// Maps a failed contract read of `step` to [`OperatorError::Rpc`].
+pub(crate) fn call_err(step: &str) -> impl Fn(alloy::contract::Error) -> OperatorError + '_ {
+    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+}
+
 /// Classifies a failed contract send: a revert becomes `rejected(reason)`, anything else an RPC
 /// error worth retrying.
 pub(crate) fn classify(

@@ -3,17 +3,14 @@
 //! compressed, which decodes against the state rebuilt so far) — and checked against the state
 //! root L1 settled.
 
-use crate::OperatorError;
+use crate::{OperatorError, batch::committed_batches};
 use alloy::{
-    primitives::{Address, B256, Bytes},
-    providers::{DynProvider, Provider},
-    rpc::types::Filter,
-    sol_types::SolEvent,
+    primitives::{Address, B256},
+    providers::DynProvider,
 };
 use hyperchain_bindings::ChainSettlement;
 use hyperchain_zkevm::{ExecutionRules, StateDiff, replay::ReplayedState};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The outcome of a reconstruction.
 #[derive(Clone, Debug, Serialize)]
@@ -50,29 +47,12 @@ pub async fn reconstruct(
     let genesis_root = state.root(&ExecutionRules::ANVIL).map_err(bad)?;
     let contract = ChainSettlement::new(settlement, l1.clone());
     let last = contract.lastCommittedBatch().call().await.map_err(bad)?;
-    let filter = Filter::new()
-        .address(settlement)
-        .event_signature(ChainSettlement::BatchCommitted::SIGNATURE_HASH)
-        .from_block(0u64);
-    let logs = l1.get_logs(&filter).await.map_err(bad)?;
-    // The last commit of each number wins (earlier ones may have been reverted).
-    let mut pubdata: BTreeMap<u64, Bytes> = BTreeMap::new();
-    for log in logs {
-        let Some(hash) = log.transaction_hash else { continue };
-        let tx = l1
-            .get_transaction_by_hash(hash)
-            .await
-            .map_err(bad)?
-            .ok_or_else(|| bad("commit tx missing"))?;
-        use alloy::consensus::Transaction as _;
-        if let Some((batch, da_input)) = crate::batch::committed_batch(tx.input()) {
-            pubdata.insert(batch.batchNumber, da_input);
-        }
-    }
+    let committed = committed_batches(l1, settlement).await?;
     for n in 1..=last {
-        let data = pubdata
+        let data = &committed
             .get(&n)
-            .ok_or_else(|| bad(format!("no commitBatch/settleBatch calldata for batch {n}")))?;
+            .ok_or_else(|| bad(format!("no commitBatch/settleBatch calldata for batch {n}")))?
+            .da_input;
         let diff = StateDiff::decode_against(data, &state)
             .map_err(|e| bad(format!("batch {n} pubdata: {e} (is the chain a validium?)")))?;
         state.apply(&diff);
