@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Predeploys} from "../common/libraries/Predeploys.sol";
+import {Aggregator} from "./Aggregator.sol";
 import {ChainSettlement} from "./ChainSettlement.sol";
 import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
 import {ChainConfig, IChainFactory, PredeployCode} from "./interfaces/IChainFactory.sol";
@@ -33,6 +34,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
     mapping(uint256 chainId => address) private _settlements;
     uint256[] private _chainIds;
     mapping(uint64 version => PredeployCode[]) private _predeployCodes;
+    mapping(address aggregator => bool) private _aggregators;
 
     /// @param owner_ governance
     /// @param transactionRoot_ the Transaction Root (its `initialize` must name this factory)
@@ -103,6 +105,19 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         emit ChainCreated(
             chainId, settlement, config.admin, config.operator, config.daMode, config.genesisStateRoot
         );
+    }
+
+    /// @inheritdoc IChainFactory
+    function createAggregator() external override returns (address aggregator) {
+        aggregator = address(new Aggregator(address(this), address(_transactionRoot)));
+        _aggregators[aggregator] = true;
+        _transactionRoot.registerAggregator(aggregator);
+        emit AggregatorCreated(aggregator, msg.sender);
+    }
+
+    /// @inheritdoc IChainFactory
+    function isAggregator(address aggregator) external view override returns (bool) {
+        return _aggregators[aggregator];
     }
 
     /// @inheritdoc IChainFactory

@@ -57,6 +57,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
     uint256 public constant override MAX_L2_GAS_LIMIT = 10_000_000;
     /// @inheritdoc IChainSettlement
     uint256 public constant override MAX_L2_GAS_PRICE = 1000 gwei;
+    /// @inheritdoc IChainSettlement
+    uint64 public constant override AGGREGATOR_EXIT_DELAY = 1 hours;
 
     /// @notice The chain factory: initializes proxies, publishes protocol versions.
     IChainFactory public immutable FACTORY;
@@ -81,6 +83,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// set by the first reclaim: from then on the chain is frozen whatever its requests' deadlines
     bool private _frozen;
     uint8 private _daMode;
+    /// in the slot every commit reads, so the direct path pays nothing for the aggregator check
+    bool private _aggregated;
     address private _verifier;
     /// packs with `_verifier` (its slot had 12 free bytes), so older proxies' layout is unchanged;
     /// `MAX_L2_GAS_PRICE` < 2^64
@@ -96,6 +100,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// rolling hash of the first `count` priority requests
     mapping(uint256 count => bytes32) private _rollingHashes;
     mapping(uint256 nonce => PriorityRequest) private _requests;
+    /// the aggregator the chain joined (meaningful while `_aggregated`) and when its exit takes effect
+    address private _aggregator;
+    uint64 private _aggregatorExitAt;
 
     modifier onlySharedBridge() {
         if (msg.sender != address(SHARED_BRIDGE)) revert NotSharedBridge(msg.sender);
@@ -156,7 +163,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (msg.sender != _operator) revert NotOperator(msg.sender);
         uint256 chainId_ = _chainId;
         Counters memory c = _counters;
-        bytes32 publicInput = _commit(c, chainId_, batch, daInput);
+        bytes32 publicInput = _commit(c, chainId_, batch, daInput, false);
         uint64 batchNumber = batch.batchNumber;
         _batchWords[batchNumber] = publicInput;
         _setPriorityCount(batchNumber, batch.priorityOpsCount);
@@ -183,7 +190,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         bytes32 committed = _batchWords[batchNumber];
         bytes32 supplied = BatchHashing.publicInput(chainId_, _stateRoots[batchNumber - 1], batch);
         if (supplied != committed) revert BatchCommitmentMismatch(batchNumber, committed, supplied);
-        _execute(c, chainId_, batch);
+        _execute(c, chainId_, batch, true);
         _counters = c;
     }
 
@@ -202,10 +209,57 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // nothing reads them once the batch is executed: the public input (`batchPublicInput` is
         // only defined for unexecuted batches) and the batch's lane in `_priorityCounts` (reverts
         // and `priorityOpsProcessed` use `executedPriorityOps` for the last executed batch).
-        bytes32 publicInput = _commit(c, chainId_, batch, daInput);
+        bytes32 publicInput = _commit(c, chainId_, batch, daInput, false);
         _prove(c, batch.batchNumber, publicInput, proof);
-        _execute(c, chainId_, batch);
+        _execute(c, chainId_, batch, true);
         _counters = c;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function settleAggregated(CommitBatchInfo calldata batch, bytes calldata daInput, address verifier_)
+        external
+        override
+        returns (bytes32 publicInput)
+    {
+        if (!_aggregated || msg.sender != _aggregator || _exited(_aggregatorExitAt)) {
+            revert NotAggregator(msg.sender);
+        }
+        address pinned = _verifier;
+        if (verifier_ != pinned) revert VerifierMismatch(pinned, verifier_);
+        uint256 chainId_ = _chainId;
+        // Every committed batch is executed: joining requires it and a member commits nothing else.
+        Counters memory c = _counters;
+        publicInput = _commit(c, chainId_, batch, daInput, true);
+        // Proven by the aggregate's attestation, which the aggregator checks in this transaction.
+        c.lastProven = c.lastCommitted;
+        // The aggregate appends one Transaction Root leaf for all its chain-batches.
+        _execute(c, chainId_, batch, false);
+        _counters = c;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function joinAggregator(address aggregator_) external override onlyAdmin {
+        uint256 chainId_ = _chainId;
+        if (_hasLeft) revert ChainHasLeft(chainId_);
+        if (!FACTORY.isAggregator(aggregator_)) revert UnknownAggregator(aggregator_);
+        if (_aggregated && !_exited(_aggregatorExitAt)) revert AlreadyInAggregator(_aggregator);
+        Counters memory c = _counters;
+        if (c.lastCommitted != c.lastExecuted) {
+            revert UnexecutedBatchesPending(c.lastCommitted, c.lastExecuted);
+        }
+        _requireNotFrozen(c);
+        _aggregated = true;
+        _aggregator = aggregator_;
+        _aggregatorExitAt = 0;
+        emit AggregatorJoined(aggregator_);
+    }
+
+    /// @inheritdoc IChainSettlement
+    function leaveAggregator() external override onlyAdmin {
+        if (!_aggregated || _aggregatorExitAt != 0) revert NotInAggregator();
+        uint64 exitAt = uint64(block.timestamp) + AGGREGATOR_EXIT_DELAY;
+        _aggregatorExitAt = exitAt;
+        emit AggregatorExitAnnounced(_aggregator, exitAt);
     }
 
     /// @inheritdoc IChainSettlement
@@ -332,6 +386,8 @@ contract ChainSettlement is IChainSettlement, Initializable {
             revert RageQuitNotAllowed(version, current, deadline);
         }
         _hasLeft = true;
+        // Outside the ecosystem the chain's batches are in no aggregate: it settles directly.
+        if (_aggregated) _clearMembership();
         // Leaf counts fit in 64 bits (one leaf per executed batch).
         // forge-lint: disable-next-line(unsafe-typecast)
         _leftAtLeafCount = uint64(TRANSACTION_ROOT.leafCount());
@@ -400,6 +456,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// @inheritdoc IChainSettlement
     function hasLeft() external view override returns (bool) {
         return _hasLeft;
+    }
+
+    /// @inheritdoc IChainSettlement
+    function aggregator() external view override returns (address aggregator_, uint64 exitAt) {
+        if (_aggregated) return (_aggregator, _aggregatorExitAt);
     }
 
     /// @inheritdoc IChainSettlement
@@ -614,31 +675,40 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @dev Commit checks and the writes every path needs (state root, counters in memory); emits
-    /// `BatchCommitted`. The caller checked the operator and stores `c`.
+    /// `BatchCommitted`. The caller checked the operator (or, `viaAggregator`, the aggregator) and
+    /// stores `c`.
     function _commit(
         Counters memory c,
         uint256 chainId_,
         CommitBatchInfo calldata batch,
-        bytes calldata daInput
+        bytes calldata daInput,
+        bool viaAggregator
     ) private returns (bytes32 publicInput) {
-        // A chain that left stays on its version (and pinned verifier) for good.
-        if (!_hasLeft) _checkProtocolVersion();
+        {
+            // Read together (one slot): a member of an aggregator commits directly only once it left.
+            bool left = _hasLeft;
+            if (_aggregated != viaAggregator) _endExitedMembership();
+            // A chain that left stays on its version (and pinned verifier) for good.
+            if (!left) _checkProtocolVersion();
+        }
         uint64 batchNumber = c.lastCommitted + 1;
         if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
 
         _requireNotFrozen(c);
-        uint64 queueLength = _priorityQueueLength;
-        uint64 previousCount = c.committedPriorityOps;
         uint64 count = batch.priorityOpsCount;
-        if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
-        if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
-        bytes32 expectedHash = _rollingHashes[count];
-        if (batch.priorityOpsHash != expectedHash) {
-            revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
-        }
-        // forge-lint: disable-next-line(block-timestamp)
-        if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
-            revert PriorityRequestExpired(count);
+        {
+            uint64 queueLength = _priorityQueueLength;
+            uint64 previousCount = c.committedPriorityOps;
+            if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
+            if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
+            bytes32 expectedHash = _rollingHashes[count];
+            if (batch.priorityOpsHash != expectedHash) {
+                revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
+            }
+            // forge-lint: disable-next-line(block-timestamp)
+            if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
+                revert PriorityRequestExpired(count);
+            }
         }
 
         IDAValidator(_daValidator).validateDA(chainId_, batchNumber, batch.daCommitment, daInput);
@@ -668,9 +738,12 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @dev Executes `batch`, already checked to be the next proven batch matching its commitment:
-    /// imported roots, Transaction Root append, messages root, bridge transfers; emits
-    /// `BatchExecuted`. The caller stores `c`.
-    function _execute(Counters memory c, uint256 chainId_, CommitBatchInfo calldata batch) private {
+    /// imported roots, Transaction Root append (unless `appendLeaf` is false: an aggregate appends
+    /// one leaf for all its batches), messages root, bridge transfers; emits `BatchExecuted`. The
+    /// caller stores `c`.
+    function _execute(Counters memory c, uint256 chainId_, CommitBatchInfo calldata batch, bool appendLeaf)
+        private
+    {
         uint64 batchNumber = batch.batchNumber;
         uint256 imported = batch.importedRoots.length;
         bool left = _hasLeft;
@@ -681,7 +754,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         }
         // A chain outside the ecosystem settles only for its own users' L1 withdrawals: its batches
         // are not appended, so no hyperchain can relay its messages.
-        if (!left) {
+        if (appendLeaf && !left) {
             TRANSACTION_ROOT.appendBatch(chainId_, batchNumber, batch.messagesRoot, batch.newStateRoot);
         }
         _batchWords[batchNumber] = batch.messagesRoot;
@@ -692,6 +765,26 @@ contract ChainSettlement is IChainSettlement, Initializable {
         c.executedPriorityOps = uint48(batch.priorityOpsCount);
         if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
         emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
+    }
+
+    /// @dev Direct settlement by a member: allowed once its announced exit took effect, which ends
+    /// the membership for good.
+    function _endExitedMembership() private {
+        uint64 exitAt = _aggregatorExitAt;
+        if (!_exited(exitAt)) revert SettledByAggregator(_aggregator, exitAt);
+        _clearMembership();
+    }
+
+    function _clearMembership() private {
+        _aggregated = false;
+        _aggregator = address(0);
+        _aggregatorExitAt = 0;
+    }
+
+    function _exited(uint64 exitAt) private view returns (bool) {
+        // An hour-long delay: validator timestamp drift does not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        return exitAt != 0 && block.timestamp >= exitAt;
     }
 
     /// @dev For a chain that left: transfers to it are no longer credited, so a root appended after

@@ -17,6 +17,7 @@ contract TransactionRoot is ITransactionRoot, Initializable {
     IncrementalMerkle.Tree private _tree;
     mapping(bytes32 root => RootInfo) private _roots;
     mapping(address settlement => uint256 chainId) private _chainIdOf;
+    mapping(address aggregator => bool) private _aggregators;
 
     /// Deployed directly, not behind a proxy, so the constructor leaves `initialize` open; only the
     /// deployer may call it, so nobody can initialize it first with their own factory.
@@ -43,6 +44,28 @@ contract TransactionRoot is ITransactionRoot, Initializable {
     }
 
     /// @inheritdoc ITransactionRoot
+    function registerAggregator(address aggregator) external override {
+        if (msg.sender != _factory) revert Unauthorized(msg.sender);
+        if (aggregator == address(0)) revert ZeroAddress("aggregator");
+        _aggregators[aggregator] = true;
+        emit AggregatorRegistered(aggregator);
+    }
+
+    /// @inheritdoc ITransactionRoot
+    function appendAggregate(uint64 aggregateNumber, bytes32 aggregateRoot)
+        external
+        override
+        returns (bytes32 newRoot)
+    {
+        if (!_aggregators[msg.sender]) revert NotAggregator(msg.sender);
+        uint256 count;
+        (newRoot, count) = _tree.append(aggregateRoot);
+        _recordRoot(newRoot, count);
+        emit TransactionRootUpdated(newRoot, 0, aggregateNumber, count - 1, aggregateRoot);
+        emit AggregateAppended(msg.sender, aggregateNumber, count - 1);
+    }
+
+    /// @inheritdoc ITransactionRoot
     function appendBatch(uint256 chainId, uint64 batchNumber, bytes32 messagesRoot, bytes32 stateRoot)
         external
         override
@@ -55,7 +78,7 @@ contract TransactionRoot is ITransactionRoot, Initializable {
         uint256 count;
         (newRoot, count) = _tree.append(leaf);
         // A root can repeat only if a leaf repeats, which would need the same batch twice; keep the
-        // first sighting either way.
+        // first sighting either way. (Inline rather than `_recordRoot`: the direct path's gas.)
         if (_roots[newRoot].leafCount == 0) {
             // Leaf counts, block numbers and timestamps stay far below 2^64.
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -85,7 +108,21 @@ contract TransactionRoot is ITransactionRoot, Initializable {
     }
 
     /// @inheritdoc ITransactionRoot
+    function isAggregator(address aggregator) external view override returns (bool) {
+        return _aggregators[aggregator];
+    }
+
+    /// @inheritdoc ITransactionRoot
     function chainIdOf(address settlement) external view override returns (uint256) {
         return _chainIdOf[settlement];
+    }
+
+    /// @dev `appendBatch` does the same inline.
+    function _recordRoot(bytes32 newRoot, uint256 count) private {
+        if (_roots[newRoot].leafCount == 0) {
+            // Leaf counts, block numbers and timestamps stay far below 2^64.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _roots[newRoot] = RootInfo(uint64(count), uint64(block.number), uint64(block.timestamp));
+        }
     }
 }

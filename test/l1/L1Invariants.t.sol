@@ -3,8 +3,10 @@ pragma solidity 0.8.30;
 
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol";
+import {AggregateHashing, ChainBatch} from "../../contracts/common/types/Aggregate.sol";
 import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message, MessageHashing} from "../../contracts/common/types/Message.sol";
+import {Aggregator} from "../../contracts/l1/Aggregator.sol";
 import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
@@ -19,7 +21,8 @@ import {console} from "forge-std/console.sol";
 /// @dev Drives the L1 like a set of (possibly adversarial) operators and users would: deposits,
 /// forced calls, chain registrations, batches moving value between chains and withdrawing to L1
 /// (some over-drawing), reverts of unexecuted batches, withdrawals (and replays of them), time
-/// passing, reclaims of expired deposits. Ghost variables track what the bridge must hold.
+/// passing, reclaims of expired deposits, chains joining and leaving an aggregator and aggregates
+/// of two member chains. Ghost variables track what the bridge must hold.
 contract L1Handler is L1Helpers {
     struct Withdrawal {
         uint256 chainId;
@@ -59,7 +62,12 @@ contract L1Handler is L1Helpers {
     uint256 public doubleWithdrawals;
     uint256 public doubleReclaims;
     uint256 public executedBatches;
-    uint256 public appendedBatches;
+    /// Transaction Root leaves: one per batch settled directly inside the ecosystem, one per aggregate
+    uint256 public appendedLeaves;
+    uint256 public aggregates;
+    uint256 public aggregatedBatches;
+    uint256 public memberDirectSettlementsRefused;
+    Aggregator public aggregator;
     uint256 public failedExecutions;
     uint256 public notCredited;
     /// checks of the handler that failed (reverts inside handler calls are not failures with
@@ -108,6 +116,7 @@ contract L1Handler is L1Helpers {
         feeToken.approve(address(bridge), type(uint256).max);
         _create(1001);
         _create(1002);
+        aggregator = Aggregator(factory_.createAggregator());
     }
 
     receive() external payable {}
@@ -250,6 +259,15 @@ contract L1Handler is L1Helpers {
         calls[this.settleBatch.selector]++;
         (ChainSettlement chain, BatchPlan memory plan) = _makePlan(chainSeed, destinationSeed, amounts);
         (CommitBatchInfo memory batch, Message[] memory out, bytes32[] memory leaves) = _plan(chain, plan);
+        if (_isMember(chain)) {
+            // A member settles through its aggregator until its exit took effect.
+            try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
+                _violation("a member of an aggregator settled directly");
+            } catch {
+                memberDirectSettlementsRefused++;
+            }
+            return;
+        }
         uint256 ethBefore = bridge.chainBalance(plan.chainId, address(0));
         uint256 tokenBefore = bridge.chainBalance(plan.chainId, plan.token);
         bool enough = plan.ethOut <= ethBefore && plan.tokenOut <= tokenBefore;
@@ -293,26 +311,9 @@ contract L1Handler is L1Helpers {
             }
         }
         if (!executed) return;
-        executedBatches++;
         // A chain that left settles outside the ecosystem: not in the Transaction Root.
-        if (!chain.hasLeft()) appendedBatches++;
-        ghostExecuted[plan.chainId]++;
-        for (uint256 k; k < out.length; ++k) {
-            withdrawals.push(Withdrawal(plan.chainId, batch.batchNumber, out[k], leaves, k));
-        }
-        uint256 firstReclaimed = firstReclaimedPlusOne[plan.chainId];
-        if (firstReclaimed != 0 && chain.priorityOpsProcessed() >= firstReclaimed) {
-            _violation("a batch processing a reclaimed request executed");
-        }
-        // Only creditable destinations take value from the source chain.
-        bool credited = _creditable(plan.chainId, plan.destination);
-        if (!credited && (plan.ethOut != 0 || plan.tokenOut != 0)) notCredited++;
-        uint256 ethDebit = credited ? plan.ethOut : 0;
-        uint256 tokenDebit = credited ? plan.tokenOut : 0;
-        ghostChainBalance[plan.chainId][address(0)] -= ethDebit;
-        ghostChainBalance[plan.chainId][plan.token] -= tokenDebit;
-        ghostChainBalance[plan.destination][address(0)] += ethDebit;
-        ghostChainBalance[plan.destination][plan.token] += tokenDebit;
+        if (!chain.hasLeft()) appendedLeaves++;
+        (uint256 ethDebit, uint256 tokenDebit) = _recordExecuted(chain, plan, batch.batchNumber, out, leaves);
         if (bridge.chainBalance(plan.chainId, address(0)) != ethBefore - ethDebit) {
             _violation("source ETH balance");
         }
@@ -321,6 +322,130 @@ contract L1Handler is L1Helpers {
                 _violation("source token");
             }
         }
+    }
+
+    /// The ledger of an executed batch: its withdrawals become finalizable, its transfers move the
+    /// ghost balances (only to creditable destinations). Returns what left the source chain.
+    function _recordExecuted(
+        ChainSettlement chain,
+        BatchPlan memory plan,
+        uint64 batchNumber,
+        Message[] memory out,
+        bytes32[] memory leaves
+    ) internal returns (uint256 ethDebit, uint256 tokenDebit) {
+        executedBatches++;
+        ghostExecuted[plan.chainId]++;
+        for (uint256 k; k < out.length; ++k) {
+            withdrawals.push(Withdrawal(plan.chainId, batchNumber, out[k], leaves, k));
+        }
+        uint256 firstReclaimed = firstReclaimedPlusOne[plan.chainId];
+        if (firstReclaimed != 0 && chain.priorityOpsProcessed() >= firstReclaimed) {
+            _violation("a batch processing a reclaimed request executed");
+        }
+        // Only creditable destinations take value from the source chain.
+        bool credited = _creditable(plan.chainId, plan.destination);
+        if (!credited && (plan.ethOut != 0 || plan.tokenOut != 0)) notCredited++;
+        ethDebit = credited ? plan.ethOut : 0;
+        tokenDebit = credited ? plan.tokenOut : 0;
+        ghostChainBalance[plan.chainId][address(0)] -= ethDebit;
+        ghostChainBalance[plan.chainId][plan.token] -= tokenDebit;
+        ghostChainBalance[plan.destination][address(0)] += ethDebit;
+        ghostChainBalance[plan.destination][plan.token] += tokenDebit;
+    }
+
+    // ------------------------------------------------------------ aggregation
+
+    function _isMember(ChainSettlement chain) internal view returns (bool) {
+        (address current, uint64 exitAt) = chain.aggregator();
+        return current != address(0) && (exitAt == 0 || block.timestamp < exitAt);
+    }
+
+    function joinAggregator(uint256 chainSeed) external {
+        calls[this.joinAggregator.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        try chain.joinAggregator(address(aggregator)) {
+            if (!_isMember(chain)) _violation("joined but not a member");
+        } catch {}
+    }
+
+    function leaveAggregator(uint256 chainSeed) external {
+        calls[this.leaveAggregator.selector]++;
+        (, ChainSettlement chain,) = _pick(chainSeed);
+        try chain.leaveAggregator() {} catch {}
+    }
+
+    /// One member chain-batch of an aggregate, as planned.
+    struct AggregateEntry {
+        ChainSettlement chain;
+        BatchPlan plan;
+        Message[] out;
+        bytes32[] leaves;
+    }
+
+    /// One aggregate of two different chains (each planned like `settleBatch`: transfers, possibly
+    /// to each other, withdrawals, over-drawing sometimes), one attestation over both. It must
+    /// settle whenever both are live members on the same verifier and neither over-draws.
+    function settleAggregate(
+        uint256 seedA,
+        uint256 seedB,
+        uint96[4] calldata amountsA,
+        uint96[4] calldata amountsB
+    ) external {
+        calls[this.settleAggregate.selector]++;
+        if (chains.length < 2) return;
+        AggregateEntry[2] memory entries;
+        (entries[0].chain, entries[0].plan) = _makePlan(seedA, seedB, amountsA);
+        uint256 other = (seedA % chains.length + 1 + seedB % (chains.length - 1)) % chains.length;
+        (entries[1].chain, entries[1].plan) = _makePlan(other, seedA, amountsB);
+        // Mostly the admins join first, so that aggregates happen; otherwise a non-member may be in it.
+        if (seedA & 3 != 0) {
+            try entries[0].chain.joinAggregator(address(aggregator)) {} catch {}
+            try entries[1].chain.joinAggregator(address(aggregator)) {} catch {}
+        }
+        ChainBatch[] memory batches = new ChainBatch[](2);
+        bytes32[] memory inputs = new bytes32[](2);
+        bool enough = true;
+        for (uint256 k; k < 2; ++k) {
+            AggregateEntry memory e = entries[k];
+            CommitBatchInfo memory batch;
+            (batch, e.out, e.leaves) = _plan(e.chain, e.plan);
+            batches[k] = ChainBatch(e.plan.chainId, batch, abi.encode(batch.newStateRoot));
+            inputs[k] =
+                this.publicInputOf(e.plan.chainId, e.chain.stateRoot(e.chain.lastCommittedBatch()), batch);
+            enough = enough && e.plan.ethOut <= bridge.chainBalance(e.plan.chainId, address(0))
+                && e.plan.tokenOut <= bridge.chainBalance(e.plan.chainId, e.plan.token);
+        }
+        address pinned = entries[0].chain.verifier();
+        bytes memory proof = _attestAggregate(pinned, inputs);
+        try aggregator.settleAggregate(aggregator.lastAggregate() + 1, pinned, batches, proof) {
+            aggregates++;
+            aggregatedBatches += 2;
+            appendedLeaves++;
+            for (uint256 k; k < 2; ++k) {
+                AggregateEntry memory e = entries[k];
+                if (!_isMember(e.chain)) _violation("an aggregate settled a non-member");
+                _recordExecuted(e.chain, e.plan, batches[k].batch.batchNumber, e.out, e.leaves);
+            }
+        } catch {
+            if (
+                enough && _aggregatable(entries[0].chain) && _aggregatable(entries[1].chain)
+                    && entries[1].chain.verifier() == pinned
+            ) {
+                _violation("an aggregate of live members failed without over-drawing");
+            }
+        }
+    }
+
+    function _attestAggregate(address pinned, bytes32[] memory inputs) internal view returns (bytes memory) {
+        bytes32 statement =
+            AggregateHashing.publicInput(address(aggregator), aggregator.lastAggregate() + 1, inputs);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(attesterKey, AttestationVerifier(pinned).digest(statement));
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _aggregatable(ChainSettlement chain) internal view returns (bool) {
+        (bool frozen,) = chain.isFrozen();
+        return _isMember(chain) && !frozen && !chain.hasLeft() && _upToDate(chain);
     }
 
     /// Anyone may record a frozen chain in the bridge; transfers to it are then not credited.
@@ -740,7 +865,7 @@ contract L1Handler is L1Helpers {
         batch.messagesRoot = _merkleRoot(leaves);
         try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
             executedBatches++;
-            if (!chain.hasLeft()) appendedBatches++;
+            if (!chain.hasLeft()) appendedLeaves++;
             ghostExecuted[chainId]++;
             for (uint256 i; i < failures; ++i) {
                 failureClaims.push(
@@ -980,7 +1105,8 @@ contract L1InvariantsTest is L1InvariantSetup {
     }
 
     /// Batches stay ordered, and the Transaction Root holds exactly one leaf per batch executed
-    /// inside the ecosystem (chains that rage-quit keep settling without appending).
+    /// directly inside the ecosystem (chains that rage-quit keep settling without appending) and one
+    /// per aggregate.
     function _batchContinuity() internal view {
         uint256 n = handler.chainCount();
         uint256 executed;
@@ -994,7 +1120,7 @@ contract L1InvariantsTest is L1InvariantSetup {
             executed += chain.lastExecutedBatch();
         }
         assertEq(executed, handler.executedBatches());
-        assertEq(txRoot.leafCount(), handler.appendedBatches());
+        assertEq(txRoot.leafCount(), handler.appendedLeaves());
     }
 
     /// The run did exercise the paths the invariants are about (visible with -vv).
@@ -1022,6 +1148,12 @@ contract L1InvariantsTest is L1InvariantSetup {
             handler.rageQuits()
         );
         console.log("attacks from non-canonical chains", handler.nonCanonicalAttacks());
+        console.log(
+            "aggregates",
+            handler.aggregates(),
+            "direct settlements of members refused",
+            handler.memberDirectSettlementsRefused()
+        );
         console.log(
             "L2 gas fees claimed",
             handler.feesClaimed(),
@@ -1146,6 +1278,31 @@ contract L1HandlerRageQuitTest is L1InvariantSetup {
         assertEq(handler.notCredited(), 1);
         handler.finalizeWithdrawal(0);
         assertEq(handler.finalized(), 1);
+        assertEq(handler.violations(), 0);
+    }
+}
+
+contract L1HandlerAggregationTest is L1InvariantSetup {
+    /// Two members in one aggregate moving value to each other and withdrawing; a member's direct
+    /// settlement is refused until its exit took effect; then it settles directly again.
+    function test_handler_aggregateThenLeave_succeeds() public {
+        handler.depositETH(0, 10 ether);
+        handler.depositETH(1, 10 ether);
+        handler.joinAggregator(0);
+        handler.joinAggregator(1);
+        // Chain 0 sends to chain 1 (destination kind 2), chain 1 to chain 0.
+        handler.settleAggregate(0, 2, [uint96(1 ether), 0, 1 ether, 0], [uint96(2 ether), 0, 0, 0]);
+        assertEq(handler.aggregates(), 1);
+        assertEq(handler.executedBatches(), 2);
+        assertEq(txRoot.leafCount(), 1);
+        handler.finalizeWithdrawal(0);
+        assertEq(handler.finalized(), 1);
+        handler.settleBatch(0, 2, [uint96(0), 0, 0, 0], 1);
+        assertEq(handler.memberDirectSettlementsRefused(), 1);
+        handler.leaveAggregator(0);
+        handler.warp(2 hours);
+        handler.settleBatch(0, 2, [uint96(0), 0, 0, 0], 1);
+        assertEq(handler.executedBatches(), 3);
         assertEq(handler.violations(), 0);
     }
 }

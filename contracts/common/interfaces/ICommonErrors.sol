@@ -8,6 +8,9 @@ pragma solidity 0.8.30;
 interface ICommonErrors {
     /// @notice `caller` may not call this function.
     error Unauthorized(address caller);
+    /// @notice `caller` is not an aggregator allowed to do this (created by the chain factory; for a
+    /// chain's batches, the aggregator that chain joined and has not left).
+    error NotAggregator(address caller);
     /// @notice A required address is zero (`what` names it).
     error ZeroAddress(string what);
 }

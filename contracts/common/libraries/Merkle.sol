@@ -51,6 +51,22 @@ library Merkle {
         if (used != siblings.length) revert MerkleProofLengthMismatch(used, siblings.length);
     }
 
+    /// @notice Root of the tree over `nodes` (the leaves, in order). Overwrites `nodes` with the
+    /// levels it computes, so the caller must not use the array afterwards.
+    function rootOf(bytes32[] memory nodes) internal pure returns (bytes32) {
+        uint256 count = nodes.length;
+        if (count == 0) return bytes32(0);
+        while (count > 1) {
+            uint256 pairs = count >> 1;
+            for (uint256 i; i < pairs; ++i) {
+                nodes[i] = hashPair(nodes[2 * i], nodes[2 * i + 1]);
+            }
+            if (count & 1 == 1) nodes[pairs] = nodes[count - 1];
+            count = pairs + (count & 1);
+        }
+        return nodes[0];
+    }
+
     /// @notice keccak256(left ‖ right), without allocating memory.
     function hashPair(bytes32 left, bytes32 right) internal pure returns (bytes32 result) {
         assembly ("memory-safe") {

@@ -65,6 +65,10 @@ interface IChainFactory is ICommonErrors {
     /// is published.
     event DAValidatorStaged(uint8 indexed daMode, address validator);
 
+    /// @notice `creator` created an aggregator (registered with the Transaction Root); chains opt in
+    /// with `ChainSettlement.joinAggregator`.
+    event AggregatorCreated(address indexed aggregator, address indexed creator);
+
     /// @notice Chain id 0 or above 2^64-1.
     error InvalidChainId(uint256 chainId);
     /// @notice The chain id is the L1's own.
@@ -108,6 +112,15 @@ interface IChainFactory is ICommonErrors {
     /// and existing chains of that mode move to it when they `upgradeChain`, so a change of the
     /// validium committee reaches an existing chain only through an upgrade window (with rage quit).
     function setDAValidator(uint8 daMode, address validator) external;
+
+    /// @notice Deploys an `Aggregator` (no owner: anyone may submit an aggregate attested by the
+    /// attesters) and registers it with the Transaction Root. Permissionless. Only aggregators made
+    /// here may settle batches of the chains that join them, so every aggregator runs canonical code.
+    /// @return aggregator the new aggregator
+    function createAggregator() external returns (address aggregator);
+
+    /// @notice Whether `aggregator` was created by `createAggregator`.
+    function isAggregator(address aggregator) external view returns (bool);
 
     /// @notice The settlement contract of `chainId` (zero if none).
     function settlementOf(uint256 chainId) external view returns (address);

@@ -53,6 +53,14 @@ import {ChainConfig} from "./IChainFactory.sol";
 ///    balance. Since the chain can never commit or execute again, no batch can process it on L2.
 /// A chain whose operator is gone, that is outdated past its upgrade deadline, or that rage-quit
 /// reaches the same end: its pending requests expire and their depositors reclaim them.
+///
+/// Aggregation (sovereignty): a chain settles directly (above) or, once its admin joined an
+/// aggregator the factory created (`joinAggregator`), only through that aggregator
+/// (`settleAggregated`): the same checks and effects per batch, one attestation and one Transaction
+/// Root leaf per aggregate. The admin may leave at any time (`leaveAggregator`); the exit takes
+/// effect `AGGREGATOR_EXIT_DELAY` seconds later, so an aggregate already signed with the chain in it
+/// can still settle, and from then on the operator settles directly again. Withdrawals never depend
+/// on the aggregator: each executed batch's messages root is stored here either way.
 interface IChainSettlement is ICommonErrors {
     /// @notice A deposit, forced call or forced Transaction Root import entered the priority queue;
     /// the L2 inbox must deliver it with `l2GasLimit` gas.
@@ -73,6 +81,10 @@ interface IChainSettlement is ICommonErrors {
     event OperatorChanged(address operator);
     /// @notice The chain admin set the L2 gas price of later priority requests.
     event L2GasPriceChanged(uint256 price);
+    /// @notice The chain settles through `aggregator` from now on.
+    event AggregatorJoined(address indexed aggregator);
+    /// @notice The chain leaves `aggregator`: it settles directly from `exitAt` on.
+    event AggregatorExitAnnounced(address indexed aggregator, uint64 exitAt);
     /// @notice Priority request `nonce` was reclaimed on L1.
     event PriorityRequestReclaimed(uint256 indexed nonce, address refundRecipient);
 
@@ -129,6 +141,16 @@ interface IChainSettlement is ICommonErrors {
     error RootAfterLeaving(bytes32 root, uint64 leafCount, uint64 leftAtLeafCount);
     /// @notice `settleBatch` needs every committed batch executed first.
     error UnexecutedBatchesPending(uint64 lastCommitted, uint64 lastExecuted);
+    /// @notice The chain settles through `aggregator` until `exitAt` (0: no exit announced).
+    error SettledByAggregator(address aggregator, uint64 exitAt);
+    /// @notice `aggregator` was not created by the chain factory.
+    error UnknownAggregator(address aggregator);
+    /// @notice The chain is already a member of `aggregator`.
+    error AlreadyInAggregator(address aggregator);
+    /// @notice The chain is not a member of an aggregator, or already announced its exit.
+    error NotInAggregator();
+    /// @notice An aggregate is attested for `supplied`, not the chain's pinned verifier.
+    error VerifierMismatch(address pinned, address supplied);
     /// @notice A priority request's payload is longer than `MAX_PAYLOAD_LENGTH`.
     error PayloadTooLarge(uint256 length, uint256 maxLength);
     /// @notice A priority request's L2 gas limit is outside [`MIN_L2_GAS_LIMIT`, `MAX_L2_GAS_LIMIT`].
@@ -176,6 +198,36 @@ interface IChainSettlement is ICommonErrors {
     /// (`UnexecutedBatchesPending`).
     function settleBatch(CommitBatchInfo calldata batch, bytes calldata daInput, bytes calldata proof)
         external;
+
+    /// @notice Settles batch `lastExecutedBatch() + 1` as part of an aggregate. The chain's
+    /// aggregator only (`NotAggregator`), which verifies the aggregate's attestation (over the
+    /// returned public input among others) in the same transaction. The checks, effects and
+    /// events of `settleBatch` (`BatchCommitted`, `BatchExecuted`) except the proof and the
+    /// Transaction Root leaf; `verifier` must be the chain's pinned verifier (`VerifierMismatch`).
+    /// @return publicInput `BatchHashing.publicInput(chainId, stateRoot(n - 1), batch)`
+    function settleAggregated(CommitBatchInfo calldata batch, bytes calldata daInput, address verifier)
+        external
+        returns (bytes32 publicInput);
+
+    /// @notice Settles the chain through `aggregator` (created by the factory: `UnknownAggregator`)
+    /// from now on; direct commits revert `SettledByAggregator` until an exit takes effect. Requires
+    /// every committed batch executed (`UnexecutedBatchesPending`), a chain in the ecosystem
+    /// (`ChainHasLeft`) that is not frozen and not already a member (`AlreadyInAggregator`).
+    /// Chain admin only.
+    function joinAggregator(address aggregator) external;
+
+    /// @notice Leaves the aggregator: it may settle the chain's batches for `AGGREGATOR_EXIT_DELAY`
+    /// more seconds (aggregates already signed land), after which the operator settles directly.
+    /// Chain admin only; `NotInAggregator` if not a member or already leaving.
+    function leaveAggregator() external;
+
+    /// @notice The aggregator the chain joined (zero if none) and when its announced exit takes
+    /// effect (0 if none announced); membership ends at `exitAt`.
+    function aggregator() external view returns (address aggregator, uint64 exitAt);
+
+    /// @notice Seconds between `leaveAggregator` and direct settlement: the time an aggregate
+    /// signed with the chain in it has to reach L1 (anyone may submit it).
+    function AGGREGATOR_EXIT_DELAY() external view returns (uint64);
 
     /// @notice Forgets every unexecuted batch after `newLastCommittedBatch`. Operator only.
     function revertBatches(uint64 newLastCommittedBatch) external;

@@ -5,8 +5,10 @@ import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
 
 /// @title ITransactionRoot
 /// @notice The global append-only Merkle tree of executed batches (hyperbridge step 3, README). Leaf =
-/// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)`, tree shape =
-/// `Merkle`/`IncrementalMerkle`. Every root the tree ever had stays recognisable, so a hyperchain may
+/// `BatchHashing.transactionRootLeaf(chainId, batchNumber, messagesRoot, stateRoot)` for a batch
+/// settled directly, or, for an aggregate, the `Merkle` root of its chain-batch leaves (in aggregate
+/// order), so a message in an aggregated batch is proven message → batch → aggregate → Transaction
+/// Root. Tree shape = `Merkle`/`IncrementalMerkle`. Every root the tree ever had stays recognisable, so a hyperchain may
 /// import any of them and prove messages against it (hyperbridge steps 4–7, README).
 interface ITransactionRoot is ICommonErrors {
     /// @notice When a root was the current Transaction Root.
@@ -24,6 +26,11 @@ interface ITransactionRoot is ICommonErrors {
     event TransactionRootUpdated(
         bytes32 indexed root, uint256 indexed chainId, uint64 batchNumber, uint256 leafIndex, bytes32 leaf
     );
+    /// @notice Aggregate `aggregateNumber` of `aggregator` was appended as leaf `leafIndex` (also
+    /// reported as a `TransactionRootUpdated` with chain id 0, so every leaf has that event).
+    event AggregateAppended(address indexed aggregator, uint64 indexed aggregateNumber, uint256 leafIndex);
+    /// @notice `aggregator` may append aggregates.
+    event AggregatorRegistered(address indexed aggregator);
     /// @notice `settlement` may append batches of `chainId`.
     event SettlementRegistered(uint256 indexed chainId, address indexed settlement);
     /// @notice The chain factory was set (once, by the deployer).
@@ -40,6 +47,17 @@ interface ITransactionRoot is ICommonErrors {
 
     /// @notice Allows `settlement` to append batches of `chainId`. Factory only.
     function registerSettlement(uint256 chainId, address settlement) external;
+
+    /// @notice Allows `aggregator` to append aggregates. Factory only.
+    function registerAggregator(address aggregator) external;
+
+    /// @notice Appends the leaf of an executed aggregate: `aggregateRoot`, the `Merkle` root of its
+    /// chain-batch leaves. Only aggregators the factory registered (`NotAggregator`).
+    /// @return root the new Transaction Root
+    function appendAggregate(uint64 aggregateNumber, bytes32 aggregateRoot) external returns (bytes32 root);
+
+    /// @notice Whether `aggregator` may append aggregates.
+    function isAggregator(address aggregator) external view returns (bool);
 
     /// @notice Appends an executed batch's leaf. Only the settlement registered for `chainId`.
     /// @return root the new Transaction Root
