@@ -8,10 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/bin:$PATH"
 
-echo "==> building contracts and the hyperchain + hyperchain-relayer binaries"
-forge build >/dev/null
+echo "==> building contracts (forge) and the hyperchain + hyperchain-relayer binaries (cargo)"
+# Linting is `make check`'s job (`forge lint -D warnings`); forge's lint pass on build printed
+# notes about test files here.
+FOUNDRY_LINT_ON_BUILD=false forge build >/dev/null
 # --workspace: the same feature set as `make test`, so neither rebuilds the dependencies of the other.
-cargo build --quiet --workspace --bins
+# Not --quiet: a first build takes minutes, and cargo's line per compiled crate shows it progressing.
+cargo build --workspace --bins
 bin="$PWD/target/debug/hyperchain"
 
 run_dir="$PWD/.hyperchain"

@@ -5,19 +5,14 @@ use crate::{
         DevnetFile, Exit, SignerArgs, connect, contract_error, ensure_funded, exit, output,
         parse_amount,
     },
-    steps::{MessageStep, message_step},
+    steps::{MessageStatus, Shown, Waited, wait_for},
 };
-use alloy::{
-    primitives::{Address, B256, Bytes, U256},
-    sol_types::SolEvent,
-};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use eyre::{bail, eyre};
 use hyperchain_bindings::{AssetRouter, IOutbox, Message, interop_address, predeploys};
+use hyperchain_steps::{HyperbridgeStep, Sent as SentMessage};
 use serde::Serialize;
-use std::{
-    path::PathBuf,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, time::Instant};
 
 /// Send a message / ETH (`--value`) or an ERC-20 (`--token`, `--amount`) to another chain.
 #[derive(Debug, clap::Args)]
@@ -46,9 +41,10 @@ pub(crate) struct SendArgs {
     /// Token amount (base units with `wei`).
     #[arg(long, value_parser = parse_amount)]
     amount: Option<U256>,
-    /// Wait until the message is delivered, printing each step. Exit code 2: the relayer holds
-    /// it (the reason is printed: `held: …`); 3: the destination chain is down (the message is
-    /// sent and will be delivered when the chain is back).
+    /// Wait until the message reaches step 7 (step 2 for a withdrawal to L1), printing each of
+    /// the 7 steps once with its transaction and the milliseconds since the send. Exit code 2:
+    /// the relayer holds it (the reason is printed: `held: …`); 3: the destination chain is down
+    /// (the message is sent and will be delivered when the chain is back).
     #[arg(long)]
     wait: bool,
     #[command(flatten)]
@@ -65,7 +61,10 @@ pub(crate) struct Sent {
     pub(crate) message_hash: B256,
     pub(crate) message: Message,
     pub(crate) l2_block: u64,
-    pub(crate) step: Option<MessageStep>,
+    /// With `--wait`: each step reached, in order, with the milliseconds since the send.
+    pub(crate) steps: Vec<Shown>,
+    /// With `--wait`: where the message ended up.
+    pub(crate) status: Option<MessageStatus>,
 }
 
 impl SendArgs {
@@ -82,6 +81,7 @@ impl SendArgs {
         let to = self.to.unwrap_or(from);
         let l2 = connect(&src.rpc_url, &format!("chain {}", src.chain_id), Some(signer)).await?;
         let dest = U256::from(self.to_chain);
+        let started = Instant::now();
         let receipt = match self.token {
             None => {
                 let total = self.value + self.fee;
@@ -119,44 +119,35 @@ impl SendArgs {
         if !receipt.status() {
             bail!("transaction {} reverted", receipt.transaction_hash);
         }
-        let queued = receipt
-            .inner
-            .logs()
-            .iter()
-            .find_map(|l| IOutbox::MessageQueued::decode_log(&l.inner).ok())
-            .ok_or_else(|| {
-                eyre!("sent, but no MessageQueued event in {}", receipt.transaction_hash)
-            })?;
-        let block = receipt.block_number.unwrap_or_default();
-        eprintln!(
-            "1 initiated on chain {}: message {} (tx {})",
-            src.chain_id, queued.data.messageHash, receipt.transaction_hash
-        );
-        let message = queued.data.message.clone();
-        let waited = if self.wait {
-            let target = if self.to_chain == devnet.l1.chain_id { 3 } else { 6 };
-            Some(wait_for(&devnet, &message, block, target).await?)
+        let queued = SentMessage::from_receipt(src.chain_id, &receipt).ok_or_else(|| {
+            eyre!("sent, but no MessageQueued event in {}", receipt.transaction_hash)
+        })?;
+        let (waited, steps) = if self.wait {
+            let until = if self.to_chain == devnet.l1.chain_id {
+                HyperbridgeStep::SourceBatchSettled
+            } else {
+                HyperbridgeStep::DestinationBatchSettled
+            };
+            let (waited, steps) = wait_for(&devnet, &queued, until, started).await?;
+            (Some(waited), steps)
         } else {
-            None
+            (None, Vec::new())
         };
-        let step = waited.as_ref().map(|w| w.step().clone());
         let sent = Sent {
             l2_tx: receipt.transaction_hash,
-            message_hash: queued.data.messageHash,
-            message,
-            l2_block: block,
-            step,
+            message_hash: queued.message_hash,
+            message: queued.message.clone(),
+            l2_block: queued.at.block,
+            steps,
+            status: waited.as_ref().map(|w| w.status().clone()),
         };
         output(json, &sent, |s| {
             println!(
                 "message {} sent from chain {} (tx {})",
                 s.message_hash, self.from_chain, s.l2_tx
             );
-            if let Some(step) = &s.step {
-                println!("{}", step.detail);
-            }
         });
-        let hash = queued.data.messageHash;
+        let hash = queued.message_hash;
         match waited {
             Some(Waited::Held(step)) => Err(Exit::new(
                 exit::HELD,
@@ -176,63 +167,12 @@ impl SendArgs {
                 format!(
                     "message {hash} was sent; destination chain {} is down ({}): it will be \
                      delivered when the chain is back",
-                    step.destination_chain_id,
+                    step.track.destination_chain_id,
                     step.destination_down.as_deref().unwrap_or("unreachable"),
                 ),
             )
             .into()),
             Some(Waited::Reached(_)) | None => Ok(()),
         }
-    }
-}
-
-/// How waiting for a message ended.
-pub(crate) enum Waited {
-    /// It reached the target step.
-    Reached(MessageStep),
-    /// The relayer holds it (its reason is in the step).
-    Held(MessageStep),
-    /// Its destination chain is down; it is sent and will be delivered when the chain is back.
-    DestinationDown(MessageStep),
-}
-
-impl Waited {
-    pub(crate) fn step(&self) -> &MessageStep {
-        match self {
-            Self::Reached(s) | Self::Held(s) | Self::DestinationDown(s) => s,
-        }
-    }
-}
-
-/// Polls the message's step, printing each change on stderr, until it reaches `target`, the
-/// relayer says it holds it, or its destination is down.
-pub(crate) async fn wait_for(
-    devnet: &DevnetFile,
-    message: &Message,
-    block: u64,
-    target: u8,
-) -> eyre::Result<Waited> {
-    let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut last = 0;
-    loop {
-        let step = message_step(devnet, &l1, message, block).await?;
-        if step.step != last {
-            eprintln!("{}", step.detail);
-            last = step.step;
-        }
-        if step.step >= target {
-            return Ok(Waited::Reached(step));
-        }
-        if step.destination_down.is_some() {
-            return Ok(Waited::DestinationDown(step));
-        }
-        if step.held_reason().is_some() {
-            return Ok(Waited::Held(step));
-        }
-        if Instant::now() > deadline {
-            bail!("message {} still at step {}: {}", step.message_hash, step.step, step.detail);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

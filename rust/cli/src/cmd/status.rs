@@ -2,14 +2,12 @@
 
 use crate::{
     common::{DevnetFile, connect, output},
-    steps::{MessageStep, message_step},
+    steps::{MessageStatus, network},
 };
-use alloy::{
-    providers::{DynProvider, Provider},
-    sol_types::SolEvent,
-};
+use alloy::providers::{DynProvider, Provider};
 use eyre::eyre;
-use hyperchain_bindings::{ChainSettlement, IInbox, IOutbox, predeploys};
+use hyperchain_bindings::{ChainSettlement, IInbox, predeploys};
+use hyperchain_steps::Network;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -41,7 +39,7 @@ struct ChainStatus {
     priority_requests: u64,
     priority_executed_on_l2: Option<u64>,
     priority_queued: Option<u64>,
-    messages: Vec<MessageStep>,
+    messages: Vec<MessageStatus>,
     /// Each attester of the devnet: whether it answers and the last batch of this chain it signed.
     attesters: Vec<AttesterStatus>,
     error: Option<String>,
@@ -84,7 +82,8 @@ impl StatusArgs {
         let devnet = DevnetFile::load(
             &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
         )?;
-        let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
+        let net = network(&devnet).await?;
+        let l1 = net.l1.clone();
         let mut out = Vec::new();
         let attesters = attester_health(&devnet).await;
         let chains: Vec<_> = match self.chain {
@@ -122,7 +121,7 @@ impl StatusArgs {
                 Err(e) => status.error = Some(format!("{e:#}")),
                 Ok(l2) => {
                     status.up = true;
-                    if let Err(e) = self.chain_messages(&devnet, &l1, &l2, &mut status).await {
+                    if let Err(e) = self.chain_messages(&devnet, &net, &l2, &mut status).await {
                         status.error = Some(format!("{e:#}"));
                     }
                 }
@@ -157,8 +156,11 @@ impl StatusArgs {
                 }
                 for m in &c.messages {
                     println!(
-                        "  message {} → chain {} nonce {}: step {}",
-                        m.message_hash, m.destination_chain_id, m.nonce, m.detail
+                        "  message {} → chain {} nonce {}: {}",
+                        m.track.message_hash,
+                        m.track.destination_chain_id,
+                        m.track.message.nonce,
+                        m.detail
                     );
                 }
                 if let Some(e) = &c.error {
@@ -177,7 +179,7 @@ impl StatusArgs {
     async fn chain_messages(
         &self,
         devnet: &DevnetFile,
-        l1: &DynProvider,
+        net: &Network,
         l2: &DynProvider,
         status: &mut ChainStatus,
     ) -> eyre::Result<()> {
@@ -185,16 +187,9 @@ impl StatusArgs {
         let done = IInbox::new(predeploys::INBOX, l2).priorityOpsCount().call().await?;
         status.priority_executed_on_l2 = Some(done);
         status.priority_queued = Some(status.priority_requests.saturating_sub(done));
-        let filter = alloy::rpc::types::Filter::new()
-            .address(predeploys::OUTBOX)
-            .event_signature(IOutbox::MessageQueued::SIGNATURE_HASH)
-            .from_block(0u64);
-        let logs = l2.get_logs(&filter).await?;
-        for log in logs.iter().rev().take(self.messages).rev() {
-            let event = IOutbox::MessageQueued::decode_log(&log.inner)
-                .map_err(|e| eyre!("bad MessageQueued log: {e}"))?;
-            let block = log.block_number.unwrap_or_default();
-            match message_step(devnet, l1, &event.data.message, block).await {
+        let sent = hyperchain_steps::outbox_messages(l2, status.chain_id).await?;
+        for message in sent.iter().rev().take(self.messages).rev() {
+            match MessageStatus::of(devnet, net, message).await {
                 Ok(step) => status.messages.push(step),
                 Err(e) => status.error = Some(format!("{e:#}")),
             }

@@ -1,20 +1,16 @@
 //! `hyperchain withdraw`: ETH from a hyperchain to L1, finalized on L1 once its batch executes.
 
 use crate::{
-    cmd::{
-        proof::locate,
-        send::{Waited, wait_for},
-    },
+    cmd::proof::locate,
     common::{
         DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
     },
+    steps::{Waited, wait_for},
 };
-use alloy::{
-    primitives::{Address, B256, U256},
-    sol_types::SolEvent,
-};
+use alloy::primitives::{Address, B256, U256};
 use eyre::{bail, eyre};
 use hyperchain_bindings::{IOutbox, SharedBridge, interop_address, predeploys};
+use hyperchain_steps::{HyperbridgeStep, Sent};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -62,6 +58,7 @@ impl WithdrawArgs {
             connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), Some(signer.clone()))
                 .await?;
         ensure_funded(&l2, from, self.amount, &format!("chain {}", chain.chain_id)).await?;
+        let started = std::time::Instant::now();
         let receipt = IOutbox::new(predeploys::OUTBOX, &l2)
             .sendMessage(
                 interop_address(U256::from(devnet.l1.chain_id), to),
@@ -77,37 +74,32 @@ impl WithdrawArgs {
         if !receipt.status() {
             bail!("withdrawal transaction {} reverted", receipt.transaction_hash);
         }
-        let queued = receipt
-            .inner
-            .logs()
-            .iter()
-            .find_map(|l| IOutbox::MessageQueued::decode_log(&l.inner).ok())
+        let queued = Sent::from_receipt(chain.chain_id, &receipt)
             .ok_or_else(|| eyre!("no MessageQueued event in {}", receipt.transaction_hash))?;
-        let message = queued.data.message.clone();
-        let block = receipt.block_number.unwrap_or_default();
-        eprintln!(
-            "1 withdrawal initiated on chain {}: message {} (tx {})",
-            chain.chain_id, queued.data.messageHash, receipt.transaction_hash
-        );
+        let message = queued.message.clone();
         let mut out = Withdrawn {
             l2_tx: receipt.transaction_hash,
-            message_hash: queued.data.messageHash,
+            message_hash: queued.message_hash,
             batch: None,
             finalize_tx: None,
         };
         if self.finalize {
-            let step = match wait_for(&devnet, &message, block, 3).await? {
-                Waited::Reached(step) => step,
-                other => bail!("withdrawal stopped waiting at: {}", other.step().detail),
-            };
-            if step.batch.is_none() {
-                bail!("withdrawal reported executed without a batch number");
+            match wait_for(&devnet, &queued, HyperbridgeStep::SourceBatchSettled, started).await? {
+                (Waited::Reached(_), _) => {}
+                (other, _) => bail!("withdrawal stopped waiting at: {}", other.status().detail),
             }
             // The proof from public data only (outbox logs + L1's messages roots), as
             // `hyperchain proof` prints it: no operator database.
             let l1 = connect(&devnet.l1.rpc_url, "L1", Some(signer)).await?;
-            let located =
-                locate(&l1, &l2, chain.chain_id, chain.settlement, message.hash()).await?;
+            let located = locate(
+                &l1,
+                devnet.l1.chain_id,
+                &l2,
+                chain.chain_id,
+                chain.settlement,
+                message.hash(),
+            )
+            .await?;
             let batch_number = located.batch;
             out.batch = Some(batch_number);
             let proof = located.proof();
@@ -122,7 +114,11 @@ impl WithdrawArgs {
             if !fin.status() {
                 bail!("finalizeWithdrawal {} reverted", fin.transaction_hash);
             }
-            eprintln!("withdrawal finalized on L1 (tx {})", fin.transaction_hash);
+            eprintln!(
+                "withdrawal finalized on L1 (tx {}, +{} ms)",
+                fin.transaction_hash,
+                started.elapsed().as_millis()
+            );
             out.finalize_tx = Some(fin.transaction_hash);
         }
         output(json, &out, |o| {

@@ -285,6 +285,15 @@ fn relayer_killed_under_up_is_restarted_and_every_message_delivered_once() {
         assert_eq!(logs.as_array().map(Vec::len), Some(1), "MessageRelayed of {hash}: {logs}");
     }
 
+    // `send --wait` prints each of the 7 steps exactly once, in order, with its transaction and
+    // the milliseconds since the send; `--json` carries the same steps.
+    let (ok, out, text) = run(
+        &["send", "--from-chain", "901", "--to-chain", "902", "--value", "1000wei", "--wait"],
+        &d.file,
+    );
+    assert!(ok, "{text}");
+    assert_seven_steps(&out, &text);
+
     // A recipient that cannot accept the message: `send --wait` says why instead of waiting.
     let dead = "0x000000000000000000000000000000000000dEaD";
     // Decoded revert arguments are rendered in lowercase hex.
@@ -356,6 +365,42 @@ fn relayer_killed_under_up_is_restarted_and_every_message_delivered_once() {
         settlement.to_lowercase(),
         "registered in the devnet's factory"
     );
+}
+
+/// The 7 step lines of `send --wait` (stderr) and its `--json` `steps`: each step once, in order,
+/// each with a transaction and a non-decreasing elapsed time; the final status is step 7.
+fn assert_seven_steps(out: &Value, text: &str) {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.len() > 3 && l.as_bytes()[1] == b'/' && l[2..].starts_with("7 "))
+        .collect();
+    let numbers: Vec<&str> = lines.iter().map(|l| &l[..1]).collect();
+    assert_eq!(numbers, ["1", "2", "3", "4", "5", "6", "7"], "{text}");
+    let words = [
+        "sent on the source chain",
+        "source batch settled on L1",
+        "in the Transaction Root",
+        "imported by the destination",
+        "relayed with its Merkle proof",
+        "executed on the destination, relayer paid",
+        "destination batch settled on L1, imported roots checked",
+    ];
+    for (line, words) in lines.iter().zip(words) {
+        assert!(line[4..].starts_with(words), "{line}");
+        assert!(line.contains(" tx 0x") && line.contains(" ms)"), "{line}");
+    }
+    let steps = out["steps"].as_array().expect("steps in --json");
+    assert_eq!(steps.len(), 7, "{out}");
+    let mut elapsed = 0;
+    for (i, step) in steps.iter().enumerate() {
+        assert_eq!(step["step"], i as u64 + 1, "{step}");
+        assert_eq!(step["name"], words[i], "{step}");
+        assert_eq!(step["tx"].as_str().map(str::len), Some(66), "{step}");
+        let ms = step["elapsedMs"].as_u64().expect("elapsedMs");
+        assert!(ms >= elapsed, "elapsed goes back at step {}: {out}", i + 1);
+        elapsed = ms;
+    }
+    assert_eq!(out["status"]["step"], 7, "{out}");
 }
 
 /// A chain's anvil killed under `up`: reported down (log, devnet.json, `status`), its operator
@@ -722,7 +767,8 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     let sent = messages.iter().find(|m| m["messageHash"] == hash.as_str()).expect("message listed");
     assert!((1..=5).contains(&sent["step"].as_u64().unwrap()), "{text}");
     let withdrawal = messages.iter().find(|m| m["destinationChainId"] == 900).unwrap();
-    assert_eq!(withdrawal["step"], 8, "withdrawal finalized: {text}");
+    assert_eq!(withdrawal["step"], 2, "withdrawal's source batch settled: {text}");
+    assert!(withdrawal["finalized"]["tx"].is_string(), "withdrawal finalized: {text}");
 
     // The chain's state rebuilt from L1 data alone matches the settled root.
     let (ok, out, text) = run(&["reconstruct", "--chain", "901"], &devnet);
