@@ -61,6 +61,9 @@ contract TransactionRoot is ITransactionRoot, Initializable {
         uint256 count;
         (newRoot, count) = _tree.append(aggregateRoot);
         _recordRoot(newRoot, count);
+        // The aggregate's own root is importable too (a chain may import it instead of the whole
+        // tree's), so a message of an aggregated batch is relayed with a one-level batch proof.
+        _recordRoot(aggregateRoot, count);
         emit TransactionRootUpdated(newRoot, 0, aggregateNumber, count - 1, aggregateRoot);
         emit AggregateAppended(msg.sender, aggregateNumber, count - 1);
     }

@@ -373,6 +373,33 @@ contract AggregationTest is AggregationFixture {
         assertEq(chainA.lastExecutedBatch(), 2);
     }
 
+    /// Rage quit during an upgrade window ends the membership at once: the chain settles directly
+    /// outside the ecosystem, no aggregate can include it, and it cannot join again.
+    function test_rageQuit_member_endsMembershipAndSettlesDirectly() public {
+        address[] memory attesters = new address[](1);
+        attesters[0] = vm.addr(attesterKeys[0]);
+        AttestationVerifier v2 = new AttestationVerifier(2, attesters, 1);
+        ChainSettlement impl2 =
+            new ChainSettlement(address(factory), address(txRoot), address(bridge), EXPIRY, GRACE);
+        vm.prank(governance);
+        factory.publishProtocolVersion(address(v2), address(impl2), 7 days, canonicalPredeploys);
+        vm.prank(admin);
+        chainA.rageQuit();
+        (address current,) = chainA.aggregator();
+        assertEq(current, address(0));
+
+        ChainBatch[] memory batches = _chainBatches(_pair(chainA, chainB));
+        bytes memory proof = _attest(1, batches);
+        vm.expectRevert(abi.encodeWithSelector(ICommonErrors.NotAggregator.selector, address(aggregator)));
+        aggregator.settleAggregate(1, address(verifier), batches, proof);
+
+        _settle(chainA, _nextBatch(chainA));
+        assertEq(chainA.lastExecutedBatch(), 1);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainHasLeft.selector, CHAIN_A));
+        vm.prank(admin);
+        chainA.joinAggregator(address(aggregator));
+    }
+
     function test_joinAggregator_again_afterExit_succeeds() public {
         vm.prank(admin);
         chainA.leaveAggregator();
@@ -443,6 +470,41 @@ contract AggregationTest is AggregationFixture {
         assertEq(txRoot.root(), _merkleRoot(trLeaves));
     }
 
+    /// A chain may import an aggregate's own root (not only the whole tree's): its messages are
+    /// then proven message → batch → aggregate root with the inbox's one-level batch proof. L1
+    /// accepts the import (forced or in a batch) like any Transaction Root.
+    function test_settleAggregate_aggregateRootImportableLikeTransactionRoot_succeeds() public {
+        ChainBatch[] memory batches = _chainBatches(_four());
+        _settleAggregate(batches);
+        bytes32 aggregateRoot = _merkleRoot(_leaves(batches));
+        ChainSettlement direct = _createChain(276, 0);
+        _settle(direct, _nextBatch(direct));
+        assertTrue(txRoot.root() != aggregateRoot, "the tree grew past the aggregate");
+        assertTrue(txRoot.isTransactionRoot(aggregateRoot));
+        assertEq(txRoot.rootInfo(aggregateRoot).leafCount, 1, "the Transaction Root it was appended to");
+
+        uint256 nonce = direct.requestTransactionRootImport(aggregateRoot, 0);
+        CommitBatchInfo memory batch = _nextBatch(direct);
+        assertEq(batch.priorityOpsCount, nonce + 1, "the batch processes the forced import");
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = aggregateRoot;
+        _settle(direct, batch);
+        assertEq(direct.lastExecutedBatch(), 2);
+    }
+
+    function test_executeBatch_importingMadeUpAggregateRoot_reverts() public {
+        ChainSettlement direct = _createChain(276, 0);
+        CommitBatchInfo memory batch = _nextBatch(direct);
+        batch.importedRoots = new bytes32[](1);
+        batch.importedRoots[0] = keccak256("an aggregate that never settled");
+        _commit(direct, batch);
+        _prove(direct, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.UnknownTransactionRoot.selector, batch.importedRoots[0])
+        );
+        direct.executeBatch(batch);
+    }
+
     // ------------------------------------------------------------ fuzz
 
     /// Any order and multiplicity of members (a chain's entries are its consecutive batches), after
@@ -480,6 +542,7 @@ contract AggregationTest is AggregationFixture {
         MerkleProof memory outer = _merkleProof(trLeaves, trLeaves.length - 1);
         for (uint256 i; i < n; ++i) {
             bytes32 aggregateRoot = this.computeRoot(leaves[i], _merkleProof(leaves, i));
+            assertTrue(txRoot.isTransactionRoot(aggregateRoot), "importable aggregate root");
             assertEq(this.computeRoot(aggregateRoot, outer), txRoot.root());
         }
         for (uint256 k; k < 4; ++k) {

@@ -52,7 +52,8 @@ interface ITransactionRoot is ICommonErrors {
     function registerAggregator(address aggregator) external;
 
     /// @notice Appends the leaf of an executed aggregate: `aggregateRoot`, the `Merkle` root of its
-    /// chain-batch leaves. Only aggregators the factory registered (`NotAggregator`).
+    /// chain-batch leaves, and records `aggregateRoot` itself as an importable root (`isTransactionRoot`).
+    /// Only aggregators the factory registered (`NotAggregator`).
     /// @return root the new Transaction Root
     function appendAggregate(uint64 aggregateNumber, bytes32 aggregateRoot) external returns (bytes32 root);
 
@@ -71,7 +72,10 @@ interface ITransactionRoot is ICommonErrors {
     /// @notice Number of leaves (executed batches of all chains).
     function leafCount() external view returns (uint256);
 
-    /// @notice Whether `root` is or ever was the Transaction Root.
+    /// @notice Whether `root` is or ever was the Transaction Root, or is the root of an appended
+    /// aggregate (a subtree of the Transaction Root: its chain-batch leaves), which chains may import
+    /// and prove messages against like a Transaction Root; its `rootInfo` is that of the Transaction
+    /// Root it was appended to.
     function isTransactionRoot(bytes32 root) external view returns (bool);
 
     /// @notice When `root` was current (all zero if it never was).
