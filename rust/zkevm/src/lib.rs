@@ -11,8 +11,9 @@
 //!   cross-chain views (`StateReader`) verify.
 //! - [`validate`]: the validity program: before a chain's first batch, check that its genesis
 //!   holds the protocol version's canonical system contracts ([`check_genesis`]); verify the
-//!   witness, re-execute on revm, derive outputs, recompute the new state root (anvil's trie
-//!   rules: see its docs).
+//!   witness ([`db`]), re-execute on revm ([`execute`]), derive outputs, compute the state diff
+//!   ([`state_diff`]) and the new state root from it ([`state_root`], anvil's trie rules:
+//!   [`ExecutionRules`]).
 
 pub mod commitment;
 pub mod pubdata;
@@ -22,15 +23,22 @@ pub use commitment::{
 };
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
 
+pub mod db;
+pub mod error;
+pub mod execute;
 pub mod replay;
+pub mod rules;
+pub mod state_diff;
 pub mod state_proof;
+pub mod state_root;
 pub mod trie;
 pub mod validate;
 pub mod witness;
 
+pub use error::{MissingEntry, ValidationError};
+pub use rules::ExecutionRules;
 pub use state_proof::{AccountProofs, StateProofError, account_proofs};
-pub use validate::{
-    ExecutionRules, MissingEntry, ValidatedBatch, ValidationError, check_genesis,
-    execute_unverified, validate_batch,
+pub use validate::{ValidatedBatch, check_genesis, validate_batch};
+pub use witness::{
+    BatchBlocks, Witness, WitnessError, build_witness, execute_unverified, proven_state_root,
 };
-pub use witness::{BatchBlocks, Witness, WitnessError, build_witness, proven_state_root};

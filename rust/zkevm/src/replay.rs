@@ -4,8 +4,8 @@
 
 use crate::{
     pubdata::{PreState, StateDiff},
+    rules::ExecutionRules,
     trie::{NodeStore, SparseTrie, TrieError},
-    validate::ExecutionRules,
 };
 use alloy::{
     eips::eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE},

@@ -1,10 +1,10 @@
-//! The witness of a batch and its builder (the only part of the crate that uses RPC).
+//! The witness builder (the only part of the crate that uses RPC).
 //!
 //! The witness is the pre-state of every account and slot the batch touches, each with its
 //! `eth_getProof` Merkle-Patricia proof against the state root before the batch, the code of every
 //! touched contract, and the block hashes `BLOCKHASH` may read. [`build_witness`] asks a node
 //! (anvil) for it with `eth_getProof` at the block before the batch, and finds what the batch
-//! touches by executing it on what it has fetched so far ([`crate::validate::missing_entries`]),
+//! touches by executing it on what it has fetched so far ([`missing_entries`]),
 //! round after round, until nothing is missing. The witness of a chain's first batch also proves
 //! the system contracts ([`GENESIS_CHECKED`]) for the genesis check.
 //!
@@ -12,63 +12,27 @@
 //! block is mined while a trace runs (the miner waits for the tracer's read lock, the tracer
 //! waits behind the miner for a second one), which froze whole chains under load.
 
+use super::{BatchBlocks, GENESIS_CHECKED, Witness};
+use crate::{
+    db::{WitnessDb, unverified_db},
+    error::{MissingEntry, ValidationError},
+    execute::{
+        BEACON_ROOTS_ADDRESS, HISTORY_BUFFER_LENGTH, HISTORY_SERVE_WINDOW, HISTORY_STORAGE_ADDRESS,
+        Mode, SYSTEM_ADDRESS, execute_batch,
+    },
+    rules::ExecutionRules,
+};
 use alloy::{
     consensus::{BlockHeader, Transaction as _},
     eips::BlockNumberOrTag,
     network::Ethereum,
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, U256, keccak256},
     providers::Provider,
-    rpc::types::{Block, EIP1186AccountProofResponse},
+    rpc::types::EIP1186AccountProofResponse,
 };
-use serde::{Deserialize, Serialize};
-
-use crate::MissingEntry;
 use hyperchain_bindings::predeploys;
-
-/// EIP-2935 block hash history contract.
-pub(crate) const HISTORY_STORAGE_ADDRESS: Address =
-    alloy::primitives::address!("0x0000F90827F1C53a10cb7A02335B175320002935");
-/// EIP-2935 ring buffer size.
-const HISTORY_SERVE_WINDOW: u64 = 8191;
-/// EIP-4788 beacon roots contract.
-pub(crate) const BEACON_ROOTS_ADDRESS: Address =
-    alloy::primitives::address!("0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
-/// EIP-4788 ring buffer size.
-const HISTORY_BUFFER_LENGTH: u64 = 8191;
-/// Caller of the pre-block system calls.
-pub(crate) const SYSTEM_ADDRESS: Address =
-    alloy::primitives::address!("0xfffffffffffffffffffffffffffffffffffffffe");
+use revm::{DatabaseRef, bytecode::Bytecode, database::CacheDB, state::AccountInfo};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The system contracts the witness of a chain's first batch always proves (the accounts
-/// `ChainFactory.predeployCodes` lists: `Predeploys.systemContracts()`).
-pub const GENESIS_CHECKED: [Address; 5] = [
-    predeploys::OUTBOX,
-    predeploys::INBOX,
-    predeploys::ASSET_ROUTER,
-    predeploys::ETH_LIQUIDITY,
-    predeploys::STATE_READER,
-];
-
-/// The blocks of one batch, with their full transactions, as the node returned them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BatchBlocks {
-    /// Consecutive blocks, oldest first.
-    pub blocks: Vec<Block>,
-}
-
-/// Everything the validity program reads besides the batch's blocks.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Witness {
-    /// State root before the batch (the previous block's state root).
-    pub prev_state_root: B256,
-    /// Account proofs (with storage proofs of the touched slots) against `prev_state_root`.
-    pub accounts: Vec<EIP1186AccountProofResponse>,
-    /// Code of the touched contracts, keyed by code hash.
-    pub codes: BTreeMap<B256, Bytes>,
-    /// Hashes of earlier blocks, by number (for `BLOCKHASH`).
-    pub block_hashes: BTreeMap<u64, B256>,
-}
 
 /// Failures of the witness builder.
 #[derive(Debug, thiserror::Error)]
@@ -222,12 +186,7 @@ pub async fn build_witness<P: Provider<Ethereum>>(
             proofs.insert(address, proof);
         }
         witness.accounts = proofs.values().cloned().collect();
-        let missing = crate::validate::missing_entries(
-            &batch,
-            &witness,
-            chain_id,
-            &crate::ExecutionRules::ANVIL,
-        );
+        let missing = missing_entries(&batch, &witness, chain_id, &ExecutionRules::ANVIL);
         for entry in missing {
             match entry {
                 MissingEntry::Account(address) => {
@@ -245,4 +204,70 @@ pub async fn build_witness<P: Provider<Ethereum>>(
         }
     }
     Err(WitnessError::Unsettled { first, last, rounds: MAX_DISCOVERY_ROUNDS })
+}
+
+/// Baseline for benchmarks: plain revm execution of the batch's transactions from the witness
+/// pre-state taken on trust (no proof verification, no header checks, no outputs, no state root),
+/// with senders recovered from signatures as in [`crate::validate_batch`]. Returns the gas used.
+pub fn execute_unverified(
+    batch: &BatchBlocks,
+    witness: &Witness,
+    chain_id: u64,
+    rules: &ExecutionRules,
+) -> Result<u64, ValidationError> {
+    let mut cache = CacheDB::new(unverified_db(witness));
+    Ok(execute_batch(batch, &mut cache, chain_id, rules, Mode::Unverified)?.gas_used)
+}
+
+/// Every state read of `batch` that `witness` lacks: the batch is executed as by
+/// [`execute_unverified`], each missing account, slot, code or block hash read as empty and
+/// recorded, failing transactions skipped. Values read as empty can steer execution away from
+/// reads the real values lead to, so the witness builder repeats this with the entries found
+/// until nothing is missing; then the execution saw only real values and the set is complete.
+pub fn missing_entries(
+    batch: &BatchBlocks,
+    witness: &Witness,
+    chain_id: u64,
+    rules: &ExecutionRules,
+) -> BTreeSet<MissingEntry> {
+    let db = RecordingDb { inner: unverified_db(witness), missing: Default::default() };
+    // Discovery skips what fails; a transaction that cannot even be decoded stops it, and the
+    // validity program refuses that batch anyway.
+    let _ = execute_batch(batch, &mut CacheDB::new(&db), chain_id, rules, Mode::Discover);
+    db.missing.into_inner()
+}
+
+/// [`WitnessDb`] that reads what it lacks as empty and records it (for [`missing_entries`]).
+struct RecordingDb {
+    inner: WitnessDb,
+    missing: std::cell::RefCell<BTreeSet<MissingEntry>>,
+}
+
+impl RecordingDb {
+    fn or_empty<T>(&self, read: Result<T, MissingEntry>, empty: T) -> Result<T, MissingEntry> {
+        Ok(read.unwrap_or_else(|missing| {
+            self.missing.borrow_mut().insert(missing);
+            empty
+        }))
+    }
+}
+
+impl DatabaseRef for &RecordingDb {
+    type Error = MissingEntry;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, MissingEntry> {
+        self.or_empty(self.inner.basic_ref(address), None)
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, MissingEntry> {
+        self.or_empty(self.inner.code_by_hash_ref(code_hash), Bytecode::default())
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, MissingEntry> {
+        self.or_empty(self.inner.storage_ref(address, index), U256::ZERO)
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, MissingEntry> {
+        self.or_empty(self.inner.block_hash_ref(number), B256::ZERO)
+    }
 }

@@ -1,0 +1,150 @@
+//! Why the validity program rejects a batch, and the state read a witness lacks.
+
+use crate::{commitment::CommitmentError, trie::TrieError};
+use alloy::primitives::{Address, B256, U256};
+use revm::database_interface::DBErrorMarker;
+
+/// Why a batch was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    /// The witness was built against another state root than the one L1 holds.
+    #[error("witness is for previous state root {witness}, expected {expected}")]
+    WrongPreviousRoot {
+        /// Root the caller trusts (L1's last state root).
+        expected: B256,
+        /// Root in the witness.
+        witness: B256,
+    },
+    /// An account proof does not prove the claimed account against the previous state root.
+    #[error("witness proof for account {address} does not match the previous state root: {reason}")]
+    BadAccountProof {
+        /// The account whose proof failed.
+        address: Address,
+        /// Verifier message.
+        reason: String,
+    },
+    /// A storage proof does not prove the claimed value against the account's storage root.
+    #[error("witness proof for slot {slot} of {address} does not match its storage root: {reason}")]
+    BadStorageProof {
+        /// The account whose storage proof failed.
+        address: Address,
+        /// The storage slot (unhashed key).
+        slot: B256,
+        /// Verifier message.
+        reason: String,
+    },
+    /// Code whose hash is not the account's code hash, or missing code.
+    #[error("witness code of {address} is missing or does not hash to its code hash")]
+    BadCode {
+        /// The account whose code is missing or wrong.
+        address: Address,
+    },
+    /// Execution read state the witness does not contain.
+    #[error("execution read {0}, which is not in the witness")]
+    MissingWitness(MissingEntry),
+    /// A transaction whose signature does not recover, or an unsigned non-system transaction.
+    #[error("transaction {index} of block {block}: {reason}")]
+    BadTransaction {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// revm refused a transaction (invalid nonce, insufficient funds, …).
+    #[error("transaction {index} of block {block} is invalid: {reason}")]
+    InvalidTransaction {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// revm message.
+        reason: String,
+    },
+    /// Re-execution does not reproduce the block header.
+    #[error("block {block}: re-execution gives {what} {computed}, the header says {header}")]
+    HeaderMismatch {
+        /// Block number.
+        block: u64,
+        /// `gas used` or `receipts root`.
+        what: &'static str,
+        /// The value the program computed from execution.
+        computed: String,
+        /// In the header.
+        header: String,
+    },
+    /// The produced logs contradict the protocol.
+    #[error(transparent)]
+    Commitment(#[from] CommitmentError),
+    /// The state root recomputed from the witness and the execution differs from the header's.
+    #[error("recomputed state root {computed} differs from the claimed state root {claimed}")]
+    StateRootMismatch {
+        /// The root the program computed from the witness and the execution.
+        computed: B256,
+        /// Claimed by the last block header.
+        claimed: B256,
+    },
+    /// The operator's claimed `CommitBatchInfo` differs from what re-execution produced.
+    #[error("claimed {field} {claimed} differs from the re-executed batch's {computed}")]
+    ClaimMismatch {
+        /// `CommitBatchInfo` field.
+        field: &'static str,
+        /// Claimed value.
+        claimed: String,
+        /// Recomputed value.
+        computed: String,
+    },
+    /// The state update needs trie data the witness does not have.
+    #[error(transparent)]
+    Trie(#[from] TrieError),
+    /// The blocks are not consecutive or the batch is empty.
+    #[error("batch blocks are empty or not consecutive")]
+    BadBlocks,
+    /// The chain's protocol version published no canonical predeploy code (nothing to check the
+    /// genesis against).
+    #[error("no canonical predeploy code to check the genesis against")]
+    NoPredeployCodes,
+    /// A system contract of the chain's genesis is not the protocol version's: the chain does not
+    /// run the ecosystem's engine, so none of its batches is attested.
+    #[error(
+        "genesis {what} of predeploy {address} is {actual}, the protocol version's is {expected}"
+    )]
+    NonCanonicalPredeploy {
+        /// The `Predeploys` address.
+        address: Address,
+        /// `code hash` or `storage root`.
+        what: &'static str,
+        /// Canonical value (the published code hash; the empty storage root).
+        expected: B256,
+        /// The genesis's.
+        actual: B256,
+    },
+}
+
+/// A state read missing from the witness.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MissingEntry {
+    /// An account's balance, nonce or code hash.
+    Account(Address),
+    /// Storage slot.
+    Slot(Address, U256),
+    /// Code by hash.
+    Code(B256),
+    /// Block hash.
+    BlockHash(u64),
+}
+
+impl std::fmt::Display for MissingEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Account(a) => write!(f, "account {a}"),
+            Self::Slot(a, s) => write!(f, "slot {s:#x} of {a}"),
+            Self::Code(h) => write!(f, "code {h}"),
+            Self::BlockHash(n) => write!(f, "hash of block {n}"),
+        }
+    }
+}
+
+impl std::error::Error for MissingEntry {}
+impl DBErrorMarker for MissingEntry {}

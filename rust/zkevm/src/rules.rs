@@ -1,0 +1,24 @@
+//! The execution and state-trie rules of the chain's nodes.
+
+use revm::primitives::hardfork::SpecId;
+
+/// The chain's execution and state-trie rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionRules {
+    /// EVM hardfork.
+    pub spec: SpecId,
+    /// anvil hashes every slot of its in-memory revm `CacheDB`, so a zero slot it ever loaded
+    /// stays in its storage trie as a leaf holding `rlp(0)`: a slot written to zero, but also one
+    /// only read (SLOAD of an empty mapping entry) or written and reset within the batch;
+    /// Ethereum has no zero leaves. `true` = anvil's rule (see `matching_state_root`).
+    pub keep_cleared_slots: bool,
+    /// anvil does not delete an empty account a transaction touches (EIP-161): one in the
+    /// genesis stays in the trie. `true` = anvil's rule.
+    pub keep_empty_accounts: bool,
+}
+
+impl ExecutionRules {
+    /// The rules of the hyperchains' nodes: anvil 1.7.1 defaults (Prague).
+    pub const ANVIL: Self =
+        Self { spec: SpecId::PRAGUE, keep_cleared_slots: true, keep_empty_accounts: true };
+}
