@@ -83,7 +83,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// set by the first reclaim: from then on the chain is frozen whatever its requests' deadlines
     bool private _frozen;
     uint8 private _daMode;
-    /// in the slot every commit reads, so the direct path pays nothing for the aggregator check
+    /// in the slot every commit reads, so the direct path checks it without another storage read
     bool private _aggregated;
     address private _verifier;
     /// packs with `_verifier` (its slot had 12 free bytes), so older proxies' layout is unchanged;
