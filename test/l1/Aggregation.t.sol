@@ -11,6 +11,7 @@ import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {IAggregator} from "../../contracts/l1/interfaces/IAggregator.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
+import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
@@ -178,6 +179,32 @@ contract AggregationTest is AggregationFixture {
         batches[3].batch.priorityOpsHash = bytes32(0);
         bytes memory proof = _attest(1, batches);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
+        aggregator.settleAggregate(1, address(verifier), batches, proof);
+    }
+
+    /// The chain's DA validator runs for every chain-batch: pubdata that does not match the
+    /// attested commitment sinks the aggregate.
+    function test_settleAggregate_pubdataNotMatchingCommitment_reverts() public {
+        ChainBatch[] memory batches = _chainBatches(_four());
+        bytes memory proof = _attest(1, batches);
+        batches[1].daInput = "withheld";
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDAValidator.DACommitmentMismatch.selector,
+                batches[1].batch.daCommitment,
+                keccak256("withheld")
+            )
+        );
+        aggregator.settleAggregate(1, address(verifier), batches, proof);
+    }
+
+    /// A member frozen by an ignored deposit cannot be settled through the aggregator either.
+    function test_settleAggregate_frozenMember_reverts() public {
+        bridge.depositETH{value: 1 ether}(CHAIN_C, address(this), L2_GAS_LIMIT, 0);
+        vm.warp(block.timestamp + EXPIRY + GRACE + 1);
+        ChainBatch[] memory batches = _chainBatches(_four());
+        bytes memory proof = _attest(1, batches);
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.ChainFrozen.selector, 0));
         aggregator.settleAggregate(1, address(verifier), batches, proof);
     }
 
