@@ -26,6 +26,9 @@ pub(crate) struct DevnetFile {
     #[serde(default)]
     pub(crate) attesters: Vec<AttesterInfo>,
     pub(crate) relayer: Option<RelayerInfo>,
+    /// The bridge portal (`hyperchain portal`), unless `up --no-portal`.
+    #[serde(default)]
+    pub(crate) portal: Option<PortalInfo>,
     pub(crate) ready_ms: u128,
     pub(crate) pid: u32,
 }
@@ -96,6 +99,18 @@ pub(crate) struct RelayerInfo {
     pub(crate) restarts: u32,
     /// Its log (stderr and stdout).
     #[serde(default)]
+    pub(crate) log: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PortalInfo {
+    /// The page and its JSON API (`/api/…`).
+    pub(crate) url: String,
+    /// The running process; `None` while `up` waits to restart it.
+    pub(crate) pid: Option<u32>,
+    #[serde(default)]
+    pub(crate) restarts: u32,
     pub(crate) log: PathBuf,
 }
 

@@ -47,6 +47,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Measure a running devnet: latency, gas, relayer throughput (the `make bench` table).
     Bench(cmd::bench::BenchArgs),
+    /// Serve the bridge portal (web page and JSON API) of the running devnet on 127.0.0.1.
+    Portal(cmd::portal::PortalArgs),
 }
 
 #[tokio::main]
@@ -72,6 +74,7 @@ async fn main() {
         Command::Reconstruct(args) => args.run(cli.json).await,
         Command::Bench(args) => args.run(cli.json).await,
         Command::Demo(args) => args.run(cli.json).await,
+        Command::Portal(args) => args.run(cli.json).await,
     };
     if let Err(err) = result {
         // The command printed its result already; only the note and the documented code remain.

@@ -1,4 +1,4 @@
-//! What `hyperchain up` keeps alive. The relayer and the attesters (child processes) and each
+//! What `hyperchain up` keeps alive. The relayer, the portal and the attesters (child processes) and each
 //! chain's operator (an in-process task) are restarted with capped exponential backoff when they exit, and each restart
 //! is logged. A node (anvil) that exits is not restarted: its chain state died with the process, so
 //! `up` reports the chain down and stops its operator instead.
@@ -35,21 +35,25 @@ impl Backoff {
     }
 }
 
-/// How to start the relayer.
+/// How to start a daemon `up` supervises (the relayer, the portal).
 #[derive(Debug)]
-pub(crate) struct RelayerCommand {
+pub(crate) struct DaemonCommand {
+    /// How logs name it (`relayer`, `portal`).
+    pub(crate) name: &'static str,
     pub(crate) bin: PathBuf,
-    pub(crate) config: PathBuf,
+    pub(crate) args: Vec<std::ffi::OsString>,
+    /// A config file written before each start (the relayer's `relayer.toml`).
+    pub(crate) config: Option<PathBuf>,
     /// stdout and stderr, appended across restarts.
     pub(crate) log: PathBuf,
-    /// Its signing key, passed in `RELAYER_PRIVATE_KEY`.
-    pub(crate) key: String,
+    /// Extra environment (the relayer's key in `RELAYER_PRIVATE_KEY`).
+    pub(crate) env: Vec<(&'static str, String)>,
 }
 
-/// The relayer process under supervision.
+/// A daemon process under supervision.
 #[derive(Debug)]
-pub(crate) struct SupervisedRelayer {
-    command: RelayerCommand,
+pub(crate) struct SupervisedDaemon {
+    command: DaemonCommand,
     child: Option<Child>,
     pid: Option<u32>,
     started: Instant,
@@ -58,9 +62,9 @@ pub(crate) struct SupervisedRelayer {
     restarts: u32,
 }
 
-impl SupervisedRelayer {
-    /// Writes `config` and starts the relayer.
-    pub(crate) fn start(command: RelayerCommand, config: &str) -> eyre::Result<Self> {
+impl SupervisedDaemon {
+    /// Writes `config` (when the daemon has a config file) and starts it.
+    pub(crate) fn start(command: DaemonCommand, config: &str) -> eyre::Result<Self> {
         let mut relayer = Self {
             command,
             child: None,
@@ -86,20 +90,19 @@ impl SupervisedRelayer {
 
     fn spawn(&mut self, config: &str) -> eyre::Result<()> {
         use eyre::Context;
-        std::fs::write(&self.command.config, config)
-            .wrap_err_with(|| format!("write {}", self.command.config.display()))?;
+        if let Some(path) = &self.command.config {
+            std::fs::write(path, config).wrap_err_with(|| format!("write {}", path.display()))?;
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.command.log)
             .wrap_err_with(|| format!("open {}", self.command.log.display()))?;
         let mut cmd = tokio::process::Command::new(&self.command.bin);
-        cmd.arg("--config")
-            .arg(&self.command.config)
-            .arg("run")
-            .env("RELAYER_PRIVATE_KEY", &self.command.key)
+        cmd.args(&self.command.args)
+            .envs(self.command.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().wrap_err("duplicate the relayer log handle")?)
+            .stdout(log.try_clone().wrap_err("duplicate the daemon log handle")?)
             .stderr(log)
             .kill_on_drop(true)
             .process_group(0);
@@ -119,7 +122,7 @@ impl SupervisedRelayer {
     }
 
     /// One supervision step: notices an exit (and schedules the restart) or performs a due
-    /// restart with `config()` as its relayer.toml. True when the pid changed.
+    /// restart with `config()` as its config file. True when the pid changed.
     pub(crate) fn supervise(&mut self, config: impl FnOnce() -> String) -> bool {
         if let Some(child) = &mut self.child {
             let status = match child.try_wait() {
@@ -133,7 +136,8 @@ impl SupervisedRelayer {
                 %status,
                 restart_in = ?delay,
                 log = %self.command.log.display(),
-                "relayer exited; restarting it"
+                "{} exited; restarting it",
+                self.command.name
             );
             self.child = None;
             self.pid = None;
@@ -148,19 +152,29 @@ impl SupervisedRelayer {
             Ok(()) => {
                 self.restarts += 1;
                 self.restart_at = None;
-                tracing::warn!(pid = self.pid, restarts = self.restarts, "relayer restarted");
+                tracing::warn!(
+                    pid = self.pid,
+                    restarts = self.restarts,
+                    "{} restarted",
+                    self.command.name
+                );
                 true
             }
             Err(e) => {
                 let delay = self.backoff.after_exit(Duration::ZERO);
-                tracing::error!(error = %format!("{e:#}"), retry_in = ?delay, "relayer restart failed");
+                tracing::error!(
+                    error = %format!("{e:#}"),
+                    retry_in = ?delay,
+                    "{} restart failed",
+                    self.command.name
+                );
                 self.restart_at = Some(Instant::now() + delay);
                 false
             }
         }
     }
 
-    /// SIGTERM (it flushes its database), then SIGKILL after 3 s.
+    /// SIGTERM (the relayer flushes its database), then SIGKILL after 3 s.
     pub(crate) async fn stop(mut self) {
         let Some(mut child) = self.child.take() else { return };
         if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {

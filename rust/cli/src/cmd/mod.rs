@@ -5,6 +5,7 @@ pub(crate) mod create_chain;
 pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod deposit;
+pub(crate) mod portal;
 pub(crate) mod proof;
 pub(crate) mod prove_state;
 pub(crate) mod reconstruct;

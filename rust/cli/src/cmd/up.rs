@@ -1,8 +1,10 @@
 //! `hyperchain up`: the whole local ecosystem in one command.
 
 use crate::{
-    common::{AttesterInfo, ChainInfo, DevnetFile, L1Info, RelayerInfo, output, parse_amount},
-    supervise::{RelayerCommand, SupervisedAttester, SupervisedOperator, SupervisedRelayer},
+    common::{
+        AttesterInfo, ChainInfo, DevnetFile, L1Info, PortalInfo, RelayerInfo, output, parse_amount,
+    },
+    supervise::{DaemonCommand, SupervisedAttester, SupervisedDaemon, SupervisedOperator},
 };
 use eyre::{Context, eyre};
 use hyperchain_devnet::{ChainSpec, Ecosystem, EcosystemConfig, roles};
@@ -28,6 +30,10 @@ pub(crate) struct UpArgs {
     /// supervised like the operators).
     #[arg(long = "no-relayer")]
     no_relayer: bool,
+    /// Do not start the bridge portal (by default `hyperchain portal` serves the page and its
+    /// API on a free 127.0.0.1 port, supervised like the relayer).
+    #[arg(long = "no-portal")]
+    no_portal: bool,
     /// Validium DA for these chain ids (default: every chain is a rollup).
     #[arg(long, value_delimiter = ',')]
     validium: Vec<u64>,
@@ -131,14 +137,17 @@ impl UpArgs {
         if !self.no_relayer {
             match relayer_binary() {
                 Some(bin) => {
-                    let command = RelayerCommand {
+                    let config = run_dir.join("relayer.toml");
+                    let command = DaemonCommand {
+                        name: "relayer",
                         bin,
-                        config: run_dir.join("relayer.toml"),
+                        args: vec!["--config".into(), config.clone().into(), "run".into()],
+                        config: Some(config.clone()),
                         log: run_dir.join("relayer.log"),
-                        key: relayer_account.private_key.to_string(),
+                        env: vec![("RELAYER_PRIVATE_KEY", relayer_account.private_key.to_string())],
                     };
                     let info = RelayerInfo {
-                        config: command.config.clone(),
+                        config,
                         pid: None,
                         account: relayer_account.address,
                         api_url: Some(format!("http://127.0.0.1:{relayer_port}")),
@@ -146,7 +155,7 @@ impl UpArgs {
                         log: command.log.clone(),
                     };
                     let every_chain = vec![true; eco.chains.len()];
-                    let started = SupervisedRelayer::start(
+                    let started = SupervisedDaemon::start(
                         command,
                         &relayer_toml(&eco, &run_dir, relayer_port, &every_chain),
                     )?;
@@ -181,10 +190,43 @@ impl UpArgs {
                 })
                 .collect(),
             relayer: relayer_info,
+            portal: None,
             ready_ms,
             pid: std::process::id(),
         };
+        // The portal reads the devnet file at start, so it starts once the file is written.
+        let portal_log = run_dir.join("portal.log");
+        let portal_port = free_port();
+        if !self.no_portal {
+            devnet.portal = Some(PortalInfo {
+                url: format!("http://127.0.0.1:{portal_port}"),
+                pid: None,
+                restarts: 0,
+                log: portal_log.clone(),
+            });
+        }
         devnet.write(&out)?;
+        let mut portal = None;
+        if let Some(info) = devnet.portal.as_mut() {
+            let command = DaemonCommand {
+                name: "portal",
+                bin: std::env::current_exe().wrap_err("locating the hyperchain binary")?,
+                args: vec![
+                    "portal".into(),
+                    "--listen".into(),
+                    format!("127.0.0.1:{portal_port}").into(),
+                    "--devnet".into(),
+                    out.clone().into(),
+                ],
+                config: None,
+                log: portal_log,
+                env: Vec::new(),
+            };
+            let started = SupervisedDaemon::start(command, "")?;
+            info.pid = started.pid();
+            portal = Some(started);
+            devnet.write(&out)?;
+        }
         output(json, &devnet, |d| print_table(d, &out, &eco.timings));
 
         if !self.exit_when_ready {
@@ -211,7 +253,8 @@ impl UpArgs {
                     &run_dir,
                     relayer_port,
                 )
-                .await;
+                .await
+                    | supervise_portal(portal.as_mut(), &mut devnet);
                 if changed && let Err(e) = devnet.write(&out) {
                     tracing::error!(error = %format!("{e:#}"), "could not update the devnet file");
                 }
@@ -223,6 +266,9 @@ impl UpArgs {
         }
         if let Some(relayer) = relayer {
             relayer.stop().await;
+        }
+        if let Some(portal) = portal {
+            portal.stop().await;
         }
         for a in &mut attesters {
             a.process.stop().await;
@@ -246,7 +292,7 @@ async fn supervise(
     devnet: &mut DevnetFile,
     operators: &mut [SupervisedOperator],
     attesters: &mut [SupervisedAttester],
-    relayer: Option<&mut SupervisedRelayer>,
+    relayer: Option<&mut SupervisedDaemon>,
     run_dir: &Path,
     relayer_port: u16,
 ) -> bool {
@@ -314,6 +360,17 @@ async fn supervise(
         }
     }
     changed
+}
+
+/// Restarts the portal like the relayer; true when `devnet` changed.
+fn supervise_portal(portal: Option<&mut SupervisedDaemon>, devnet: &mut DevnetFile) -> bool {
+    let (Some(portal), Some(info)) = (portal, devnet.portal.as_mut()) else { return false };
+    if !portal.supervise(String::new) {
+        return false;
+    }
+    info.pid = portal.pid();
+    info.restarts = portal.restarts();
+    true
 }
 
 fn free_port() -> u16 {
@@ -400,6 +457,10 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
             r.api_url.as_deref().unwrap_or("-")
         ),
         None => println!("\nRelayer: not running"),
+    }
+    match &d.portal {
+        Some(p) => println!("Portal:  {}  (page and JSON API; log {})", p.url, p.log.display()),
+        None => println!("Portal:  not running"),
     }
     println!("\nFunded dev accounts (same keys on L1 and every hyperchain; public test keys):");
     for (i, a) in d.accounts.iter().enumerate() {

@@ -1,5 +1,7 @@
 //! The `hyperchain` binary end to end: `up` in the background, then user commands against it.
 
+mod portal;
+
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
@@ -182,6 +184,7 @@ fn help_lists_every_subcommand_and_up_has_no_noop_flag() {
         "status",
         "demo",
         "bench",
+        "portal",
     ] {
         assert!(
             commands.lines().any(|l| l.split_whitespace().next() == Some(name)),
@@ -190,7 +193,7 @@ fn help_lists_every_subcommand_and_up_has_no_noop_flag() {
     }
     let out = Command::new(BIN).args(["up", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--no-relayer"), "{help}");
+    assert!(help.contains("--no-relayer") && help.contains("--no-portal"), "{help}");
     assert!(!help.contains("--relayer "), "the no-op --relayer flag is back:\n{help}");
 }
 
