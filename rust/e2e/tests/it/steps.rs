@@ -56,7 +56,7 @@ async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
         batch_a.number
     );
     let executed = World::events::<ChainSettlement::BatchExecuted>(&l1, sa).await?;
-    let (exec_a, _) =
+    let (exec_a, exec_a_log) =
         executed.into_iter().find(|(e, _)| e.batchNumber == batch_a.number).ok_or_else(|| {
             eyre::eyre!("step 2: no BatchExecuted({}) on A's settlement", batch_a.number)
         })?;
@@ -78,7 +78,7 @@ async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
     let tr = w.transaction_root()?;
     let updates =
         World::events::<TransactionRoot::TransactionRootUpdated>(&l1, *tr.address()).await?;
-    let (upd, _) = updates
+    let (upd, upd_log) = updates
         .into_iter()
         .find(|(e, _)| e.chainId == U256::from(chain_a) && e.batchNumber == batch_a.number)
         .ok_or_else(|| {
@@ -162,10 +162,61 @@ async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
     assert!(last_b >= batch_relay.number.max(batch_import.number), "step 7: B's lastExecutedBatch");
     let executed_b =
         World::events::<ChainSettlement::BatchExecuted>(&l1, *settlement_b.address()).await?;
+    let (_, exec_b_log) =
+        executed_b.iter().find(|(e, _)| e.batchNumber == batch_relay.number).ok_or_else(|| {
+            eyre::eyre!("step 7: no BatchExecuted({}) on B's settlement", batch_relay.number)
+        })?;
+
+    // The step tracker the CLI and the portal use (public chain data only) finds the same 7
+    // steps, in order, at the transactions found above.
+    let mut chains = Vec::new();
+    for i in [a, b] {
+        chains.push(hyperchain_steps::Chain {
+            chain_id: w.chain_id(i),
+            settlement: *w.settlement(i)?.address(),
+            rpc: Ok(w.l2(i)?),
+        });
+    }
+    let net = hyperchain_steps::Network {
+        l1: l1.clone(),
+        l1_chain_id: w.l1_chain_id(),
+        transaction_root: *tr.address(),
+        shared_bridge: w.eco.deployment.shared_bridge,
+        chains,
+    };
+    let sent = hyperchain_steps::Sent::from_receipt(chain_a, &receipt)
+        .ok_or_else(|| eyre::eyre!("tracker: no MessageQueued in the send receipt"))?;
+    let track = hyperchain_steps::track(&net, &sent).await?;
+    let numbers: Vec<u8> = track.reached.iter().map(|r| r.step.number()).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7], "tracker: the 7 steps in order: {track:?}");
+    let txs: Vec<B256> = track.reached.iter().map(|r| r.at.tx).collect();
+    let tx_of = |log: &alloy::rpc::types::Log| log.transaction_hash.unwrap_or_default();
+    // Step 4 is B's first import of a root covering A's leaf: the proof's root or an earlier one.
+    let first_import = &track.reached[3];
+    assert!(first_import.at.block <= import_block, "tracker: step 4 at or before the proof's root");
+    let imports = World::events::<IInbox::TransactionRootImported>(&l2b, predeploys::INBOX).await?;
+    let (imported, _) = imports
+        .iter()
+        .find(|(_, log)| tx_of(log) == first_import.at.tx)
+        .ok_or_else(|| eyre::eyre!("tracker: step 4 tx is no TransactionRootImported on B"))?;
     assert!(
-        executed_b.iter().any(|(e, _)| e.batchNumber == batch_relay.number),
-        "step 7: BatchExecuted on B's settlement"
+        U256::from(tr.rootInfo(imported.root).call().await?.leafCount) > upd.leafIndex,
+        "tracker: step 4's root covers A's batch leaf"
     );
+    assert_eq!(
+        [txs[0], txs[1], txs[2], txs[4], txs[5], txs[6]],
+        [
+            receipt.transaction_hash,
+            tx_of(&exec_a_log),
+            tx_of(&upd_log),
+            relay_tx,
+            relay_tx,
+            tx_of(exec_b_log),
+        ],
+        "tracker: the transactions of steps 1–3 and 5–7"
+    );
+    assert_eq!(track.source_batch, Some(batch_a.number), "tracker: source batch");
+    assert!(track.done(), "tracker: done after step 7");
     eprintln!(
         "7 steps done in {:?} (A batch {}, B batches {}/{})",
         t0.elapsed(),
