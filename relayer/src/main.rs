@@ -93,7 +93,7 @@ fn init_logs(format: LogFormat) {
 async fn main() -> eyre::Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_format);
-    let config = Config::load(&cli.config).map_err(|e| eyre!("{e}"))?;
+    let config = Config::load(&cli.config)?;
     match cli.command {
         Command::Run => run(config).await,
         Command::CheckConfig { json } => {
@@ -152,11 +152,11 @@ async fn run(config: Config) -> eyre::Result<()> {
         });
         tracing::info!(%addr, "serving /metrics, /healthz and /v1/messages/0x<hash>");
     }
-    let relayer = Relayer::new(config, store, health).await.map_err(|e| eyre!("{e}"))?;
+    let relayer = Relayer::new(config, store, health).await?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .wrap_err("cannot install the SIGTERM handler")?;
     tokio::select! {
-        r = relayer.run() => r.map_err(|e| eyre!("{e}")),
+        r = relayer.run() => Ok(r?),
         _ = tokio::signal::ctrl_c() => {
             tracing::info!("interrupted; state is persisted, exiting");
             Ok(())

@@ -347,7 +347,7 @@ impl World {
             .position(|h| *h == message.hash())
             .ok_or_else(|| eyre!("message not in batch {}", batch.number))?;
         let messages_tree = hyperchain_merkle::Tree::new(&leaves);
-        let message_proof = messages_tree.proof(index as u64).map_err(|e| eyre!("{e}"))?;
+        let message_proof = messages_tree.proof(index as u64)?;
         let all = self.transaction_root_leaves().await?;
         let chain = U256::from(self.chain_id(src));
         let batch_index =
@@ -357,7 +357,7 @@ impl World {
         eyre::ensure!(batch_index < leaf_count, "root too old for batch {}", batch.number);
         let tr_leaves: Vec<B256> = all[..leaf_count].iter().map(|(_, _, l)| *l).collect();
         let tree = hyperchain_merkle::Tree::new(&tr_leaves);
-        let batch_proof = tree.proof(batch_index as u64).map_err(|e| eyre!("{e}"))?;
+        let batch_proof = tree.proof(batch_index as u64)?;
         let proof = RelayProof {
             batchNumber: batch.number,
             stateRoot: batch.info.newStateRoot,
@@ -372,15 +372,14 @@ impl World {
 pub fn recomputed_root(message: &Message, proof: &RelayProof) -> eyre::Result<B256> {
     let mp: hyperchain_merkle::MerkleProof = proof.messageProof.clone().try_into()?;
     let bp: hyperchain_merkle::MerkleProof = proof.batchProof.clone().try_into()?;
-    let messages_root =
-        hyperchain_merkle::compute_root(message.hash(), &mp).map_err(|e| eyre!("{e}"))?;
+    let messages_root = hyperchain_merkle::compute_root(message.hash(), &mp)?;
     let leaf = transaction_root_leaf(
         message.sourceChainId,
         proof.batchNumber,
         messages_root,
         proof.stateRoot,
     );
-    hyperchain_merkle::compute_root(leaf, &bp).map_err(|e| eyre!("{e}"))
+    Ok(hyperchain_merkle::compute_root(leaf, &bp)?)
 }
 
 pub use hyperchain_bindings::transaction_root_leaf;

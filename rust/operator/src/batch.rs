@@ -38,7 +38,7 @@ pub async fn state_root_at(l2: &DynProvider, block: u64) -> Result<B256, Operato
 async fn proven_state_root_at(l2: &DynProvider, block: u64) -> Result<B256, OperatorError> {
     proven_state_root(l2, block).await.map_err(|e| OperatorError::Rpc {
         step: format!("proving the L2 state root at block {block}"),
-        reason: e.to_string(),
+        source: e.into(),
     })
 }
 
@@ -80,7 +80,7 @@ pub async fn build_commit_info(
     genesis_predeploys: Option<&[PredeployCode]>,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
     let ctx = hyperchain_attester::batch_context(l2, l1_chain_id, first).await.map_err(|e| {
-        OperatorError::Rpc { step: format!("context of batch {number}"), reason: e.to_string() }
+        OperatorError::Rpc { step: format!("context of batch {number}"), source: e.into() }
     })?;
     // A node whose state was changed outside a block (anvil_setCode / anvil_setBalance / …)
     // serves proofs against a root no batch ever committed: say so instead of a proof mismatch.
@@ -96,7 +96,7 @@ pub async fn build_commit_info(
     let (blocks, mut witness) =
         build_witness(l2, first, last).await.map_err(|e| OperatorError::Rpc {
             step: format!("building the witness of batch {number}"),
-            reason: e.to_string(),
+            source: e.into(),
         })?;
     if first == 1 {
         // anvil's `--init` genesis header carries the empty-trie root; the witness proofs are

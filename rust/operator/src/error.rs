@@ -1,16 +1,20 @@
 use alloy::primitives::B256;
 pub use hyperchain_bindings::{decode_revert, decode_revert_data};
 
+/// An error kept as the cause of an [`OperatorError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// What went wrong, naming the step and the reason in the user's terms.
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
     /// A JSON-RPC endpoint failed (retried by the run loop).
-    #[error("{step}: RPC error: {reason}")]
+    #[error("{step}: RPC error: {source}")]
     Rpc {
         /// What the operator was doing.
         step: String,
-        /// The transport error.
-        reason: String,
+        /// The transport or contract-call error.
+        #[source]
+        source: BoxError,
     },
     /// L1 rejected a batch step (not retried until the cause changes).
     #[error("batch {batch} rejected by L1 at {step}: {reason}")]
@@ -35,7 +39,7 @@ pub enum OperatorError {
     Inconsistent(String),
     /// The database failed.
     #[error("operator database: {0}")]
-    Store(String),
+    Store(#[source] BoxError),
     /// The node's state before a batch is not the state L1 holds for the previous batch: it was
     /// changed outside a block (`anvil_setCode`, `anvil_setBalance`, a state load) or the node is
     /// not this chain's. The validity program re-executes blocks, so no batch built on that state
@@ -89,12 +93,12 @@ impl OperatorError {
 pub(crate) fn rpc_err(
     step: &str,
 ) -> impl Fn(alloy::transports::TransportError) -> OperatorError + '_ {
-    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+    move |e| OperatorError::Rpc { step: step.to_string(), source: e.into() }
 }
 
 /// Maps a failed contract read of `step` to [`OperatorError::Rpc`].
 pub(crate) fn call_err(step: &str) -> impl Fn(alloy::contract::Error) -> OperatorError + '_ {
-    move |e| OperatorError::Rpc { step: step.to_string(), reason: e.to_string() }
+    move |e| OperatorError::Rpc { step: step.to_string(), source: e.into() }
 }
 
 /// Classifies a failed contract send: a revert becomes `rejected(reason)`, anything else an RPC
@@ -106,6 +110,6 @@ pub(crate) fn classify(
 ) -> OperatorError {
     match decode_revert(&err) {
         Some(reason) => rejected(reason),
-        None => OperatorError::Rpc { step: step.to_string(), reason: err.to_string() },
+        None => OperatorError::Rpc { step: step.to_string(), source: err.into() },
     }
 }

@@ -28,6 +28,6 @@ mod operator;
 pub mod reconstruct;
 mod store;
 
-pub use error::{OperatorError, decode_revert, decode_revert_data};
+pub use error::{BoxError, OperatorError, decode_revert, decode_revert_data};
 pub use operator::{DaMode, L1Counters, Operator, OperatorConfig, SealPolicy, TickReport};
 pub use store::{BatchRecord, BatchState, Store};

@@ -40,7 +40,9 @@ impl BatchState {
             "committed" => Self::Committed,
             "proven" => Self::Proven,
             "executed" => Self::Executed,
-            other => return Err(OperatorError::Store(format!("unknown batch state {other:?}"))),
+            other => {
+                return Err(OperatorError::Store(format!("unknown batch state {other:?}").into()));
+            }
         })
     }
 }
@@ -76,8 +78,8 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-fn db_err(e: impl std::fmt::Display) -> OperatorError {
-    OperatorError::Store(e.to_string())
+fn db_err(e: impl Into<crate::error::BoxError>) -> OperatorError {
+    OperatorError::Store(e.into())
 }
 
 fn now() -> i64 {

@@ -2,7 +2,7 @@
 
 use crate::common::{SignerArgs, connect, l1_rpc_url, optional_devnet, output};
 use alloy::primitives::{Address, B256};
-use eyre::{bail, eyre};
+use eyre::bail;
 use hyperchain_bindings::ChainFactory;
 use hyperchain_devnet::{ChainSpec, genesis_state_root, register_chain};
 use serde::Serialize;
@@ -79,9 +79,7 @@ impl CreateChainArgs {
         let spec = ChainSpec { chain_id: self.chain_id, da_mode };
         let admin = self.admin.unwrap_or(sender);
         let operator = self.operator.unwrap_or(sender);
-        let settlement = register_chain(&factory, &spec, admin, operator, root)
-            .await
-            .map_err(|e| eyre!("{e}"))?;
+        let settlement = register_chain(&factory, &spec, admin, operator, root).await?;
         let created = Created {
             chain_id: self.chain_id,
             settlement,

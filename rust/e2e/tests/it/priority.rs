@@ -101,10 +101,8 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
     let record = messages[index].clone();
     assert_eq!(record.destinationChainId, U256::from(w.l1_chain_id()), "record goes to L1");
     let leaves: Vec<B256> = messages.iter().map(Message::hash).collect();
-    let proof: hyperchain_bindings::MerkleProof = hyperchain_merkle::Tree::new(&leaves)
-        .proof(index as u64)
-        .map_err(|e| eyre::eyre!("{e}"))?
-        .into();
+    let proof: hyperchain_bindings::MerkleProof =
+        hyperchain_merkle::Tree::new(&leaves).proof(index as u64)?.into();
     let before = l1.get_balance(caller).await?;
     let r = bridge
         .claimFailedDeposit(chain_id, batch.number, record.clone(), proof.clone(), request.clone())

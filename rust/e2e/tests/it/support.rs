@@ -91,8 +91,6 @@ pub(crate) async fn withdrawal_proof(
         .iter()
         .position(|h| *h == withdrawal.hash())
         .ok_or_else(|| eyre::eyre!("withdrawal not in its batch"))?;
-    let proof = hyperchain_merkle::Tree::new(&leaves)
-        .proof(index as u64)
-        .map_err(|e| eyre::eyre!("{e}"))?;
+    let proof = hyperchain_merkle::Tree::new(&leaves).proof(index as u64)?;
     Ok((withdrawal, batch.number, proof.into()))
 }

@@ -104,7 +104,7 @@ impl Operator {
             // Same sender, increasing nonces: the last mined means all mined.
             tx.get_receipt().await.map_err(|e| OperatorError::Rpc {
                 step: "executePriorityMessage receipt".into(),
-                reason: e.to_string(),
+                source: e.into(),
             })?;
         }
         Ok(delivered)

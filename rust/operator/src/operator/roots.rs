@@ -96,7 +96,7 @@ impl Operator {
             .await
             .map_err(|e| OperatorError::Rpc {
                 step: "importTransactionRoot receipt".into(),
-                reason: e.to_string(),
+                source: e.into(),
             })?;
         self.store
             .record_import(root, receipt.transaction_hash, receipt.block_number.unwrap_or_default())

@@ -125,10 +125,7 @@ impl Operator {
             .map_err(rejected)?;
         let receipt =
             pending.with_timeout(Some(L1_RECEIPT_TIMEOUT)).get_receipt().await.map_err(|e| {
-                OperatorError::Rpc {
-                    step: format!("{step}({batch}) receipt"),
-                    reason: e.to_string(),
-                }
+                OperatorError::Rpc { step: format!("{step}({batch}) receipt"), source: e.into() }
             })?;
         if !receipt.status() {
             return Err(OperatorError::BatchRejected {
