@@ -89,6 +89,7 @@ contract ChainFactory is IChainFactory, Ownable2Step {
         if (config.admin == address(0)) revert ZeroAddress("admin");
         if (config.operator == address(0)) revert ZeroAddress("operator");
         if (config.genesisStateRoot == bytes32(0)) revert ZeroGenesisStateRoot();
+        if (config.genesisBlockHash == bytes32(0)) revert ZeroGenesisBlockHash();
         address da = _daValidators[config.daMode];
         if (da == address(0)) revert UnsupportedDAMode(config.daMode);
 

@@ -103,6 +103,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// the aggregator the chain joined (meaningful while `_aggregated`) and when its exit takes effect
     address private _aggregator;
     uint64 private _aggregatorExitAt;
+    /// last L2 block hash of each committed batch (0 = genesis); appended last so older proxies'
+    /// layout is unchanged
+    mapping(uint64 batchNumber => bytes32) private _lastBlockHashes;
 
     modifier onlySharedBridge() {
         if (msg.sender != address(SHARED_BRIDGE)) revert NotSharedBridge(msg.sender);
@@ -154,6 +157,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         _daValidator = daValidator_;
         _daMode = config.daMode;
         _stateRoots[0] = config.genesisStateRoot;
+        _lastBlockHashes[0] = config.genesisBlockHash;
     }
 
     // ---------------------------------------------------------------- batches
@@ -188,7 +192,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
         _requireNotFrozen(c);
         uint256 chainId_ = _chainId;
         bytes32 committed = _batchWords[batchNumber];
-        bytes32 supplied = BatchHashing.publicInput(chainId_, _stateRoots[batchNumber - 1], batch);
+        bytes32 supplied = BatchHashing.publicInput(
+            chainId_, _stateRoots[batchNumber - 1], _lastBlockHashes[batchNumber - 1], batch
+        );
         if (supplied != committed) revert BatchCommitmentMismatch(batchNumber, committed, supplied);
         _execute(c, chainId_, batch, true);
         _counters = c;
@@ -490,6 +496,12 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @inheritdoc IChainSettlement
+    function lastBlockHash(uint64 batchNumber) external view override returns (bytes32) {
+        if (batchNumber > _counters.lastCommitted) revert BatchNotCommitted(batchNumber);
+        return _lastBlockHashes[batchNumber];
+    }
+
+    /// @inheritdoc IChainSettlement
     function batchPublicInput(uint64 batchNumber) external view override returns (bytes32) {
         Counters memory c = _counters;
         if (batchNumber > c.lastCommitted || batchNumber <= c.lastExecuted) {
@@ -713,8 +725,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
 
         IDAValidator(_daValidator).validateDA(chainId_, batchNumber, batch.daCommitment, daInput);
 
-        publicInput = BatchHashing.publicInput(chainId_, _stateRoots[c.lastCommitted], batch);
+        uint64 previous = c.lastCommitted;
+        publicInput =
+            BatchHashing.publicInput(chainId_, _stateRoots[previous], _lastBlockHashes[previous], batch);
         _stateRoots[batchNumber] = batch.newStateRoot;
+        _lastBlockHashes[batchNumber] = batch.lastBlockHash;
         // Both fit in 48 bits: batchNumber is the stored counter + 1, count <= the queue length.
         // forge-lint: disable-next-line(unsafe-typecast)
         c.lastCommitted = uint48(batchNumber);

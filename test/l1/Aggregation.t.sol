@@ -163,7 +163,9 @@ contract AggregationTest is AggregationFixture {
         ChainBatch[] memory batches = _chainBatches(_four());
         bytes32[] memory inputs = _batchPublicInputs(batches);
         bytes32 honest = _aggregateDigest(1, inputs);
-        inputs[1] = this.publicInputOf(CHAIN_B, keccak256("a state chain B never had"), batches[1].batch);
+        inputs[1] = this.publicInputOver(
+            CHAIN_B, keccak256("a state chain B never had"), chainB.lastBlockHash(0), batches[1].batch
+        );
         bytes memory proof = _signSorted(attesterKeys, _aggregateDigest(1, inputs));
         vm.expectRevert(
             abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, _firstSigner(proof, honest))
@@ -337,9 +339,7 @@ contract AggregationTest is AggregationFixture {
             abi.encodeWithSelector(IChainSettlement.SettledByAggregator.selector, address(aggregator), 0)
         );
         _commit(chainA, batch);
-        bytes memory proof = _signSorted(
-            attesterKeys, verifier.digest(this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch))
-        );
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(this.publicInputOf(chainA, 0, batch)));
         vm.expectRevert(
             abi.encodeWithSelector(IChainSettlement.SettledByAggregator.selector, address(aggregator), 0)
         );

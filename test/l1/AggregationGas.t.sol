@@ -55,9 +55,7 @@ contract AggregationGasTest is AggregationFixture {
         one[0] = chainA;
         ChainBatch[] memory batches = _chainBatches(one);
         CommitBatchInfo memory batch = batches[0].batch;
-        bytes memory proof = _signSorted(
-            attesterKeys, verifier.digest(this.publicInputOf(CHAIN_A, chainA.stateRoot(1), batch))
-        );
+        bytes memory proof = _signSorted(attesterKeys, verifier.digest(this.publicInputOf(chainA, 1, batch)));
         vm.prank(operator);
         chainA.settleBatch(batch, batches[0].daInput, proof);
         uint256 gas = vm.snapshotGasLastCall("aggregation", "direct_transaction");

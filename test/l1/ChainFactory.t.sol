@@ -76,6 +76,13 @@ contract ChainFactoryTest is L1Fixture {
         factory.createChain(config);
     }
 
+    function test_createChain_zeroGenesisBlockHash_reverts() public {
+        ChainConfig memory config = _config(600, 0);
+        config.genesisBlockHash = bytes32(0);
+        vm.expectRevert(IChainFactory.ZeroGenesisBlockHash.selector);
+        factory.createChain(config);
+    }
+
     function testFuzz_createChain_unsupportedDAMode_reverts(uint8 mode) public {
         vm.assume(mode > 1);
         ChainConfig memory config = _config(600, mode);
@@ -281,6 +288,7 @@ contract ChainFactoryTest is L1Fixture {
         vm.setEnv("CHAIN_FACTORY", vm.toString(address(factory)));
         vm.setEnv("L2_CHAIN_ID", "4242");
         vm.setEnv("GENESIS_STATE_ROOT", vm.toString(keccak256("g")));
+        vm.setEnv("GENESIS_BLOCK_HASH", vm.toString(keccak256("g block")));
         vm.setEnv("DA_MODE", "1");
         address settlement = createScript.run();
         assertEq(factory.settlementOf(4242), settlement);

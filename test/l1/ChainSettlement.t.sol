@@ -18,14 +18,6 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 
 /// Deploys the L1 contracts (`L1Fixture`) and holds what several function suites share.
 abstract contract ChainSettlement_TestInit is L1Fixture {
-    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prev, batch);
-    }
-
     /// The committed batch 1 is re-derived: same fields as `_nextBatch` made for it.
     function _batchAgain(ChainSettlement chain, uint64 n)
         internal
@@ -34,6 +26,7 @@ abstract contract ChainSettlement_TestInit is L1Fixture {
     {
         batch.batchNumber = n;
         batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), n));
+        batch.lastBlockHash = keccak256(abi.encode("block", chain.chainId(), n));
         batch.priorityOpsCount = uint64(chain.priorityOpsCommitted());
         batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
         batch.daCommitment = keccak256(_pubdata(n));
@@ -55,9 +48,15 @@ abstract contract ChainSettlement_TestInit is L1Fixture {
 }
 
 contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
+    function test_commitBatch_storesLastBlockHash_succeeds() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        _commit(chainA, batch);
+        assertEq(chainA.lastBlockHash(1), batch.lastBlockHash);
+    }
+
     function test_commitBatch_firstBatch_succeeds() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        bytes32 expected = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 expected = this.publicInputOf(chainA, 0, batch);
         vm.expectEmit(address(chainA));
         emit IChainSettlement.BatchCommitted(1, expected);
         _commit(chainA, batch);
@@ -70,7 +69,7 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
         _commit(chainA, _nextBatch(chainA));
         CommitBatchInfo memory second = _nextBatch(chainA);
         _commit(chainA, second);
-        assertEq(chainA.batchPublicInput(2), this.publicInputOf(CHAIN_A, chainA.stateRoot(1), second));
+        assertEq(chainA.batchPublicInput(2), this.publicInputOf(chainA, 1, second));
     }
 
     function test_commitBatch_notOperator_reverts() public {
@@ -241,6 +240,21 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
 }
 
 contract ChainSettlement_ProveBatch_Test is ChainSettlement_TestInit {
+    /// Attesters who re-executed headers that continue another block than batch 1's last one (a
+    /// fork of the chain, or blocks the node rewrote) signed another statement: the attestation
+    /// does not prove batch 2.
+    function test_proveBatch_headersNotContinuingPreviousBatch_reverts() public {
+        _settle(chainA, _nextBatch(chainA));
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        _commit(chainA, batch);
+        bytes32 forked =
+            this.publicInputOver(CHAIN_A, chainA.stateRoot(1), keccak256("a fork's block"), batch);
+        bytes memory sigs = _signSorted(attesterKeys, verifier.digest(forked));
+        address recovered = _firstSigner(sigs, verifier.digest(chainA.batchPublicInput(2)));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, recovered));
+        chainA.proveBatch(2, sigs);
+    }
+
     function test_proveBatch_validAttestation_succeeds() public {
         _commit(chainA, _nextBatch(chainA));
         vm.expectEmit(address(chainA));
@@ -331,7 +345,7 @@ contract ChainSettlement_ExecuteBatch_Test is ChainSettlement_TestInit {
         batch.transfers = _transfer(CHAIN_B, address(0), 0.5 ether);
         _commit(chainA, batch);
         _prove(chainA, 1);
-        field = uint8(bound(field, 0, 6));
+        field = uint8(bound(field, 0, 7));
         if (field == 0) batch.newStateRoot = bytes32(uint256(batch.newStateRoot) ^ (uint256(value) | 1));
         if (field == 1) batch.messagesRoot = bytes32(uint256(batch.messagesRoot) ^ (uint256(value) | 1));
         if (field == 2) {
@@ -341,8 +355,9 @@ contract ChainSettlement_ExecuteBatch_Test is ChainSettlement_TestInit {
         if (field == 4) batch.transfers[0].amount ^= uint256(value) | 1;
         if (field == 5) batch.transfers[0].destinationChainId ^= uint256(value) | 1;
         if (field == 6) batch.priorityOpsCount ^= uint64(uint256(value)) | 1;
+        if (field == 7) batch.lastBlockHash = bytes32(uint256(batch.lastBlockHash) ^ (uint256(value) | 1));
         bytes32 committed = chainA.batchPublicInput(1);
-        bytes32 supplied = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 supplied = this.publicInputOf(chainA, 0, batch);
         vm.expectRevert(
             abi.encodeWithSelector(IChainSettlement.BatchCommitmentMismatch.selector, 1, committed, supplied)
         );
@@ -464,12 +479,25 @@ contract ChainSettlement_ExecuteBatch_Test is ChainSettlement_TestInit {
 }
 
 contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
+    /// Batch 1 attested on headers that do not start at the registered genesis block fails the same
+    /// way.
+    function test_settleBatch_headersNotContinuingGenesis_reverts() public {
+        CommitBatchInfo memory batch = _nextBatch(chainA);
+        bytes32 forked =
+            this.publicInputOver(CHAIN_A, chainA.stateRoot(0), keccak256("another genesis"), batch);
+        bytes memory sigs = _signSorted(attesterKeys, verifier.digest(forked));
+        address recovered = _firstSigner(sigs, verifier.digest(this.publicInputOf(chainA, 0, batch)));
+        vm.expectRevert(abi.encodeWithSelector(ISignerSet.UnknownSigner.selector, recovered));
+        vm.prank(operator);
+        chainA.settleBatch(batch, _pubdata(1), sigs);
+    }
+
     function test_settleBatch_oneCall_succeeds() public {
         bridge.depositETH{value: 3 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.messagesRoot = keccak256("messages");
         batch.transfers = _transfer(CHAIN_B, address(0), 1 ether);
-        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 publicInput = this.publicInputOf(chainA, 0, batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
         bytes32 leaf = BatchHashing.transactionRootLeaf(CHAIN_A, 1, batch.messagesRoot, batch.newStateRoot);
         vm.expectEmit(address(chainA));
@@ -507,7 +535,7 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
             abi.encodePacked(RollupDAValidator(chainA.daValidator()).BLOB_MARKER(), uint8(0));
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.daCommitment = hashes[0];
-        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 publicInput = this.publicInputOf(chainA, 0, batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
         vm.prank(operator);
         chainA.settleBatch(batch, blobRef, proof);
@@ -535,7 +563,7 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
                 b.transfers = _transfer(777_777, address(0), 0.5 ether);
             }
             _settle(chainA, a);
-            bytes32 publicInput = this.publicInputOf(CHAIN_B, chainB.stateRoot(b.batchNumber - 1), b);
+            bytes32 publicInput = this.publicInputOf(chainB, b.batchNumber - 1, b);
             bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
             bytes memory pubdata = _pubdata(b.batchNumber);
             vm.prank(operator);
@@ -577,7 +605,7 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
 
     function test_settleBatch_badPubdata_reverts() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 publicInput = this.publicInputOf(chainA, 0, batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -592,7 +620,7 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.importedRoots = new bytes32[](1);
         batch.importedRoots[0] = keccak256("never a root");
-        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 publicInput = this.publicInputOf(chainA, 0, batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
         vm.expectRevert(
             abi.encodeWithSelector(IChainSettlement.UnknownTransactionRoot.selector, batch.importedRoots[0])
@@ -610,7 +638,7 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
         chainA.revertBatches(0);
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        bytes32 publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(0), batch);
+        bytes32 publicInput = this.publicInputOf(chainA, 0, batch);
         bytes memory proof = _signSorted(attesterKeys, verifier.digest(publicInput));
         vm.prank(operator);
         chainA.settleBatch(batch, _pubdata(1), proof);
@@ -861,6 +889,15 @@ contract ChainSettlement_Initialize_Test is ChainSettlement_TestInit {
 }
 
 contract ChainSettlement_Views_Test is ChainSettlement_TestInit {
+    function test_lastBlockHash_genesis_succeeds() public view {
+        assertEq(chainA.lastBlockHash(0), keccak256(abi.encode("genesis block", CHAIN_A)));
+    }
+
+    function test_lastBlockHash_uncommittedBatch_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotCommitted.selector, 1));
+        chainA.lastBlockHash(1);
+    }
+
     function test_views_genesis_succeeds() public view {
         assertEq(chainA.chainId(), CHAIN_A);
         assertEq(chainA.admin(), admin);

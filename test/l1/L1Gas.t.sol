@@ -90,16 +90,7 @@ contract L1GasTest is L1Fixture {
         batch.messagesRoot = _merkleRoot(leaves);
         batch.daCommitment = keccak256(pubdata);
         batch.transfers = _transfer(CHAIN_B, address(0), 2.01 ether);
-        publicInput = this.publicInputOf(CHAIN_A, chainA.stateRoot(batch.batchNumber - 1), batch);
-    }
-
-    /// @dev External so the memory batch becomes calldata for `BatchHashing`.
-    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prev, batch);
+        publicInput = this.publicInputOf(chainA, batch.batchNumber - 1, batch);
     }
 
     /// forge-config: default.isolate = true

@@ -131,7 +131,8 @@ contract L1Handler is L1Helpers {
             admin: address(this),
             operator: address(this),
             daMode: 0,
-            genesisStateRoot: keccak256(abi.encode("genesis", chainId))
+            genesisStateRoot: keccak256(abi.encode("genesis", chainId)),
+            genesisBlockHash: keccak256(abi.encode("genesis block", chainId))
         });
         chains.push(ChainSettlement(factory.createChain(config)));
         chainIds.push(chainId);
@@ -410,8 +411,7 @@ contract L1Handler is L1Helpers {
             CommitBatchInfo memory batch;
             (batch, e.out, e.leaves) = _plan(e.chain, e.plan);
             batches[k] = ChainBatch(e.plan.chainId, batch, abi.encode(batch.newStateRoot));
-            inputs[k] =
-                this.publicInputOf(e.plan.chainId, e.chain.stateRoot(e.chain.lastCommittedBatch()), batch);
+            inputs[k] = this.publicInputOf(e.chain, e.chain.lastCommittedBatch(), batch);
             enough = enough && e.plan.ethOut <= bridge.chainBalance(e.plan.chainId, address(0))
                 && e.plan.tokenOut <= bridge.chainBalance(e.plan.chainId, e.plan.token);
         }
@@ -477,21 +477,10 @@ contract L1Handler is L1Helpers {
         view
         returns (bytes memory)
     {
-        bytes32 publicInput = this.publicInputOf(
-            chain.chainId(), chain.stateRoot(chain.lastCommittedBatch()), batch
-        );
+        bytes32 publicInput = this.publicInputOf(chain, chain.lastCommittedBatch(), batch);
         bytes32 digest = AttestationVerifier(chain.verifier()).digest(publicInput);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(attesterKey, digest);
         return abi.encodePacked(r, s, v);
-    }
-
-    /// @dev External so the memory batch becomes calldata for `BatchHashing`.
-    function publicInputOf(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prevStateRoot, batch);
     }
 
     function _makePlan(uint256 chainSeed, uint256 destinationSeed, uint96[4] calldata amounts)
@@ -615,7 +604,8 @@ contract L1Handler is L1Helpers {
                         admin: address(this),
                         operator: address(this),
                         daMode: 0,
-                        genesisStateRoot: keccak256(abi.encode("non-canonical genesis", chainId))
+                        genesisStateRoot: keccak256(abi.encode("non-canonical genesis", chainId)),
+                        genesisBlockHash: keccak256(abi.encode("non-canonical genesis block", chainId))
                     })
                 )
             );
@@ -646,7 +636,7 @@ contract L1Handler is L1Helpers {
         plan.ethOut = bridge.chainBalance(chainId, address(0));
         plan.ethWithdrawal = address(bridge).balance;
         (CommitBatchInfo memory batch,,) = _plan(chain, plan);
-        bytes32 publicInput = this.publicInputOf(chainId, chain.stateRoot(chain.lastCommittedBatch()), batch);
+        bytes32 publicInput = this.publicInputOf(chain, chain.lastCommittedBatch(), batch);
         (uint8 v, bytes32 r, bytes32 s) =
             vm.sign(ROGUE_ATTESTER_KEY, AttestationVerifier(chain.verifier()).digest(publicInput));
         bytes memory rogueProof = abi.encodePacked(r, s, v);

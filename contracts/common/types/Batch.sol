@@ -20,6 +20,10 @@ struct AssetTransfer {
 /// @notice What an operator commits for one batch on L1.
 /// @param batchNumber previous batch number + 1 (genesis is batch 0)
 /// @param newStateRoot the L2 state root after the batch's last block
+/// @param lastBlockHash hash of the batch's last L2 block header. The batch's headers link by parent
+/// hash from the previous batch's `lastBlockHash` (batch 0: the chain's genesis block) to it, so the
+/// attested statement commits to every header of the batch: timestamps, base fees, coinbase,
+/// prevrandao and gas limits, and the `BLOCKHASH` answers they imply
 /// @param messagesRoot root of the batch's outbound messages tree (L2→L2 and L2→L1 messages, in
 /// outbox nonce order; `bytes32(0)` when the batch sent none)
 /// @param priorityOpsCount cumulative number of L1 priority messages the chain has processed
@@ -30,6 +34,7 @@ struct AssetTransfer {
 struct CommitBatchInfo {
     uint64 batchNumber;
     bytes32 newStateRoot;
+    bytes32 lastBlockHash;
     bytes32 messagesRoot;
     uint64 priorityOpsCount;
     bytes32 priorityOpsHash;
@@ -41,21 +46,26 @@ struct CommitBatchInfo {
 /// @notice The batch public input and the Transaction Root leaf. Shared by L1 settlement, the
 /// attestation verifier and the Rust `zkevm`/`attester` crates, which must produce identical bytes.
 library BatchHashing {
-    /// @notice The statement a batch proof (today: an attestation) is about.
-    /// keccak256(abi.encode(chainId, batchNumber, prevStateRoot, newStateRoot, messagesRoot,
-    ///   priorityOpsCount, priorityOpsHash, keccak256(abi.encode(importedRoots)), daCommitment,
-    ///   keccak256(abi.encode(transfers))))
-    function publicInput(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)
-        internal
-        pure
-        returns (bytes32)
-    {
+    /// @notice The statement a batch proof (today: an attestation) is about. `prevStateRoot` and
+    /// `prevBlockHash` are what L1 stores for the previous batch, so a proof for a batch that does
+    /// not continue it (another state, or headers that do not link to its last block) fails.
+    /// keccak256(abi.encode(chainId, batchNumber, prevStateRoot, newStateRoot, prevBlockHash,
+    ///   lastBlockHash, messagesRoot, priorityOpsCount, priorityOpsHash,
+    ///   keccak256(abi.encode(importedRoots)), daCommitment, keccak256(abi.encode(transfers))))
+    function publicInput(
+        uint256 chainId,
+        bytes32 prevStateRoot,
+        bytes32 prevBlockHash,
+        CommitBatchInfo calldata batch
+    ) internal pure returns (bytes32) {
         return keccak256(
             abi.encode(
                 chainId,
                 batch.batchNumber,
                 prevStateRoot,
                 batch.newStateRoot,
+                prevBlockHash,
+                batch.lastBlockHash,
                 batch.messagesRoot,
                 batch.priorityOpsCount,
                 batch.priorityOpsHash,

@@ -9,12 +9,14 @@ import {ICommonErrors} from "../../common/interfaces/ICommonErrors.sol";
 /// @param operator the only account that commits and reverts batches
 /// @param daMode 0 = rollup, 1 = validium (see `IDAValidator`)
 /// @param genesisStateRoot the L2 state root of batch 0
+/// @param genesisBlockHash the hash of the chain's L2 block 0: batch 1's headers continue it
 struct ChainConfig {
     uint256 chainId;
     address admin;
     address operator;
     uint8 daMode;
     bytes32 genesisStateRoot;
+    bytes32 genesisBlockHash;
 }
 
 /// @notice A hyperchain system contract as every chain of a protocol version must have it at
@@ -77,6 +79,8 @@ interface IChainFactory is ICommonErrors {
     error ChainAlreadyExists(uint256 chainId, address settlement);
     /// @notice The genesis state root is zero.
     error ZeroGenesisStateRoot();
+    /// @notice The genesis block hash is zero.
+    error ZeroGenesisBlockHash();
     /// @notice No DA validator is registered for this mode.
     error UnsupportedDAMode(uint8 daMode);
     /// @notice The previous upgrade window is still open.

@@ -10,9 +10,10 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// @notice One per hyperchain: its batches (commit → prove → execute), its priority queue and its
 /// escape hatch.
 ///
-/// Batches: batch 0 is genesis (`genesisStateRoot`, executed). `commitBatch` (operator) takes batch
-/// `lastCommittedBatch + 1`, whose previous state root is the stored root of the batch before it;
-/// it stores the new state root and the batch public input. `proveBatch` (anyone) proves batches in
+/// Batches: batch 0 is genesis (`genesisStateRoot` and `genesisBlockHash`, executed). `commitBatch`
+/// (operator) takes batch `lastCommittedBatch + 1`, whose previous state root and previous block
+/// hash are the ones stored for the batch before it; it stores the new state root, the last block
+/// hash and the batch public input. `proveBatch` (anyone) proves batches in
 /// order with the chain's pinned verifier. `executeBatch` (anyone) re-supplies the batch, which must
 /// hash to the stored public input; it checks every imported root was a Transaction Root, appends
 /// the batch to the Transaction Root, records its messages root for L1 withdrawals and moves the
@@ -342,6 +343,9 @@ interface IChainSettlement is ICommonErrors {
     function lastExecutedBatch() external view returns (uint64);
     /// @notice State root of committed batch `batchNumber` (0 = genesis).
     function stateRoot(uint64 batchNumber) external view returns (bytes32);
+    /// @notice Hash of the last L2 block of committed batch `batchNumber` (0 = the genesis block):
+    /// the next batch's headers must continue it.
+    function lastBlockHash(uint64 batchNumber) external view returns (bytes32);
     /// @notice Public input of a committed, not yet executed batch.
     function batchPublicInput(uint64 batchNumber) external view returns (bytes32);
     /// @notice Messages root of an executed batch; reverts `BatchNotExecuted` otherwise.

@@ -9,7 +9,7 @@
 
 use alloy::primitives::{Address, B256, Bytes, Signature};
 use hyperchain_bindings::CommitBatchInfo;
-use hyperchain_zkevm::ValidationError;
+use hyperchain_zkevm::{MissingEntry, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, time::Duration};
 
@@ -106,6 +106,11 @@ pub fn refusal_reason(error: &ValidationError) -> String {
             other => format!("{}_mismatch", snake_case(other)),
         },
         ValidationError::WrongPreviousRoot { .. } => "wrong_previous_root".into(),
+        ValidationError::BrokenHeaderChain { .. } => "broken_header_chain".into(),
+        ValidationError::TimestampDecreased { .. } => "timestamp_decreased".into(),
+        ValidationError::MissingWitness(MissingEntry::BlockHash(_)) => {
+            "unverified_block_hash".into()
+        }
         ValidationError::NoPredeployCodes | ValidationError::NonCanonicalPredeploy { .. } => {
             "non_canonical_genesis".into()
         }

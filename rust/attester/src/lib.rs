@@ -53,7 +53,8 @@ pub struct BatchClaim<'a> {
     pub witness: &'a Witness,
     /// The state root L1 holds for the previous batch.
     pub prev_state_root: B256,
-    /// Chain id, L1 chain id, and the cumulative counters after the previous batch.
+    /// Chain id, L1 chain id, the cumulative counters after the previous batch and the last block
+    /// hash L1 holds for it.
     pub context: &'a BatchContext,
     /// What the operator commits (or committed) on L1. Its DA commitment must be keccak256 of the
     /// batch's pubdata, rollup or validium.
@@ -67,19 +68,27 @@ impl BatchClaim<'_> {
     /// The digest an attestation of this claim signs (known before re-execution: it is what the
     /// equivocation guard compares).
     pub fn digest(&self, domain: &AttestationDomain) -> B256 {
-        batch_digest(domain, self.context.chain_id, self.prev_state_root, self.commit)
+        batch_digest(
+            domain,
+            self.context.chain_id,
+            self.prev_state_root,
+            self.context.prev_block_hash,
+            self.commit,
+        )
     }
 }
 
 /// The attestation digest of batch `commit` of chain `chain_id` continuing from
-/// `prev_state_root`, for `domain`'s verifier.
+/// `prev_state_root` and block `prev_block_hash` (what L1 holds for the previous batch), for
+/// `domain`'s verifier.
 pub fn batch_digest(
     domain: &AttestationDomain,
     chain_id: U256,
     prev_state_root: B256,
+    prev_block_hash: B256,
     commit: &CommitBatchInfo,
 ) -> B256 {
-    let input = public_input(chain_id, prev_state_root, commit);
+    let input = public_input(chain_id, prev_state_root, prev_block_hash, commit);
     attestation_digest(domain.l1_chain_id, domain.verifier, domain.protocol_version, input)
 }
 
@@ -93,11 +102,13 @@ pub struct SignedBatch {
 }
 
 /// Chain id, L1 chain id and the cumulative counters read from the chain's system contracts at
-/// block `first - 1`: where a batch starting at block `first` continues from.
+/// block `first - 1`: where a batch starting at block `first` continues from. `prev_block_hash`
+/// is the last block hash L1 holds for the previous batch (never the node's word for it).
 pub async fn batch_context<P: alloy::providers::Provider>(
     l2: &P,
     l1_chain_id: u64,
     first: u64,
+    prev_block_hash: B256,
 ) -> Result<BatchContext, alloy::contract::Error> {
     use hyperchain_bindings::{IInbox, IOutbox, predeploys};
     let before = alloy::eips::BlockId::number(first.saturating_sub(1));
@@ -110,6 +121,7 @@ pub async fn batch_context<P: alloy::providers::Provider>(
         next_message_nonce: outbox.nonce().block(before).call().await?,
         priority_ops_count: inbox.priorityOpsCount().block(before).call().await?,
         priority_ops_hash: inbox.priorityOpsHash().block(before).call().await?,
+        prev_block_hash,
     })
 }
 

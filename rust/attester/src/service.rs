@@ -421,6 +421,10 @@ impl Service {
             Ok(r) => r,
             Err(e) => return l1_err("stateRoot", e),
         };
+        let prev_block_hash = match settlement.lastBlockHash(n - 1).call().await {
+            Ok(h) => h,
+            Err(e) => return l1_err("lastBlockHash", e),
+        };
         let (verifier, version, l1_chain_id) = match tokio::try_join!(
             async { settlement.verifier().call().await.map_err(|e| l1_err("verifier", e)) },
             async {
@@ -456,13 +460,14 @@ impl Service {
                 request.chain_id
             ));
         }
-        let context = match batch_context(l2, l1_chain_id, first).await {
+        let context = match batch_context(l2, l1_chain_id, first, prev_block_hash).await {
             Ok(c) => c,
             Err(e) => return chain_err("batch context", e.to_string()),
         };
 
         // The guard first: a repeat is answered from disk, an equivocation never re-executed.
-        let claim_digest = batch_digest(&domain, context.chain_id, prev_state_root, &commit);
+        let claim_digest =
+            batch_digest(&domain, context.chain_id, prev_state_root, prev_block_hash, &commit);
         match self.guard.check(request.chain_id, n, claim_digest).await {
             Ok(GuardDecision::New) => {}
             Ok(GuardDecision::Repeat(signature)) => {

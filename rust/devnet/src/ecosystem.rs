@@ -220,12 +220,14 @@ impl Ecosystem {
         for (i, (anvil, genesis_state_root, genesis_path)) in nodes.into_iter().enumerate() {
             let spec = &config.chains[i];
             let operator = account(&accounts, roles::FIRST_OPERATOR + i % 7)?;
+            let genesis_block = genesis_block_hash(&anvil.rpc_url()).await?;
             let settlement = register_chain(
                 &factory,
                 spec,
                 deployer.address,
                 operator.address,
                 genesis_state_root,
+                genesis_block,
             )
             .await?;
             tracing::info!(chain = spec.chain_id, %settlement, url = %anvil.rpc_url(), "hyperchain registered");
@@ -442,6 +444,18 @@ pub async fn genesis_state_root(rpc_url: &str) -> Result<B256, DevnetError> {
         .map_err(|e| DevnetError::Rpc { url: rpc_url.to_string(), reason: e.to_string() })
 }
 
+/// The hash of block 0, the one to register on L1: batch 1's headers must continue it.
+pub async fn genesis_block_hash(rpc_url: &str) -> Result<B256, DevnetError> {
+    let provider = ProviderBuilder::new().connect_http(url(rpc_url)?);
+    let rpc = |reason: String| DevnetError::Rpc { url: rpc_url.to_string(), reason };
+    let block = provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+        .await
+        .map_err(|e| rpc(e.to_string()))?
+        .ok_or_else(|| rpc("no block 0".into()))?;
+    Ok(block.header.hash)
+}
+
 /// `ChainFactory.createChain` (permissionless), returning the new settlement address.
 pub async fn register_chain(
     factory: &ChainFactory::ChainFactoryInstance<DynProvider>,
@@ -449,6 +463,7 @@ pub async fn register_chain(
     admin: Address,
     operator: Address,
     genesis_state_root: B256,
+    genesis_block_hash: B256,
 ) -> Result<Address, DevnetError> {
     let step = format!("createChain({})", spec.chain_id);
     let config = ChainConfig {
@@ -457,6 +472,7 @@ pub async fn register_chain(
         operator,
         daMode: spec.da_mode,
         genesisStateRoot: genesis_state_root,
+        genesisBlockHash: genesis_block_hash,
     };
     send_confirmed(&step, factory.createChain(config)).await?;
     factory

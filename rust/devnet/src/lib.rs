@@ -22,7 +22,7 @@ pub use attester::{
 };
 pub use ecosystem::{
     BACKING_RECIPIENT, ChainSpec, DEV_L2_GAS_PRICE, Ecosystem, EcosystemConfig, HyperchainNode,
-    Timings, genesis_state_root, register_chain, roles,
+    Timings, genesis_block_hash, genesis_state_root, register_chain, roles,
 };
 pub use error::DevnetError;
 pub use forge::{

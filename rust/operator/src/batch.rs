@@ -65,8 +65,8 @@ pub async fn outbound_messages(
 }
 
 /// Runs the validity program (`hyperchain-zkevm`: witness from the node, revm re-execution,
-/// sparse-MPT state root) over blocks `first..=last` starting from `prev_state_root` (the
-/// previous batch's committed root), and returns the batch's CommitBatchInfo with its rollup
+/// sparse-MPT state root) over blocks `first..=last` starting from `previous` (the previous
+/// batch's committed state root and last block hash), and returns the batch's CommitBatchInfo with its rollup
 /// state-diff pubdata. The node's own state root must agree with the program's. The first batch
 /// (`genesis_predeploys`: the chain's protocol version's `ChainFactory.predeployCodes`) is refused
 /// unless the genesis holds the canonical system contracts: the attesters would refuse it too.
@@ -76,12 +76,14 @@ pub async fn build_commit_info(
     number: u64,
     first: u64,
     last: u64,
-    prev_state_root: B256,
+    previous: (B256, B256),
     genesis_predeploys: Option<&[PredeployCode]>,
 ) -> Result<(CommitBatchInfo, Bytes), OperatorError> {
-    let ctx = hyperchain_attester::batch_context(l2, l1_chain_id, first).await.map_err(|e| {
-        OperatorError::Rpc { step: format!("context of batch {number}"), source: e.into() }
-    })?;
+    let (prev_state_root, prev_block_hash) = previous;
+    let ctx =
+        hyperchain_attester::batch_context(l2, l1_chain_id, first, prev_block_hash).await.map_err(
+            |e| OperatorError::Rpc { step: format!("context of batch {number}"), source: e.into() },
+        )?;
     // A node whose state was changed outside a block (anvil_setCode / anvil_setBalance / …)
     // serves proofs against a root no batch ever committed: say so instead of a proof mismatch.
     let node_root = proven_state_root_at(l2, first - 1).await?;

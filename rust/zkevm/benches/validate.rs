@@ -73,7 +73,7 @@ fn make_batch() -> (BatchBlocks, Witness, u64) {
         }
         let last = provider.get_block_number().await.unwrap();
         let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
-        let ctx = context(anvil.chain_id());
+        let ctx = context(anvil.chain_id(), blocks.blocks[0].header.parent_hash);
         let gas = validate_batch(
             &blocks,
             &witness,
@@ -87,19 +87,20 @@ fn make_batch() -> (BatchBlocks, Witness, u64) {
     })
 }
 
-fn context(chain_id: u64) -> BatchContext {
+fn context(chain_id: u64, prev_block_hash: B256) -> BatchContext {
     BatchContext {
         l1_chain_id: U256::from(1),
         chain_id: U256::from(chain_id),
         next_message_nonce: U256::ZERO,
         priority_ops_count: 0,
         priority_ops_hash: B256::ZERO,
+        prev_block_hash,
     }
 }
 
 fn bench(c: &mut Criterion) {
     let (blocks, witness, gas) = make_batch();
-    let ctx = context(31337);
+    let ctx = context(31337, blocks.blocks[0].header.parent_hash);
     let rules = ExecutionRules::ANVIL;
     let mut group = c.benchmark_group(format!("batch_{BLOCKS}x{TXS_PER_BLOCK}_txs_{gas}_gas"));
     group.sample_size(10);

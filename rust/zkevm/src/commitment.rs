@@ -23,7 +23,7 @@ use hyperchain_bindings::{
 };
 use std::collections::BTreeMap;
 
-/// What the batch's logs are interpreted against.
+/// What the batch is interpreted against: the chains, and where the previous batch ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchContext {
     /// Chain id of the L1 the hyperchain settles on.
@@ -36,6 +36,9 @@ pub struct BatchContext {
     pub priority_ops_count: u64,
     /// Cumulative priority operations hash after the previous batch.
     pub priority_ops_hash: B256,
+    /// Hash of the previous batch's last L2 block as L1 stores it (`lastBlockHash(n - 1)`; for
+    /// batch 1 the registered genesis block): the batch's first header must continue it.
+    pub prev_block_hash: B256,
 }
 
 /// A batch's logs that contradict the protocol.
@@ -204,17 +207,19 @@ impl BatchOutputs {
         Ok(())
     }
 
-    /// The `CommitBatchInfo` the operator commits, given the state root the batch ends with and
-    /// the DA commitment of its pubdata ([`crate::pubdata::da_commitment`]).
+    /// The `CommitBatchInfo` the operator commits, given the state root and last block hash the
+    /// batch ends with and the DA commitment of its pubdata ([`crate::pubdata::da_commitment`]).
     pub fn commit_batch_info(
         &self,
         batch_number: u64,
         new_state_root: B256,
+        last_block_hash: B256,
         da_commitment: B256,
     ) -> CommitBatchInfo {
         CommitBatchInfo {
             batchNumber: batch_number,
             newStateRoot: new_state_root,
+            lastBlockHash: last_block_hash,
             messagesRoot: self.messages_root,
             priorityOpsCount: self.priority_ops_count,
             priorityOpsHash: self.priority_ops_hash,
@@ -266,9 +271,15 @@ pub fn transfers(
         .collect())
 }
 
-/// `BatchHashing.publicInput(chainId, prevStateRoot, batch)`: the statement a batch attestation
-/// is about.
-pub fn public_input(chain_id: U256, prev_state_root: B256, batch: &CommitBatchInfo) -> B256 {
+/// `BatchHashing.publicInput(chainId, prevStateRoot, prevBlockHash, batch)`: the statement a batch
+/// attestation is about. `prev_state_root` and `prev_block_hash` are what L1 stores for the
+/// previous batch.
+pub fn public_input(
+    chain_id: U256,
+    prev_state_root: B256,
+    prev_block_hash: B256,
+    batch: &CommitBatchInfo,
+) -> B256 {
     let imported = keccak256(batch.importedRoots.abi_encode());
     let transfers = keccak256(batch.transfers.abi_encode());
     keccak256(
@@ -277,6 +288,8 @@ pub fn public_input(chain_id: U256, prev_state_root: B256, batch: &CommitBatchIn
             batch.batchNumber,
             prev_state_root,
             batch.newStateRoot,
+            prev_block_hash,
+            batch.lastBlockHash,
             batch.messagesRoot,
             batch.priorityOpsCount,
             batch.priorityOpsHash,

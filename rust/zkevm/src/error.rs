@@ -62,12 +62,12 @@ pub enum ValidationError {
         /// revm message.
         reason: String,
     },
-    /// Re-execution does not reproduce the block header.
+    /// Re-execution (or the block's own transactions) does not reproduce the block header.
     #[error("block {block}: re-execution gives {what} {computed}, the header says {header}")]
     HeaderMismatch {
         /// Block number.
         block: u64,
-        /// `gas used` or `receipts root`.
+        /// `gas used`, `receipts root` or `transactions root`.
         what: &'static str,
         /// The value the program computed from execution.
         computed: String,
@@ -98,6 +98,27 @@ pub enum ValidationError {
     /// The state update needs trie data the witness does not have.
     #[error(transparent)]
     Trie(#[from] TrieError),
+    /// A header whose parent hash is not the hash of the header before it (for the first one: the
+    /// previous batch's last block hash L1 holds).
+    #[error("block {block} has parent hash {parent_hash}, the verified chain ends at {expected}")]
+    BrokenHeaderChain {
+        /// Block number.
+        block: u64,
+        /// The header's parent hash.
+        parent_hash: B256,
+        /// Hash of the previous header (computed), or L1's previous last block hash.
+        expected: B256,
+    },
+    /// A header whose timestamp is earlier than its parent's (within the batch).
+    #[error("block {block} has timestamp {timestamp}, before its parent's {parent_timestamp}")]
+    TimestampDecreased {
+        /// Block number.
+        block: u64,
+        /// The header's timestamp.
+        timestamp: u64,
+        /// The parent header's timestamp.
+        parent_timestamp: u64,
+    },
     /// The blocks are not consecutive or the batch is empty.
     #[error("batch blocks are empty or not consecutive")]
     BadBlocks,

@@ -31,12 +31,13 @@ use crate::{
     witness::{BatchBlocks, Witness},
 };
 use alloy::{
-    consensus::BlockHeader,
+    consensus::{BlockHeader, TxEnvelope, proofs::calculate_transaction_root},
     primitives::{B256, Bytes, KECCAK256_EMPTY},
 };
 use alloy_trie::EMPTY_ROOT_HASH;
 use hyperchain_bindings::{CommitBatchInfo, PredeployCode};
 use revm::database::CacheDB;
+use std::collections::BTreeMap;
 
 /// What a valid batch produced.
 #[derive(Clone, Debug)]
@@ -56,13 +57,21 @@ pub struct ValidatedBatch {
     pub transactions: usize,
     /// The new state root, recomputed (and equal to the last block header's).
     pub state_root: B256,
+    /// Hash of the batch's last header, computed from the header (the chain of parent hashes from
+    /// the context's `prev_block_hash` checked).
+    pub last_block_hash: B256,
 }
 
 impl ValidatedBatch {
     /// The `CommitBatchInfo` of this batch as batch `batch_number` with DA commitment
     /// `da_commitment` (for a rollup: `da_commitment(&self.pubdata)`).
     pub fn commit_batch_info(&self, batch_number: u64, da_commitment: B256) -> CommitBatchInfo {
-        self.outputs.commit_batch_info(batch_number, self.state_root, da_commitment)
+        self.outputs.commit_batch_info(
+            batch_number,
+            self.state_root,
+            self.last_block_hash,
+            da_commitment,
+        )
     }
 
     /// Checks an operator's claimed `CommitBatchInfo` against the re-executed batch, field by
@@ -78,6 +87,13 @@ impl ValidatedBatch {
                 "newStateRoot",
                 claimed.newStateRoot.to_string(),
                 computed.newStateRoot.to_string(),
+            );
+        }
+        if claimed.lastBlockHash != computed.lastBlockHash {
+            return mismatch(
+                "lastBlockHash",
+                claimed.lastBlockHash.to_string(),
+                computed.lastBlockHash.to_string(),
             );
         }
         if claimed.messagesRoot != computed.messagesRoot {
@@ -190,7 +206,13 @@ pub fn validate_batch(
         return Err(ValidationError::BadBlocks);
     }
     let chain_id: u64 = ctx.chain_id.try_into().map_err(|_| ValidationError::BadBlocks)?;
-    let db = verified_db(prev_state_root, witness, rules)?;
+    let verified_hashes = check_header_chain(batch, ctx.prev_block_hash)?;
+    let last_block_hash = verified_hashes.last_key_value().map(|(_, h)| *h).unwrap_or_default();
+    let mut db = verified_db(prev_state_root, witness, rules)?;
+    // `BLOCKHASH` answers come from the verified chain only: the previous batch's last block and
+    // the batch's own blocks. An older one is not linked to anything L1 holds, so a read of it is
+    // a read outside the witness.
+    db.block_hashes = verified_hashes;
     let pre = db.clone();
     let mut cache = CacheDB::new(db);
     let execution = execute_batch(batch, &mut cache, chain_id, rules, Mode::Validate)?;
@@ -211,5 +233,57 @@ pub fn validate_batch(
         gas_used: execution.gas_used,
         transactions: execution.transactions,
         state_root,
+        last_block_hash,
     })
+}
+
+/// The batch's headers form a chain from `prev_block_hash` (the one L1 holds for the previous
+/// batch): each header's hash is computed from the header itself, not taken from the node, and
+/// the next header's parent hash must be it. Each header's transactions root is the root of the
+/// transactions given with it, and timestamps do not decrease. Returns the verified hashes by
+/// block number, from the previous batch's last block to the batch's last, whose hash the claim
+/// and the public input commit to: so every header field the execution reads (timestamp, base
+/// fee, coinbase, prevrandao, gas limit, parent hash) is bound to the attested statement.
+fn check_header_chain(
+    batch: &BatchBlocks,
+    prev_block_hash: B256,
+) -> Result<BTreeMap<u64, B256>, ValidationError> {
+    let mut expected = prev_block_hash;
+    let mut hashes = BTreeMap::new();
+    if let Some(first) = batch.blocks.first() {
+        hashes.insert(first.header.number().saturating_sub(1), prev_block_hash);
+    }
+    let mut previous_timestamp = 0;
+    for block in &batch.blocks {
+        let header = &block.header.inner;
+        if header.parent_hash != expected {
+            return Err(ValidationError::BrokenHeaderChain {
+                block: header.number,
+                parent_hash: header.parent_hash,
+                expected,
+            });
+        }
+        let envelopes: Vec<TxEnvelope> =
+            block.transactions.txns().map(|tx| tx.inner.inner().clone()).collect();
+        let transactions_root = calculate_transaction_root(&envelopes);
+        if transactions_root != header.transactions_root {
+            return Err(ValidationError::HeaderMismatch {
+                block: header.number,
+                what: "transactions root",
+                computed: transactions_root.to_string(),
+                header: header.transactions_root.to_string(),
+            });
+        }
+        if header.timestamp < previous_timestamp {
+            return Err(ValidationError::TimestampDecreased {
+                block: header.number,
+                timestamp: header.timestamp,
+                parent_timestamp: previous_timestamp,
+            });
+        }
+        previous_timestamp = header.timestamp;
+        expected = header.hash_slow();
+        hashes.insert(header.number, expected);
+    }
+    Ok(hashes)
 }

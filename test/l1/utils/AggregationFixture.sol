@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AggregateHashing, ChainBatch} from "../../../contracts/common/types/Aggregate.sol";
-import {BatchHashing, CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
+import {CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
 import {Aggregator} from "../../../contracts/l1/Aggregator.sol";
 import {AttestationVerifier} from "../../../contracts/l1/AttestationVerifier.sol";
 import {ChainSettlement} from "../../../contracts/l1/ChainSettlement.sol";
@@ -46,27 +46,23 @@ abstract contract AggregationFixture is L1Fixture {
     }
 
     /// @dev The batch public inputs the attesters sign for `batches`: each continues the state
-    /// root L1 holds for its chain, or the one of the chain's previous entry in the aggregate.
+    /// root and last block hash L1 holds for its chain, or those of the chain's previous entry in
+    /// the aggregate.
     function _batchPublicInputs(ChainBatch[] memory batches) internal view returns (bytes32[] memory inputs) {
         inputs = new bytes32[](batches.length);
         for (uint256 i; i < batches.length; ++i) {
             uint256 chainId = batches[i].chainId;
             ChainSettlement chain = ChainSettlement(factory.settlementOf(chainId));
             bytes32 prev = chain.stateRoot(chain.lastExecutedBatch());
+            bytes32 prevBlock = chain.lastBlockHash(chain.lastExecutedBatch());
             for (uint256 j; j < i; ++j) {
-                if (batches[j].chainId == chainId) prev = batches[j].batch.newStateRoot;
+                if (batches[j].chainId == chainId) {
+                    prev = batches[j].batch.newStateRoot;
+                    prevBlock = batches[j].batch.lastBlockHash;
+                }
             }
-            inputs[i] = this.publicInputOf(chainId, prev, batches[i].batch);
+            inputs[i] = this.publicInputOver(chainId, prev, prevBlock, batches[i].batch);
         }
-    }
-
-    /// @dev External so the memory batch becomes calldata for `BatchHashing`.
-    function publicInputOf(uint256 chainId, bytes32 prev, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prev, batch);
     }
 
     function _aggregateDigest(uint64 aggregateNumber, bytes32[] memory inputs)

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Merkle, MerkleProof} from "../../../contracts/common/libraries/Merkle.sol";
-import {AssetTransfer, CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
+import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
 import {Message} from "../../../contracts/common/types/Message.sol";
 import {AttestationVerifier} from "../../../contracts/l1/AttestationVerifier.sol";
 import {ChainFactory} from "../../../contracts/l1/ChainFactory.sol";
@@ -19,6 +19,28 @@ import {Test} from "forge-std/Test.sol";
 abstract contract L1Helpers is Test {
     /// L2 gas limit of the priority requests the tests queue
     uint256 internal constant L2_GAS_LIMIT = 2_000_000;
+
+    /// @dev The public input L1 computes for `batch` continuing committed batch `previous` of
+    /// `chain`. External so the memory batch becomes calldata for `BatchHashing`.
+    function publicInputOf(ChainSettlement chain, uint64 previous, CommitBatchInfo calldata batch)
+        external
+        view
+        returns (bytes32)
+    {
+        return BatchHashing.publicInput(
+            chain.chainId(), chain.stateRoot(previous), chain.lastBlockHash(previous), batch
+        );
+    }
+
+    /// @dev The public input of `batch` continuing any previous state root and block hash.
+    function publicInputOver(
+        uint256 chainId,
+        bytes32 prevStateRoot,
+        bytes32 prevBlockHash,
+        CommitBatchInfo calldata batch
+    ) external pure returns (bytes32) {
+        return BatchHashing.publicInput(chainId, prevStateRoot, prevBlockHash, batch);
+    }
 
     /// @dev The signer the first 65-byte signature of `sigs` recovers to over `digest`.
     function _firstSigner(bytes memory sigs, bytes32 digest) internal pure returns (address) {
@@ -170,7 +192,8 @@ abstract contract L1Fixture is L1Helpers {
             admin: admin,
             operator: operator,
             daMode: daMode,
-            genesisStateRoot: keccak256(abi.encode("genesis", chainId))
+            genesisStateRoot: keccak256(abi.encode("genesis", chainId)),
+            genesisBlockHash: keccak256(abi.encode("genesis block", chainId))
         });
     }
 
@@ -184,6 +207,7 @@ abstract contract L1Fixture is L1Helpers {
     function _nextBatch(ChainSettlement chain) internal view returns (CommitBatchInfo memory batch) {
         batch.batchNumber = chain.lastCommittedBatch() + 1;
         batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), batch.batchNumber));
+        batch.lastBlockHash = keccak256(abi.encode("block", chain.chainId(), batch.batchNumber));
         uint64 count = uint64(chain.priorityRequestCount());
         batch.priorityOpsCount = count;
         batch.priorityOpsHash = chain.priorityRollingHash(count);

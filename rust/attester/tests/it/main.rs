@@ -98,6 +98,7 @@ async fn attester_signs_only_batches_that_validate() {
         next_message_nonce: U256::ZERO,
         priority_ops_count: 0,
         priority_ops_hash: B256::ZERO,
+        prev_block_hash: blocks.blocks[0].header.parent_hash,
     };
     let rules = ExecutionRules::ANVIL;
     let validated =
@@ -119,7 +120,12 @@ async fn attester_signs_only_batches_that_validate() {
         predeploys: &[],
     };
     let signed = attester.attest_batch(&domain, &claim, &rules).unwrap();
-    let input = hyperchain_zkevm::public_input(context.chain_id, witness.prev_state_root, &commit);
+    let input = hyperchain_zkevm::public_input(
+        context.chain_id,
+        witness.prev_state_root,
+        context.prev_block_hash,
+        &commit,
+    );
     assert_eq!(
         signed.proof,
         attester
@@ -153,4 +159,33 @@ async fn attester_signs_only_batches_that_validate() {
         .attest_batch(&domain, &BatchClaim { prev_state_root: keccak256("x"), ..claim }, &rules)
         .unwrap_err();
     assert!(matches!(err, AttesterError::Invalid(_)), "{err}");
+    // Blocks that do not continue the last block L1 holds for the previous batch (a fork, or a
+    // node that rewrote its history): no signature, whatever the claim.
+    let forked = BatchContext { prev_block_hash: keccak256("a fork's block"), ..context.clone() };
+    let err = attester
+        .attest_batch(&domain, &BatchClaim { context: &forked, ..claim }, &rules)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AttesterError::Invalid(hyperchain_zkevm::ValidationError::BrokenHeaderChain { .. })
+        ),
+        "{err}"
+    );
+    // A claimed last block hash that is not the batch's: no signature.
+    let mut wrong = commit.clone();
+    wrong.lastBlockHash = keccak256("another block");
+    let err = attester
+        .attest_batch(&domain, &BatchClaim { commit: &wrong, ..claim }, &rules)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AttesterError::Invalid(hyperchain_zkevm::ValidationError::ClaimMismatch {
+                field: "lastBlockHash",
+                ..
+            })
+        ),
+        "{err}"
+    );
 }

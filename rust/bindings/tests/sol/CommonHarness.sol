@@ -32,12 +32,13 @@ contract CommonHarness {
         return MessageHashing.rollPriorityHash(previous, messageHash_, l2GasLimit);
     }
 
-    function publicInput(uint256 chainId, bytes32 prevStateRoot, CommitBatchInfo calldata batch)
-        external
-        pure
-        returns (bytes32)
-    {
-        return BatchHashing.publicInput(chainId, prevStateRoot, batch);
+    function publicInput(
+        uint256 chainId,
+        bytes32 prevStateRoot,
+        bytes32 prevBlockHash,
+        CommitBatchInfo calldata batch
+    ) external pure returns (bytes32) {
+        return BatchHashing.publicInput(chainId, prevStateRoot, prevBlockHash, batch);
     }
 
     function transactionRootLeaf(uint256 chainId, uint64 batchNumber, bytes32 messagesRoot, bytes32 stateRoot)

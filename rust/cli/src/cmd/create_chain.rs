@@ -4,7 +4,7 @@ use crate::common::{SignerArgs, connect, l1_rpc_url, optional_devnet, output};
 use alloy::primitives::{Address, B256};
 use eyre::bail;
 use hyperchain_bindings::ChainFactory;
-use hyperchain_devnet::{ChainSpec, genesis_state_root, register_chain};
+use hyperchain_devnet::{ChainSpec, genesis_block_hash, genesis_state_root, register_chain};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -23,7 +23,10 @@ pub(crate) struct CreateChainArgs {
     /// Genesis state root; or give --l2-rpc to read it from the running chain's block 0.
     #[arg(long)]
     genesis_root: Option<B256>,
-    /// The new chain's RPC (its genesis state root is read from block 0).
+    /// Hash of the chain's block 0 (batch 1's headers must continue it); or give --l2-rpc.
+    #[arg(long)]
+    genesis_block_hash: Option<B256>,
+    /// The new chain's RPC (its genesis state root and block hash are read from block 0).
     #[arg(long)]
     l2_rpc: Option<String>,
     /// Operator address (default: the sender).
@@ -49,6 +52,7 @@ struct Created {
     chain_id: u64,
     settlement: Address,
     genesis_state_root: B256,
+    genesis_block_hash: B256,
     admin: Address,
     operator: Address,
 }
@@ -70,6 +74,11 @@ impl CreateChainArgs {
             (None, Some(url)) => genesis_state_root(url).await?,
             (None, None) => bail!("pass --genesis-root or --l2-rpc"),
         };
+        let block_hash = match (self.genesis_block_hash, &self.l2_rpc) {
+            (Some(h), _) => h,
+            (None, Some(url)) => genesis_block_hash(url).await?,
+            (None, None) => bail!("pass --genesis-block-hash or --l2-rpc"),
+        };
         let da_mode = match self.da_mode.as_str() {
             "rollup" => 0,
             "validium" => 1,
@@ -79,11 +88,12 @@ impl CreateChainArgs {
         let spec = ChainSpec { chain_id: self.chain_id, da_mode };
         let admin = self.admin.unwrap_or(sender);
         let operator = self.operator.unwrap_or(sender);
-        let settlement = register_chain(&factory, &spec, admin, operator, root).await?;
+        let settlement = register_chain(&factory, &spec, admin, operator, root, block_hash).await?;
         let created = Created {
             chain_id: self.chain_id,
             settlement,
             genesis_state_root: root,
+            genesis_block_hash: block_hash,
             admin,
             operator,
         };

@@ -347,8 +347,19 @@ fn relayer_killed_under_up_is_restarted_and_every_message_delivered_once() {
     assert_eq!(lower(&out["governance"]), lower(&accounts[4]["address"]), "account 4: {text}");
     assert_ne!(out["chainFactory"], file["contracts"]["chainFactory"], "a second deployment");
     let root = format!("0x{}", "11".repeat(32));
+    let block = format!("0x{}", "22".repeat(32));
     let (ok, out, text) = run(
-        &["create-chain", "--chain-id", "977", "--genesis-root", &root, "--account", "3"],
+        &[
+            "create-chain",
+            "--chain-id",
+            "977",
+            "--genesis-root",
+            &root,
+            "--genesis-block-hash",
+            &block,
+            "--account",
+            "3",
+        ],
         &d.file,
     );
     assert!(ok, "{text}");

@@ -24,12 +24,7 @@ impl Operator {
     pub(super) async fn attest(&self, record: &BatchRecord) -> Result<Bytes, OperatorError> {
         use futures::StreamExt as _;
         let n = record.number;
-        let prev_state_root = self
-            .settlement
-            .stateRoot(n - 1)
-            .call()
-            .await
-            .map_err(call_err("stateRoot(previous batch)"))?;
+        let (prev_state_root, prev_block_hash) = self.previous_batch_end(n).await?;
         let version =
             self.settlement.protocolVersion().call().await.map_err(call_err("protocolVersion"))?;
         let verifier = AttestationVerifier::new(self.verifier, &self.l1);
@@ -44,8 +39,13 @@ impl Operator {
             verifier: self.verifier,
             protocol_version: U256::from(version),
         };
-        let digest =
-            batch_digest(&domain, U256::from(self.chain_id), prev_state_root, &record.info);
+        let digest = batch_digest(
+            &domain,
+            U256::from(self.chain_id),
+            prev_state_root,
+            prev_block_hash,
+            &record.info,
+        );
         let request =
             AttestRequest::new(self.chain_id, record.first_block, record.last_block, &record.info);
         let mut answers: futures::stream::FuturesUnordered<_> = self

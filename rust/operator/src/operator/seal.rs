@@ -34,9 +34,9 @@ impl Operator {
         if !due {
             return Ok(None);
         }
-        let prev_state_root = match &last {
-            Some(b) => b.info.newStateRoot,
-            None => self.settlement.stateRoot(0).call().await.map_err(call_err("stateRoot(0)"))?,
+        let previous = match &last {
+            Some(b) => (b.info.newStateRoot, b.info.lastBlockHash),
+            None => self.previous_batch_end(1).await?,
         };
         let genesis_predeploys = if number == 1 {
             let version = self
@@ -61,7 +61,7 @@ impl Operator {
             number,
             first,
             head,
-            prev_state_root,
+            previous,
             genesis_predeploys.as_deref(),
         )
         .await?;

@@ -140,15 +140,37 @@ impl Operator {
         Ok(receipt.transaction_hash)
     }
 
-    /// The batch's public input (`hyperchain-zkevm`), over the previous batch's state root on L1.
+    /// The batch's public input (`hyperchain-zkevm`), over the previous batch's state root and
+    /// last block hash on L1.
     async fn public_input(&self, record: &BatchRecord) -> Result<B256, OperatorError> {
-        let prev_root = self
+        let (prev_root, prev_block) = self.previous_batch_end(record.number).await?;
+        Ok(hyperchain_zkevm::public_input(
+            U256::from(self.chain_id),
+            prev_root,
+            prev_block,
+            &record.info,
+        ))
+    }
+
+    /// The state root and last block hash L1 holds for batch `number - 1`: where batch `number`
+    /// continues from.
+    pub(super) async fn previous_batch_end(
+        &self,
+        number: u64,
+    ) -> Result<(B256, B256), OperatorError> {
+        let root = self
             .settlement
-            .stateRoot(record.number - 1)
+            .stateRoot(number - 1)
             .call()
             .await
             .map_err(call_err("stateRoot(previous batch)"))?;
-        Ok(hyperchain_zkevm::public_input(U256::from(self.chain_id), prev_root, &record.info))
+        let block = self
+            .settlement
+            .lastBlockHash(number - 1)
+            .call()
+            .await
+            .map_err(call_err("lastBlockHash(previous batch)"))?;
+        Ok((root, block))
     }
 
     /// Moves unexecuted batches forward once (commit, prove, execute).

@@ -27,12 +27,13 @@ type Lie = fn(&mut CommitBatchInfo);
 async fn digest_of(eco: &Ecosystem, commit: &CommitBatchInfo) -> B256 {
     let settlement = ChainSettlement::new(eco.chains[0].settlement, l1_as(eco, 0));
     let prev = settlement.stateRoot(commit.batchNumber - 1).call().await.unwrap();
+    let prev_block = settlement.lastBlockHash(commit.batchNumber - 1).call().await.unwrap();
     let domain = AttestationDomain {
         l1_chain_id: U256::from(eco.l1.chain_id()),
         verifier: eco.deployment.verifier,
         protocol_version: U256::from(settlement.protocolVersion().call().await.unwrap()),
     };
-    batch_digest(&domain, U256::from(eco.chains[0].chain_id), prev, commit)
+    batch_digest(&domain, U256::from(eco.chains[0].chain_id), prev, prev_block, commit)
 }
 
 /// What `attester` answers for `request`; a signature must recover to it over `digest`.
@@ -104,10 +105,12 @@ async fn lying_operator_refused_by_every_attester_equivocation_refused_across_ki
     let n = seal(&mut liar).await;
     let honest = liar.store().batch(n).await.unwrap().unwrap();
 
-    // Tampered state root, messages root, priority operations, imported roots, transfers: every
-    // attester refuses by name, the operator gets no attestation and nothing reaches L1.
-    let lies: [(&str, Lie); 5] = [
+    // Tampered state root, last block hash, messages root, priority operations, imported roots,
+    // transfers: every attester refuses by name, the operator gets no attestation and nothing
+    // reaches L1.
+    let lies: [(&str, Lie); 6] = [
         ("state_root_mismatch", |c| c.newStateRoot = keccak256("a state the chain never had")),
+        ("last_block_hash_mismatch", |c| c.lastBlockHash = keccak256("a block never mined")),
         ("messages_root_mismatch", |c| c.messagesRoot = keccak256("messages never sent")),
         ("priority_ops_hash_mismatch", |c| c.priorityOpsHash = keccak256("a deposit never made")),
         ("imported_roots_mismatch", |c| c.importedRoots.push(keccak256("a root never imported"))),

@@ -328,7 +328,8 @@ async fn doctored_chain(
     dir: &std::path::Path,
 ) -> (hyperchain_devnet::AnvilInstance, Address, B256) {
     use hyperchain_devnet::{
-        AnvilConfig, AnvilInstance, ChainSpec, genesis_state_root, register_chain,
+        AnvilConfig, AnvilInstance, ChainSpec, genesis_block_hash, genesis_state_root,
+        register_chain,
     };
     let text = std::fs::read_to_string(&eco.chains[0].genesis_path).unwrap();
     let mut genesis: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -343,13 +344,20 @@ async fn doctored_chain(
     .await
     .unwrap();
     let root = genesis_state_root(&anvil.rpc_url()).await.unwrap();
+    let genesis_block = genesis_block_hash(&anvil.rpc_url()).await.unwrap();
     let factory =
         hyperchain_bindings::ChainFactory::new(eco.deployment.chain_factory, l1_as(eco, 6));
     let operator = eco.accounts()[6].address;
-    let settlement =
-        register_chain(&factory, &ChainSpec { chain_id, da_mode: 0 }, operator, operator, root)
-            .await
-            .unwrap();
+    let settlement = register_chain(
+        &factory,
+        &ChainSpec { chain_id, da_mode: 0 },
+        operator,
+        operator,
+        root,
+        genesis_block,
+    )
+    .await
+    .unwrap();
     let signer = PrivateKeySigner::from_bytes(&eco.accounts()[3].private_key).unwrap();
     let l2 = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
@@ -409,6 +417,7 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         next_message_nonce: U256::ZERO,
         priority_ops_count: 0,
         priority_ops_hash: B256::ZERO,
+        prev_block_hash: blocks.blocks[0].header.parent_hash,
     };
     // The batch itself executes fine: only the genesis check catches the chain.
     let validated = validate_batch(&blocks, &witness, root, &context, &rules).unwrap();

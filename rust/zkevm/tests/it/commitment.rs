@@ -21,7 +21,7 @@ pub(crate) const L1: u64 = 31337;
 pub(crate) const L2: u64 = 271;
 pub(crate) const OTHER_L2: u64 = 272;
 
-const PUBLIC_INPUT_SIG: &str = "publicInput(uint256,bytes32,(uint64,bytes32,bytes32,uint64,bytes32,bytes32[],bytes32,(uint256,address,uint256)[]))";
+const PUBLIC_INPUT_SIG: &str = "publicInput(uint256,bytes32,bytes32,(uint64,bytes32,bytes32,bytes32,uint64,bytes32,bytes32[],bytes32,(uint256,address,uint256)[]))";
 
 #[tokio::test]
 async fn public_input_and_leaf_match_batch_hashing() {
@@ -32,6 +32,7 @@ async fn public_input_and_leaf_match_batch_hashing() {
         let batch = CommitBatchInfo {
             batchNumber: 1 + n as u64 * 1000,
             newStateRoot: keccak256([n, 1]),
+            lastBlockHash: keccak256([n, 7]),
             messagesRoot: if n == 0 { B256::ZERO } else { keccak256([n, 2]) },
             priorityOpsCount: n as u64 * 3,
             priorityOpsHash: keccak256([n, 3]),
@@ -47,14 +48,18 @@ async fn public_input_and_leaf_match_batch_hashing() {
         };
         let chain_id = U256::from(L2 + n as u64);
         let prev = keccak256([n, 6]);
+        let prev_block = keccak256([n, 8]);
         let ret = harness::call(
             &provider,
             harness,
             PUBLIC_INPUT_SIG,
-            (chain_id, prev, batch.clone()).abi_encode_params(),
+            (chain_id, prev, prev_block, batch.clone()).abi_encode_params(),
         )
         .await;
-        assert_eq!(B256::abi_decode(&ret).unwrap(), public_input(chain_id, prev, &batch));
+        assert_eq!(
+            B256::abi_decode(&ret).unwrap(),
+            public_input(chain_id, prev, prev_block, &batch)
+        );
 
         let ret = harness::call(
             &provider,
@@ -188,6 +193,7 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
         next_message_nonce: U256::ZERO,
         priority_ops_count: 0,
         priority_ops_hash: B256::ZERO,
+        prev_block_hash: B256::ZERO,
     };
     let outputs = BatchOutputs::from_logs(&ctx, &logs).unwrap();
 

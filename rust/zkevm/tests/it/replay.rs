@@ -112,6 +112,7 @@ impl Chain {
             next_message_nonce: U256::ZERO,
             priority_ops_count: 0,
             priority_ops_hash: B256::ZERO,
+            prev_block_hash: blocks.blocks[0].header.parent_hash,
         };
         let validated =
             validate_batch(&blocks, &witness, self.root, &ctx, &ExecutionRules::ANVIL).unwrap();

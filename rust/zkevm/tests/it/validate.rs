@@ -14,8 +14,8 @@ use alloy::{
 };
 use hyperchain_bindings::{Inbox, Message, Outbox, interop_address, predeploys};
 use hyperchain_zkevm::{
-    BatchContext, ExecutionRules, StateDiff, ValidationError, build_witness, da_commitment,
-    validate_batch,
+    BatchBlocks, BatchContext, ExecutionRules, StateDiff, ValidationError, build_witness,
+    da_commitment, validate_batch,
 };
 
 /// Init code deploying `runtime`.
@@ -38,13 +38,16 @@ async fn send(
     provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap()
 }
 
-fn ctx() -> BatchContext {
+/// The context of `blocks` continuing the node's chain: the previous last block hash is the first
+/// block's parent, as L1 holds it for an honest previous batch.
+fn ctx(blocks: &BatchBlocks) -> BatchContext {
     BatchContext {
         l1_chain_id: U256::from(L1),
         chain_id: U256::from(L2),
         next_message_nonce: U256::ZERO,
         priority_ops_count: 0,
         priority_ops_hash: B256::ZERO,
+        prev_block_hash: blocks.blocks[0].header.parent_hash,
     }
 }
 
@@ -113,7 +116,8 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
     let prev_root = witness.prev_state_root;
     let validated =
-        validate_batch(&blocks, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap();
+        validate_batch(&blocks, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+            .unwrap();
 
     // Outputs agree with the L2 contracts.
     let inbox = Inbox::new(predeploys::INBOX, &provider);
@@ -152,16 +156,17 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     assert!(matches!(err, ValidationError::ClaimMismatch { field: "daCommitment", .. }), "{err}");
 
     // Wrong previous root.
-    let err = validate_batch(&blocks, &witness, keccak256("x"), &ctx(), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&blocks, &witness, keccak256("x"), &ctx(&blocks), &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::WrongPreviousRoot { .. }), "{err}");
 
     // Tampered witness value: a richer sender.
     let mut tampered = witness.clone();
     let i = tampered.accounts.iter().position(|a| a.address == user).unwrap();
     tampered.accounts[i].balance += U256::from(1);
-    let err =
-        validate_batch(&blocks, &tampered, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::BadAccountProof { .. }), "{err}");
 
     // Tampered witness slot value.
@@ -169,15 +174,15 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let i = tampered.accounts.iter().position(|a| a.address == predeploys::INBOX).unwrap();
     let slot = tampered.accounts[i].storage_proof.iter_mut().next().expect("inbox slot in witness");
     slot.value += U256::from(1);
-    let err =
-        validate_batch(&blocks, &tampered, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::BadStorageProof { .. }), "{err}");
 
     // Missing witness entry.
     let mut missing = witness.clone();
     missing.accounts.retain(|a| a.address != other);
-    let err =
-        validate_batch(&blocks, &missing, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&blocks, &missing, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::MissingWitness(_)), "{err}");
 
     // Tampered transaction: the transfer's value changed under its signature.
@@ -188,38 +193,55 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     tx.value += U256::from(1);
     let forged = TxEnvelope::Eip1559(Signed::new_unhashed(tx, sig));
     txs[0].inner = alloy::consensus::transaction::Recovered::new_unchecked(forged, user);
-    let err =
-        validate_batch(&tampered, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(
-        matches!(
-            err,
-            ValidationError::MissingWitness(_)
-                | ValidationError::InvalidTransaction { .. }
-                | ValidationError::HeaderMismatch { .. }
-        ),
+        matches!(err, ValidationError::HeaderMismatch { what: "transactions root", .. }),
         "{err}"
     );
+
+    // A node that serves a block with another timestamp (far ahead) than the one its successor's
+    // parent hash commits to: the computed header hash no longer links.
+    let mut tampered = blocks.clone();
+    tampered.blocks[0].header.inner.timestamp += 86_400;
+    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
+    assert!(
+        matches!(err, ValidationError::BrokenHeaderChain { block, .. } if block == first + 1),
+        "{err}"
+    );
+    // Blocks that do not continue the previous batch's last block (L1's): refused at the first.
+    let forked = BatchContext { prev_block_hash: keccak256("a fork's block"), ..ctx(&blocks) };
+    let err =
+        validate_batch(&blocks, &witness, prev_root, &forked, &ExecutionRules::ANVIL).unwrap_err();
+    assert!(
+        matches!(err, ValidationError::BrokenHeaderChain { block, .. } if block == first),
+        "{err}"
+    );
+    // The honest batch's last block hash is the node's (computed from the header).
+    assert_eq!(validated.last_block_hash, blocks.blocks.last().unwrap().header.hash);
 
     // Claimed new state root (last header) differs from the recomputed one.
     let mut tampered = blocks.clone();
     let last_block = tampered.blocks.last_mut().unwrap();
     last_block.header.inner.state_root = keccak256("not the state root");
-    let err =
-        validate_batch(&tampered, &witness, prev_root, &ctx(), &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::StateRootMismatch { .. }), "{err}");
 
     // The next batch clears the store's only slot (a trie deletion) and sends a plain transfer.
-    let next_ctx = BatchContext {
-        next_message_nonce: validated.outputs.next_message_nonce,
-        priority_ops_count: validated.outputs.priority_ops_count,
-        priority_ops_hash: validated.outputs.priority_ops_hash,
-        ..ctx()
-    };
     let first2 = last + 1;
     send(&provider, TransactionRequest::default().with_to(store).with_input(vec![0u8; 32])).await;
     send(&provider, TransactionRequest::default().with_to(other).with_value(U256::from(1))).await;
     let last2 = provider.get_block_number().await.unwrap();
     let (blocks2, witness2) = build_witness(&provider, first2, last2).await.unwrap();
+    let next_ctx = BatchContext {
+        next_message_nonce: validated.outputs.next_message_nonce,
+        priority_ops_count: validated.outputs.priority_ops_count,
+        priority_ops_hash: validated.outputs.priority_ops_hash,
+        prev_block_hash: validated.last_block_hash,
+        ..ctx(&blocks2)
+    };
     let validated2 = validate_batch(
         &blocks2,
         &witness2,
@@ -232,7 +254,7 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     assert_eq!(validated2.state_root, blocks2.blocks.last().unwrap().header.state_root);
 
     // Wrong context: the priority queue does not continue.
-    let wrong = BatchContext { priority_ops_count: 5, ..ctx() };
+    let wrong = BatchContext { priority_ops_count: 5, ..ctx(&blocks) };
     let err =
         validate_batch(&blocks, &witness, prev_root, &wrong, &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::Commitment(_)), "{err}");
@@ -252,9 +274,14 @@ async fn unsigned_system_sender_is_refused_outside_system_entry_points() {
         .with_value(U256::from(1));
     raw.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     let (blocks, witness) = build_witness(&provider, first, first).await.unwrap();
-    let err =
-        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL)
-            .unwrap_err();
+    let err = validate_batch(
+        &blocks,
+        &witness,
+        witness.prev_state_root,
+        &ctx(&blocks),
+        &ExecutionRules::ANVIL,
+    )
+    .unwrap_err();
     assert!(matches!(err, ValidationError::BadTransaction { .. }), "{err}");
 }
 
@@ -333,8 +360,13 @@ async fn native_token_bridge_batch_recomputes_the_state_root() {
     let last = provider.get_block_number().await.unwrap();
 
     let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
-    let result =
-        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL);
+    let result = validate_batch(
+        &blocks,
+        &witness,
+        witness.prev_state_root,
+        &ctx(&blocks),
+        &ExecutionRules::ANVIL,
+    );
     if let Err(err) = &result {
         debug_compare(&provider, &witness, last).await;
         panic!("{err}");
@@ -370,7 +402,8 @@ async fn native_token_bridge_batch_recomputes_the_state_root() {
         next_message_nonce: validated.outputs.next_message_nonce,
         priority_ops_count: validated.outputs.priority_ops_count,
         priority_ops_hash: validated.outputs.priority_ops_hash,
-        ..ctx()
+        prev_block_hash: validated.last_block_hash,
+        ..ctx(&blocks2)
     };
     let validated2 = validate_batch(
         &blocks2,
@@ -441,8 +474,13 @@ async fn zero_slot_read_by_a_reverted_call_validates() {
     }
     let last = provider.get_block_number().await.unwrap();
     let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
-    let result =
-        validate_batch(&blocks, &witness, witness.prev_state_root, &ctx(), &ExecutionRules::ANVIL);
+    let result = validate_batch(
+        &blocks,
+        &witness,
+        witness.prev_state_root,
+        &ctx(&blocks),
+        &ExecutionRules::ANVIL,
+    );
     if let Err(err) = &result {
         debug_compare(&provider, &witness, last).await;
         panic!("{err}");
