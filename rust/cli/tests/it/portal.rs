@@ -76,10 +76,13 @@ const TENTH: &str = "0x16345785d8a0000";
 #[test]
 fn portal_api_deposit_send_withdraw_claim_and_errors() {
     let d = Devnet::start(&["--chains", "2"]);
-    let file = d.json();
+    // `up` writes devnet.json once before it starts the portal (the portal reads that file),
+    // then again with the portal's pid.
+    let file = d.wait_file("the portal's pid in devnet.json", Duration::from_secs(30), |f| {
+        f["portal"]["pid"].as_u64().is_some()
+    });
     let portal = file["portal"]["url"].as_str().expect("portal URL in devnet.json").to_string();
     assert!(portal.starts_with("http://127.0.0.1:"), "{portal}");
-    assert!(file["portal"]["pid"].as_u64().is_some(), "{file}");
     let eco = poll(&format!("{portal}/api/ecosystem"), "portal answers", |_| true);
 
     // The ecosystem: L1 and both chains as L1 and their nodes say.
