@@ -42,11 +42,11 @@ pub struct BatchContext {
 }
 
 /// A batch's logs that contradict the protocol.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum CommitmentError {
     /// A `MessageQueued` / `TransactionRootImported` / `PriorityMessageExecuted` log that does not
     /// decode.
-    #[error("log {index} of {address} could not be decoded as {event}: {reason}")]
+    #[error("log {index} of {address} could not be decoded as {event}: {source}")]
     UndecodableLog {
         /// Position in the batch's logs.
         index: usize,
@@ -54,8 +54,9 @@ pub enum CommitmentError {
         address: Address,
         /// Event name.
         event: &'static str,
-        /// Decoder message.
-        reason: String,
+        /// The decoder's error.
+        #[source]
+        source: Box<alloy::sol_types::Error>,
     },
     /// Outbound message nonces are not contiguous.
     #[error("outbound message has nonce {actual}, expected {expected}")]
@@ -139,7 +140,7 @@ impl BatchOutputs {
                     index,
                     address: log.address,
                     event,
-                    reason: err.to_string(),
+                    source: Box::new(err),
                 }
             };
             if log.address == predeploys::OUTBOX

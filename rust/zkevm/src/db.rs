@@ -110,8 +110,10 @@ pub(crate) fn verified_db(
             verified = verify_proof(prev_state_root, path, Some(leaf()), &acc.account_proof);
             exists = verified.is_ok();
         }
-        verified
-            .map_err(|e| ValidationError::BadAccountProof { address, reason: e.to_string() })?;
+        verified.map_err(|source| ValidationError::BadAccountProof {
+            address,
+            source: Box::new(source),
+        })?;
         for slot in &acc.storage_proof {
             let key = slot.key.as_b256();
             let path = Nibbles::unpack(keccak256(key));
@@ -124,10 +126,10 @@ pub(crate) fn verified_db(
                 verified = verify_proof(storage_root, path, zero, &slot.proof);
                 zero_leaf = verified.is_ok();
             }
-            verified.map_err(|e| ValidationError::BadStorageProof {
+            verified.map_err(|source| ValidationError::BadStorageProof {
                 address,
                 slot: key,
-                reason: e.to_string(),
+                source: Box::new(source),
             })?;
             let index = U256::from_be_bytes(key.0);
             if zero_leaf {

@@ -1,8 +1,12 @@
 //! Why the validity program rejects a batch, and the state read a witness lacks.
 
 use crate::{commitment::CommitmentError, trie::TrieError};
-use alloy::primitives::{Address, B256, U256};
-use revm::database_interface::DBErrorMarker;
+use alloy::{
+    consensus::crypto::RecoveryError,
+    primitives::{Address, B256, U256},
+};
+use alloy_trie::proof::ProofVerificationError;
+use revm::{context::result::EVMError, database_interface::DBErrorMarker};
 
 /// Why a batch was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -16,22 +20,24 @@ pub enum ValidationError {
         witness: B256,
     },
     /// An account proof does not prove the claimed account against the previous state root.
-    #[error("witness proof for account {address} does not match the previous state root: {reason}")]
+    #[error("witness proof for account {address} does not match the previous state root: {source}")]
     BadAccountProof {
         /// The account whose proof failed.
         address: Address,
-        /// Verifier message.
-        reason: String,
+        /// How the proof fails to verify.
+        #[source]
+        source: Box<ProofVerificationError>,
     },
     /// A storage proof does not prove the claimed value against the account's storage root.
-    #[error("witness proof for slot {slot} of {address} does not match its storage root: {reason}")]
+    #[error("witness proof for slot {slot} of {address} does not match its storage root: {source}")]
     BadStorageProof {
         /// The account whose storage proof failed.
         address: Address,
         /// The storage slot (unhashed key).
         slot: B256,
-        /// Verifier message.
-        reason: String,
+        /// How the proof fails to verify.
+        #[source]
+        source: Box<ProofVerificationError>,
     },
     /// Code whose hash is not the account's code hash, or missing code.
     #[error("witness code of {address} is missing or does not hash to its code hash")]
@@ -42,25 +48,49 @@ pub enum ValidationError {
     /// Execution read state the witness does not contain.
     #[error("execution read {0}, which is not in the witness")]
     MissingWitness(MissingEntry),
-    /// A transaction whose signature does not recover, or an unsigned non-system transaction.
+    /// A transaction the program does not execute: an unsigned transaction that is not a system
+    /// call to the inbox, or a type the chains do not support (EIP-4844, EIP-7702).
     #[error("transaction {index} of block {block}: {reason}")]
     BadTransaction {
         /// Block number.
         block: u64,
         /// Position in the block.
         index: usize,
-        /// What is wrong.
+        /// Which rule the transaction breaks.
         reason: String,
     },
+    /// A signed transaction whose signature does not recover a sender.
+    #[error("transaction {index} of block {block}: signature does not recover: {source}")]
+    UnrecoverableSignature {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// The recovery failure.
+        #[source]
+        source: Box<RecoveryError>,
+    },
     /// revm refused a transaction (invalid nonce, insufficient funds, …).
-    #[error("transaction {index} of block {block} is invalid: {reason}")]
+    #[error("transaction {index} of block {block} is invalid: {source}")]
     InvalidTransaction {
         /// Block number.
         block: u64,
         /// Position in the block.
         index: usize,
-        /// revm message.
-        reason: String,
+        /// revm's refusal.
+        #[source]
+        source: Box<EVMError<MissingEntry>>,
+    },
+    /// A pre-block system call (EIP-4788 beacon root, EIP-2935 block hash history) failed.
+    #[error("block {block}: pre-block system call to {contract} failed: {source}")]
+    SystemCallFailed {
+        /// Block number.
+        block: u64,
+        /// The system contract called.
+        contract: Address,
+        /// revm's refusal.
+        #[source]
+        source: Box<EVMError<MissingEntry>>,
     },
     /// Re-execution (or the block's own transactions) does not reproduce the block header.
     #[error("block {block}: re-execution gives {what} {computed}, the header says {header}")]

@@ -116,12 +116,12 @@ where
             .build_mainnet();
 
         // Pre-block system calls, as the node runs them.
-        let system_error = |e: EVMError<MissingEntry>| match e {
+        let system_error = |contract: Address, e: EVMError<MissingEntry>| match e {
             EVMError::Database(missing) => ValidationError::MissingWitness(missing),
-            other => ValidationError::InvalidTransaction {
+            source => ValidationError::SystemCallFailed {
                 block: number,
-                index: 0,
-                reason: format!("pre-block system call: {other}"),
+                contract,
+                source: Box::new(source),
             },
         };
         let mut system_calls = Vec::new();
@@ -135,7 +135,7 @@ where
             match evm.system_call_commit(contract, input.into()) {
                 Ok(_) => {}
                 Err(_) if mode == Mode::Discover => {}
-                Err(e) => return Err(system_error(e)),
+                Err(e) => return Err(system_error(contract, e)),
             }
         }
 
@@ -153,11 +153,11 @@ where
                 Err(EVMError::Database(missing)) => {
                     return Err(ValidationError::MissingWitness(missing));
                 }
-                Err(other) => {
+                Err(source) => {
                     return Err(ValidationError::InvalidTransaction {
                         block: number,
                         index,
-                        reason: other.to_string(),
+                        source: Box::new(source),
                     });
                 }
             };
@@ -234,7 +234,11 @@ fn sender(
         }
         return Ok(predeploys::SYSTEM_CALLER);
     }
-    envelope.recover_signer().map_err(|e| bad(format!("signature does not recover: {e}")))
+    envelope.recover_signer().map_err(|source| ValidationError::UnrecoverableSignature {
+        block,
+        index,
+        source: Box::new(source),
+    })
 }
 
 /// The revm transaction of `envelope` sent by `caller`.

@@ -17,14 +17,18 @@ use std::collections::BTreeMap;
 /// Why a state could not be replayed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    /// The genesis JSON is not an anvil `--init` genesis.
-    #[error("genesis {what}: {reason}")]
+    /// The genesis JSON is not an anvil `--init` genesis: a field does not parse.
+    #[error("genesis {what}: {source}")]
     Genesis {
         /// The field that does not parse.
         what: String,
-        /// Why.
-        reason: String,
+        /// The parser's error (hex, integer or address parsing).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+    /// The genesis JSON has no `alloc` object.
+    #[error("genesis alloc: missing")]
+    MissingAlloc,
     /// Building the trie failed.
     #[error(transparent)]
     Trie(#[from] TrieError),
@@ -50,8 +54,11 @@ pub struct ReplayedState {
     pub accounts: BTreeMap<Address, ReplayedAccount>,
 }
 
-fn genesis_error(what: impl Into<String>, reason: impl std::fmt::Display) -> ReplayError {
-    ReplayError::Genesis { what: what.into(), reason: reason.to_string() }
+fn genesis_error(
+    what: impl Into<String>,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> ReplayError {
+    ReplayError::Genesis { what: what.into(), source: Box::new(source) }
 }
 
 fn parse_u256(what: &str, v: Option<&serde_json::Value>) -> Result<U256, ReplayError> {
@@ -65,10 +72,8 @@ impl ReplayedState {
     /// The state of an anvil `--init` genesis (its `alloc`), plus the EIP-2935 block-hash history
     /// contract anvil (Prague) adds to every genesis.
     pub fn from_genesis(genesis: &serde_json::Value) -> Result<Self, ReplayError> {
-        let alloc = genesis
-            .get("alloc")
-            .and_then(|a| a.as_object())
-            .ok_or_else(|| genesis_error("alloc", "missing"))?;
+        let alloc =
+            genesis.get("alloc").and_then(|a| a.as_object()).ok_or(ReplayError::MissingAlloc)?;
         let mut accounts = BTreeMap::new();
         for (address, entry) in alloc {
             let what = |field: &str| format!("alloc {address} {field}");

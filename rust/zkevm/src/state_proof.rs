@@ -16,7 +16,7 @@ use alloy::{
 use hyperchain_bindings::{
     ChainSettlement, MerkleProof, StateProof, TransactionRoot, transaction_root_leaf,
 };
-use hyperchain_merkle::Tree;
+use hyperchain_merkle::{MerkleError, Tree};
 
 /// Why the proofs of an account could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +83,12 @@ pub enum StateProofError {
     /// L1's events and L1's state disagree (a node that is not the ecosystem's L1).
     #[error("L1 is inconsistent: {0}")]
     Inconsistent(String),
+    /// A `TransactionRootUpdated` log of the TransactionRoot contract that does not decode.
+    #[error("L1 is inconsistent: TransactionRootUpdated: {0}")]
+    UndecodableRootUpdate(#[source] alloy::sol_types::Error),
+    /// The batch's leaf has no proof in the tree rebuilt from L1's events.
+    #[error("L1 is inconsistent: batch proof: {0}")]
+    BatchProof(#[source] MerkleError),
     /// No block of the chain has the batch's state root (the node is not the chain L1 settles,
     /// or the block is older than the search window).
     #[error("no block of the chain in {from}..={to} has batch {batch}'s state root {state_root}")]
@@ -229,7 +235,7 @@ pub async fn transaction_root_leaves<P: Provider<Ethereum>>(
     let mut leaves = Vec::with_capacity(logs.len());
     for (i, log) in logs.iter().enumerate() {
         let event = TransactionRoot::TransactionRootUpdated::decode_log(&log.inner)
-            .map_err(|e| StateProofError::Inconsistent(format!("TransactionRootUpdated: {e}")))?
+            .map_err(StateProofError::UndecodableRootUpdate)?
             .data;
         if event.leafIndex != U256::from(i) {
             return Err(StateProofError::Inconsistent(format!(
@@ -278,9 +284,7 @@ pub async fn rooted_batch<P: Provider<Ethereum>>(
     }
     let leaves: Vec<B256> = events[..count as usize].iter().map(|e| e.leaf).collect();
     let tree = Tree::new(&leaves);
-    let batch_proof = tree
-        .proof(leaf_index)
-        .map_err(|e| StateProofError::Inconsistent(format!("batch proof: {e}")))?;
+    let batch_proof = tree.proof(leaf_index).map_err(StateProofError::BatchProof)?;
     let root = tree.root();
     let known = TransactionRoot::new(transaction_root, l1)
         .isTransactionRoot(root)

@@ -21,7 +21,7 @@ pub enum TrieError {
     MissingNode(B256),
     /// A proof node that is not valid RLP of a trie node.
     #[error("witness trie node does not decode: {0}")]
-    Decode(String),
+    Decode(#[source] alloy_rlp::Error),
 }
 
 #[derive(Clone, Debug)]
@@ -96,7 +96,7 @@ fn child(r: &RlpNode, store: &NodeStore) -> Result<Node, TrieError> {
 }
 
 fn decode(mut rlp: &[u8], store: &NodeStore) -> Result<Node, TrieError> {
-    let node = TrieNode::decode(&mut rlp).map_err(|e| TrieError::Decode(e.to_string()))?;
+    let node = TrieNode::decode(&mut rlp).map_err(TrieError::Decode)?;
     Ok(match node {
         TrieNode::EmptyRoot => Node::Empty,
         TrieNode::Leaf(leaf) => Node::Leaf(leaf.key.to_vec(), leaf.value),
@@ -108,7 +108,9 @@ fn decode(mut rlp: &[u8], store: &NodeStore) -> Result<Node, TrieError> {
             let mut stack = branch.stack.iter();
             for (i, slot) in children.iter_mut().enumerate() {
                 if branch.state_mask.is_bit_set(i as u8) {
-                    let r = stack.next().ok_or_else(|| TrieError::Decode("short branch".into()))?;
+                    let r = stack
+                        .next()
+                        .ok_or(TrieError::Decode(alloy_rlp::Error::Custom("short branch")))?;
                     *slot = child(r, store)?;
                 }
             }
