@@ -32,9 +32,9 @@ contract ChainSettlement is IChainSettlement, Initializable {
         uint48 lastProven;
         uint48 lastExecuted;
         /// cumulative priority requests processed by the last committed batch
-        uint48 committedPriorityOps;
+        uint48 committedPriorityRequests;
         /// cumulative priority requests processed by the last executed batch
-        uint48 executedPriorityOps;
+        uint48 executedPriorityRequests;
     }
 
     /// @dev One slot: 32 + 32 + 160 + 8 + 24 bits. Both deadlines are fixed when the request is
@@ -170,7 +170,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         bytes32 publicInput = _commit(c, chainId_, batch, daInput, false);
         uint64 batchNumber = batch.batchNumber;
         _batchWords[batchNumber] = publicInput;
-        _setPriorityCount(batchNumber, batch.priorityOpsCount);
+        _setPriorityCount(batchNumber, batch.priorityRequestsProcessed);
         _counters = c;
     }
 
@@ -214,7 +214,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // Same checks and events as commitBatch + proveBatch + executeBatch. Not stored, because
         // nothing reads them once the batch is executed: the public input (`batchPublicInput` is
         // only defined for unexecuted batches) and the batch's lane in `_priorityCounts` (reverts
-        // and `priorityOpsProcessed` use `executedPriorityOps` for the last executed batch).
+        // and `priorityRequestsExecuted` use `executedPriorityRequests` for the last executed batch).
         bytes32 publicInput = _commit(c, chainId_, batch, daInput, false);
         _prove(c, batch.batchNumber, publicInput, proof);
         _execute(c, chainId_, batch, true);
@@ -279,7 +279,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // forge-lint: disable-next-line(unsafe-typecast)
         c.lastCommitted = uint48(newLastCommittedBatch);
         if (c.lastProven > newLastCommittedBatch) c.lastProven = c.lastCommitted;
-        c.committedPriorityOps = _committedPriorityCount(c, newLastCommittedBatch);
+        c.committedPriorityRequests = _committedPriorityCount(c, newLastCommittedBatch);
         _counters = c;
         emit BatchesReverted(newLastCommittedBatch);
     }
@@ -317,7 +317,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @inheritdoc IChainSettlement
-    function enqueuePriorityMessage(
+    function enqueuePriorityRequest(
         address sender,
         address recipient,
         uint256 payment,
@@ -341,7 +341,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         (bool frozen,) = _isFrozen(c);
         if (!frozen) revert ChainNotFrozen();
         uint256 nonce = message.nonce;
-        if (nonce < c.executedPriorityOps) revert PriorityRequestExecuted(nonce);
+        if (nonce < c.executedPriorityRequests) revert PriorityRequestAlreadyExecuted(nonce);
         refundRecipient = _markRefunded(message);
         _frozen = true;
         emit PriorityRequestReclaimed(nonce, refundRecipient);
@@ -354,7 +354,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         onlySharedBridge
         returns (address refundRecipient)
     {
-        if (message.nonce >= _counters.executedPriorityOps) {
+        if (message.nonce >= _counters.executedPriorityRequests) {
             revert PriorityRequestNotExecuted(message.nonce);
         }
         refundRecipient = _markRefunded(message);
@@ -400,7 +400,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         Counters memory c = _counters;
         c.lastCommitted = c.lastExecuted;
         c.lastProven = c.lastExecuted;
-        c.committedPriorityOps = c.executedPriorityOps;
+        c.committedPriorityRequests = c.executedPriorityRequests;
         _counters = c;
         SHARED_BRIDGE.deactivateChain(chainId_);
         emit ChainLeft(chainId_);
@@ -522,13 +522,13 @@ contract ChainSettlement is IChainSettlement, Initializable {
     }
 
     /// @inheritdoc IChainSettlement
-    function priorityOpsProcessed() external view override returns (uint256) {
-        return _counters.executedPriorityOps;
+    function priorityRequestsExecuted() external view override returns (uint256) {
+        return _counters.executedPriorityRequests;
     }
 
     /// @inheritdoc IChainSettlement
-    function priorityOpsCommitted() external view override returns (uint256) {
-        return _counters.committedPriorityOps;
+    function priorityRequestsCommitted() external view override returns (uint256) {
+        return _counters.committedPriorityRequests;
     }
 
     /// @inheritdoc IChainSettlement
@@ -638,7 +638,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // A queue never reaches 2^64 requests (each costs a transaction).
         // forge-lint: disable-next-line(unsafe-typecast)
         _priorityQueueLength = uint64(nonce + 1);
-        emit PriorityMessageQueued(nonce, message, l2GasLimit, expiresAt);
+        emit PriorityRequestQueued(nonce, message, l2GasLimit, expiresAt);
     }
 
     /// @dev Checks that `message` is request `message.nonce` of this chain (its rolling hash step)
@@ -648,11 +648,11 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (
             nonce >= _priorityQueueLength || message.sourceChainId != block.chainid
                 || message.destinationChainId != _chainId
-        ) revert PriorityMessageMismatch(nonce);
+        ) revert PriorityRequestMismatch(nonce);
         PriorityRequest storage request = _requests[nonce];
         Message memory m = message;
         bytes32 next = MessageHashing.rollPriorityHash(_rollingHashes[nonce], m.hash(), request.l2GasLimit);
-        if (next != _rollingHashes[nonce + 1]) revert PriorityMessageMismatch(nonce);
+        if (next != _rollingHashes[nonce + 1]) revert PriorityRequestMismatch(nonce);
         if (request.reclaimed) revert PriorityRequestAlreadyReclaimed(nonce);
         request.reclaimed = true;
         refundRecipient = request.refundRecipient;
@@ -663,7 +663,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// Monotone: the executed count and the queue cannot move on a frozen chain (execute, commit,
     /// enqueue and upgrade revert), and the deadlines are stored per request.
     function _isFrozen(Counters memory c) private view returns (bool frozen, uint256 nonce) {
-        nonce = c.executedPriorityOps;
+        nonce = c.executedPriorityRequests;
         if (_frozen) return (true, nonce);
         // Deadlines are days long: validator timestamp drift does not matter.
         // forge-lint: disable-next-line(block-timestamp)
@@ -707,15 +707,15 @@ contract ChainSettlement is IChainSettlement, Initializable {
         if (batch.batchNumber != batchNumber) revert NonConsecutiveBatch(batchNumber, batch.batchNumber);
 
         _requireNotFrozen(c);
-        uint64 count = batch.priorityOpsCount;
+        uint64 count = batch.priorityRequestsProcessed;
         {
             uint64 queueLength = _priorityQueueLength;
-            uint64 previousCount = c.committedPriorityOps;
-            if (count < previousCount) revert PriorityOpsCountDecreased(previousCount, count);
-            if (count > queueLength) revert PriorityOpsCountTooHigh(count, queueLength);
+            uint64 previousCount = c.committedPriorityRequests;
+            if (count < previousCount) revert PriorityRequestsProcessedDecreased(previousCount, count);
+            if (count > queueLength) revert PriorityRequestsProcessedTooHigh(count, queueLength);
             bytes32 expectedHash = _rollingHashes[count];
-            if (batch.priorityOpsHash != expectedHash) {
-                revert PriorityOpsHashMismatch(expectedHash, batch.priorityOpsHash);
+            if (batch.priorityRequestsHash != expectedHash) {
+                revert PriorityRequestsHashMismatch(expectedHash, batch.priorityRequestsHash);
             }
             // forge-lint: disable-next-line(block-timestamp)
             if (count < queueLength && block.timestamp > _requests[count].expiresAt) {
@@ -734,7 +734,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         // forge-lint: disable-next-line(unsafe-typecast)
         c.lastCommitted = uint48(batchNumber);
         // forge-lint: disable-next-line(unsafe-typecast)
-        c.committedPriorityOps = uint48(count);
+        c.committedPriorityRequests = uint48(count);
         emit BatchCommitted(batchNumber, publicInput);
     }
 
@@ -777,7 +777,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
         c.lastExecuted = uint48(batchNumber);
         // The batch matches its commitment, so this is the committed count (<= queue length).
         // forge-lint: disable-next-line(unsafe-typecast)
-        c.executedPriorityOps = uint48(batch.priorityOpsCount);
+        c.executedPriorityRequests = uint48(batch.priorityRequestsProcessed);
         if (batch.transfers.length != 0) SHARED_BRIDGE.moveBalances(chainId_, batch.transfers);
         emit BatchExecuted(batchNumber, batch.newStateRoot, batch.messagesRoot);
     }
@@ -813,7 +813,7 @@ contract ChainSettlement is IChainSettlement, Initializable {
     /// executed batch's count is in the counters (`settleBatch` writes no lane for its batch); any
     /// later committed batch went through `commitBatch`, which wrote its lane.
     function _committedPriorityCount(Counters memory c, uint64 batchNumber) private view returns (uint48) {
-        if (batchNumber == c.lastExecuted) return c.executedPriorityOps;
+        if (batchNumber == c.lastExecuted) return c.executedPriorityRequests;
         // Lanes hold counts written from 48-bit values.
         // forge-lint: disable-next-line(unsafe-typecast)
         return uint48(_priorityCount(batchNumber));

@@ -85,7 +85,7 @@ contract SharedBridge is ISharedBridge, Initializable, ReentrancyGuardTransient 
         if (to == address(0)) revert ZeroAddress("to");
         IChainSettlement settlement = _activeSettlement(chainId);
         uint256 fee;
-        (nonce, fee) = settlement.enqueuePriorityMessage(
+        (nonce, fee) = settlement.enqueuePriorityRequest(
             address(this), to, msg.value, "", l2GasLimit, l2GasPrice, msg.sender
         );
         uint256 amount = msg.value - fee;
@@ -122,7 +122,7 @@ contract SharedBridge is ISharedBridge, Initializable, ReentrancyGuardTransient 
             })
         );
         uint256 fee;
-        (nonce, fee) = settlement.enqueuePriorityMessage(
+        (nonce, fee) = settlement.enqueuePriorityRequest(
             address(this), Predeploys.ASSET_ROUTER, msg.value, payload, l2GasLimit, l2GasPrice, msg.sender
         );
         // The message carries no ETH: everything sent pays the L2 gas.

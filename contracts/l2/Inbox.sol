@@ -24,8 +24,8 @@ contract Inbox is IInbox {
 
     mapping(bytes32 root => bool) private _imported;
     mapping(bytes32 messageHash => bool) private _delivered;
-    uint64 private _priorityOpsCount;
-    bytes32 private _priorityOpsHash;
+    uint64 private _priorityRequestsProcessed;
+    bytes32 private _priorityRequestsHash;
 
     constructor(uint256 l1ChainId_) {
         L1_CHAIN_ID = l1ChainId_;
@@ -42,14 +42,15 @@ contract Inbox is IInbox {
     }
 
     /// @inheritdoc IInbox
-    function executePriorityMessage(Message calldata message, uint256 l2GasLimit) external onlySystemCaller {
-        uint64 count = _priorityOpsCount;
+    function executePriorityRequest(Message calldata message, uint256 l2GasLimit) external onlySystemCaller {
+        uint64 count = _priorityRequestsProcessed;
         if (message.nonce != count) revert UnexpectedPriorityNonce(count, message.nonce);
         if (message.sourceChainId != L1_CHAIN_ID) revert InvalidSourceChain(message.sourceChainId);
         if (message.destinationChainId != block.chainid) revert WrongDestination(message.destinationChainId);
         bytes32 messageHash = keccak256(abi.encode(message));
-        _priorityOpsCount = count + 1;
-        _priorityOpsHash = MessageHashing.rollPriorityHash(_priorityOpsHash, messageHash, l2GasLimit);
+        _priorityRequestsProcessed = count + 1;
+        _priorityRequestsHash =
+            MessageHashing.rollPriorityHash(_priorityRequestsHash, messageHash, l2GasLimit);
 
         bool success = true;
         if (message.recipient == address(this)) {
@@ -66,11 +67,11 @@ contract Inbox is IInbox {
             }
         }
         if (success) _delivered[messageHash] = true;
-        emit PriorityMessageExecuted(message.nonce, messageHash, l2GasLimit, success);
+        emit PriorityRequestExecuted(message.nonce, messageHash, l2GasLimit, success);
     }
 
     /// @inheritdoc IInbox
-    function deliverPriorityMessage(bytes32 messageHash, Message calldata message) external {
+    function deliverPriorityRequest(bytes32 messageHash, Message calldata message) external {
         if (msg.sender != address(this)) revert NotSelf(msg.sender);
         _deliver(messageHash, message);
         if (message.fee != 0) {
@@ -106,13 +107,13 @@ contract Inbox is IInbox {
     }
 
     /// @inheritdoc IInbox
-    function priorityOpsCount() external view returns (uint64) {
-        return _priorityOpsCount;
+    function priorityRequestsProcessed() external view returns (uint64) {
+        return _priorityRequestsProcessed;
     }
 
     /// @inheritdoc IInbox
-    function priorityOpsHash() external view returns (bytes32) {
-        return _priorityOpsHash;
+    function priorityRequestsHash() external view returns (bytes32) {
+        return _priorityRequestsHash;
     }
 
     /// @inheritdoc IInbox
@@ -127,13 +128,13 @@ contract Inbox is IInbox {
         emit TransactionRootImported(root);
     }
 
-    /// @dev Runs `deliverPriorityMessage` in an inner frame with exactly `l2GasLimit` gas, or
+    /// @dev Runs `deliverPriorityRequest` in an inner frame with exactly `l2GasLimit` gas, or
     /// reverts this whole transaction if that much is not available. Returns whether it succeeded.
     function _deliverWithGas(bytes32 messageHash, Message calldata message, uint256 l2GasLimit)
         private
         returns (bool success)
     {
-        bytes memory data = abi.encodeCall(IInbox.deliverPriorityMessage, (messageHash, message));
+        bytes memory data = abi.encodeCall(IInbox.deliverPriorityRequest, (messageHash, message));
         uint256 available = gasleft();
         // A call gets at most 63/64 of the gas left (EIP-150): demand enough that it gets all of it.
         if (available - available / 64 < l2GasLimit + DELIVERY_CALL_MARGIN) {

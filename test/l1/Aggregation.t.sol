@@ -121,7 +121,7 @@ contract AggregationTest is AggregationFixture {
         _settleAggregate(batches);
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1 ether);
         assertEq(bridge.chainBalance(CHAIN_C, address(0)), 2 ether);
-        assertEq(chainA.priorityOpsProcessed(), 1);
+        assertEq(chainA.priorityRequestsExecuted(), 1);
     }
 
     function test_settleAggregate_overdrawingMember_reverts() public {
@@ -177,8 +177,8 @@ contract AggregationTest is AggregationFixture {
         bridge.depositETH{value: 1 ether}(CHAIN_D, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + 1);
         ChainBatch[] memory batches = _chainBatches(_four());
-        batches[3].batch.priorityOpsCount = 0;
-        batches[3].batch.priorityOpsHash = bytes32(0);
+        batches[3].batch.priorityRequestsProcessed = 0;
+        batches[3].batch.priorityRequestsHash = bytes32(0);
         bytes memory proof = _attest(1, batches);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
         aggregator.settleAggregate(1, address(verifier), batches, proof);
@@ -512,7 +512,7 @@ contract AggregationTest is AggregationFixture {
 
         uint256 nonce = direct.requestTransactionRootImport(aggregateRoot, 0);
         CommitBatchInfo memory batch = _nextBatch(direct);
-        assertEq(batch.priorityOpsCount, nonce + 1, "the batch processes the forced import");
+        assertEq(batch.priorityRequestsProcessed, nonce + 1, "the batch processes the forced import");
         batch.importedRoots = new bytes32[](1);
         batch.importedRoots[0] = aggregateRoot;
         _settle(direct, batch);

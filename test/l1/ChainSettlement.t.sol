@@ -27,8 +27,8 @@ abstract contract ChainSettlement_TestInit is L1Fixture {
         batch.batchNumber = n;
         batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), n));
         batch.lastBlockHash = keccak256(abi.encode("block", chain.chainId(), n));
-        batch.priorityOpsCount = uint64(chain.priorityOpsCommitted());
-        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.priorityRequestsProcessed = uint64(chain.priorityRequestsCommitted());
+        batch.priorityRequestsHash = chain.priorityRollingHash(batch.priorityRequestsProcessed);
         batch.daCommitment = keccak256(_pubdata(n));
     }
 
@@ -139,8 +139,10 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
 
     function test_commitBatch_priorityCountTooHigh_reverts() public {
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsCount = 1;
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityOpsCountTooHigh.selector, 1, 0));
+        batch.priorityRequestsProcessed = 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.PriorityRequestsProcessedTooHigh.selector, 1, 0)
+        );
         _commit(chainA, batch);
     }
 
@@ -148,20 +150,22 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsCount = 0;
-        batch.priorityOpsHash = bytes32(0);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityOpsCountDecreased.selector, 1, 0));
+        batch.priorityRequestsProcessed = 0;
+        batch.priorityRequestsHash = bytes32(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IChainSettlement.PriorityRequestsProcessedDecreased.selector, 1, 0)
+        );
         _commit(chainA, batch);
     }
 
     function testFuzz_commitBatch_wrongPriorityHash_reverts(bytes32 wrong) public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        vm.assume(wrong != batch.priorityOpsHash);
-        bytes32 expected = batch.priorityOpsHash;
-        batch.priorityOpsHash = wrong;
+        vm.assume(wrong != batch.priorityRequestsHash);
+        bytes32 expected = batch.priorityRequestsHash;
+        batch.priorityRequestsHash = wrong;
         vm.expectRevert(
-            abi.encodeWithSelector(IChainSettlement.PriorityOpsHashMismatch.selector, expected, wrong)
+            abi.encodeWithSelector(IChainSettlement.PriorityRequestsHashMismatch.selector, expected, wrong)
         );
         _commit(chainA, batch);
     }
@@ -173,23 +177,25 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
             bridge.depositETH{value: 1 + i}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         }
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsCount = count;
-        batch.priorityOpsHash = chainA.priorityRollingHash(count);
+        batch.priorityRequestsProcessed = count;
+        batch.priorityRequestsHash = chainA.priorityRollingHash(count);
         if (count > deposits) {
             vm.expectRevert(
-                abi.encodeWithSelector(IChainSettlement.PriorityOpsCountTooHigh.selector, count, deposits)
+                abi.encodeWithSelector(
+                    IChainSettlement.PriorityRequestsProcessedTooHigh.selector, count, deposits
+                )
             );
         }
         _commit(chainA, batch);
-        if (count <= deposits) assertEq(chainA.priorityOpsCommitted(), count);
+        if (count <= deposits) assertEq(chainA.priorityRequestsCommitted(), count);
     }
 
     function test_commitBatch_leavesExpiredRequest_reverts() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + 1);
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsCount = 0;
-        batch.priorityOpsHash = bytes32(0);
+        batch.priorityRequestsProcessed = 0;
+        batch.priorityRequestsHash = bytes32(0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
         _commit(chainA, batch);
     }
@@ -198,7 +204,7 @@ contract ChainSettlement_CommitBatch_Test is ChainSettlement_TestInit {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE);
         _commit(chainA, _nextBatch(chainA));
-        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertEq(chainA.priorityRequestsCommitted(), 1);
     }
 
     function test_commitBatch_frozen_reverts() public {
@@ -349,12 +355,12 @@ contract ChainSettlement_ExecuteBatch_Test is ChainSettlement_TestInit {
         if (field == 0) batch.newStateRoot = bytes32(uint256(batch.newStateRoot) ^ (uint256(value) | 1));
         if (field == 1) batch.messagesRoot = bytes32(uint256(batch.messagesRoot) ^ (uint256(value) | 1));
         if (field == 2) {
-            batch.priorityOpsHash = bytes32(uint256(batch.priorityOpsHash) ^ (uint256(value) | 1));
+            batch.priorityRequestsHash = bytes32(uint256(batch.priorityRequestsHash) ^ (uint256(value) | 1));
         }
         if (field == 3) batch.daCommitment = bytes32(uint256(batch.daCommitment) ^ (uint256(value) | 1));
         if (field == 4) batch.transfers[0].amount ^= uint256(value) | 1;
         if (field == 5) batch.transfers[0].destinationChainId ^= uint256(value) | 1;
-        if (field == 6) batch.priorityOpsCount ^= uint64(uint256(value)) | 1;
+        if (field == 6) batch.priorityRequestsProcessed ^= uint64(uint256(value)) | 1;
         if (field == 7) batch.lastBlockHash = bytes32(uint256(batch.lastBlockHash) ^ (uint256(value) | 1));
         bytes32 committed = chainA.batchPublicInput(1);
         bytes32 supplied = this.publicInputOf(chainA, 0, batch);
@@ -517,8 +523,8 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
         assertEq(chainA.lastExecutedBatch(), 1);
         assertEq(chainA.stateRoot(1), batch.newStateRoot);
         assertEq(chainA.messagesRoot(1), batch.messagesRoot);
-        assertEq(chainA.priorityOpsProcessed(), 1);
-        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertEq(chainA.priorityRequestsExecuted(), 1);
+        assertEq(chainA.priorityRequestsCommitted(), 1);
         assertTrue(txRoot.isTransactionRoot(leaf));
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), 1 ether);
         // The three-call path continues from it.
@@ -573,8 +579,8 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
             assertEq(chainB.lastExecutedBatch(), chainA.lastExecutedBatch());
             assertEq(chainB.stateRoot(b.batchNumber), chainA.stateRoot(a.batchNumber));
             assertEq(chainB.messagesRoot(b.batchNumber), chainA.messagesRoot(a.batchNumber));
-            assertEq(chainB.priorityOpsProcessed(), chainA.priorityOpsProcessed());
-            assertEq(chainB.priorityOpsCommitted(), chainA.priorityOpsCommitted());
+            assertEq(chainB.priorityRequestsExecuted(), chainA.priorityRequestsExecuted());
+            assertEq(chainB.priorityRequestsCommitted(), chainA.priorityRequestsCommitted());
             assertEq(bridge.chainBalance(CHAIN_B, address(0)), bridge.chainBalance(CHAIN_A, address(0)));
         }
         assertEq(txRoot.leafCount(), 2 * uint256(batches));
@@ -643,13 +649,13 @@ contract ChainSettlement_SettleBatch_Test is ChainSettlement_TestInit {
         vm.prank(operator);
         chainA.settleBatch(batch, _pubdata(1), proof);
         assertEq(chainA.messagesRoot(1), bytes32(0));
-        assertEq(chainA.priorityOpsProcessed(), 2);
+        assertEq(chainA.priorityRequestsExecuted(), 2);
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
-        assertEq(chainA.priorityOpsCommitted(), 3);
+        assertEq(chainA.priorityRequestsCommitted(), 3);
         vm.prank(operator);
         chainA.revertBatches(1);
-        assertEq(chainA.priorityOpsCommitted(), 2);
+        assertEq(chainA.priorityRequestsCommitted(), 2);
     }
 }
 
@@ -661,14 +667,14 @@ contract ChainSettlement_RevertBatches_Test is ChainSettlement_TestInit {
         _commit(chainA, _nextBatch(chainA));
         _prove(chainA, 2);
         _commit(chainA, _nextBatch(chainA));
-        assertEq(chainA.priorityOpsCommitted(), 2);
+        assertEq(chainA.priorityRequestsCommitted(), 2);
         vm.expectEmit(address(chainA));
         emit IChainSettlement.BatchesReverted(1);
         vm.prank(operator);
         chainA.revertBatches(1);
         assertEq(chainA.lastCommittedBatch(), 1);
         assertEq(chainA.lastProvenBatch(), 1);
-        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertEq(chainA.priorityRequestsCommitted(), 1);
         // The chain continues from batch 1's state root.
         CommitBatchInfo memory again = _nextBatch(chainA);
         again.newStateRoot = keccak256("another state");
@@ -703,7 +709,7 @@ contract ChainSettlement_RequestL2Call_Test is ChainSettlement_TestInit {
             payload: hex"c0ffee"
         });
         vm.expectEmit(address(chainA));
-        emit IChainSettlement.PriorityMessageQueued(
+        emit IChainSettlement.PriorityRequestQueued(
             0, expected, L2_GAS_LIMIT, uint64(block.timestamp) + EXPIRY
         );
         uint256 nonce = chainA.requestL2Call{value: 2 ether}(target, hex"c0ffee", L2_GAS_LIMIT, 0);
@@ -729,10 +735,10 @@ contract ChainSettlement_RequestL2Call_Test is ChainSettlement_TestInit {
     }
 }
 
-contract ChainSettlement_EnqueuePriorityMessage_Test is ChainSettlement_TestInit {
-    function test_enqueuePriorityMessage_notBridge_reverts() public {
+contract ChainSettlement_EnqueuePriorityRequest_Test is ChainSettlement_TestInit {
+    function test_enqueuePriorityRequest_notBridge_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.NotSharedBridge.selector, address(this)));
-        chainA.enqueuePriorityMessage(address(this), address(this), 1, "", L2_GAS_LIMIT, 0, address(this));
+        chainA.enqueuePriorityRequest(address(this), address(this), 1, "", L2_GAS_LIMIT, 0, address(this));
     }
 }
 
@@ -744,15 +750,15 @@ contract ChainSettlement_MarkPriorityRequestReclaimed_Test is ChainSettlement_Te
     }
 }
 
-contract ChainSettlement_PriorityOpsProcessed_Test is ChainSettlement_TestInit {
-    function test_priorityOpsProcessed_afterExecution_succeeds() public {
+contract ChainSettlement_PriorityRequestsExecuted_Test is ChainSettlement_TestInit {
+    function test_priorityRequestsExecuted_afterExecution_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         bridge.depositETH{value: 1 ether}(CHAIN_A, address(this), L2_GAS_LIMIT, 0);
         _commit(chainA, _nextBatch(chainA));
-        assertEq(chainA.priorityOpsProcessed(), 0);
+        assertEq(chainA.priorityRequestsExecuted(), 0);
         _prove(chainA, 1);
         chainA.executeBatch(_batchAgain(chainA, 1));
-        assertEq(chainA.priorityOpsProcessed(), 2);
+        assertEq(chainA.priorityRequestsExecuted(), 2);
     }
 }
 

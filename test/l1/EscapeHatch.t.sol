@@ -50,15 +50,15 @@ contract EscapeHatchTest is L1Fixture {
 
         // Before expiry the operator may leave it for later.
         CommitBatchInfo memory skipping = _nextBatch(chainA);
-        skipping.priorityOpsCount = 0;
-        skipping.priorityOpsHash = bytes32(0);
+        skipping.priorityRequestsProcessed = 0;
+        skipping.priorityRequestsHash = bytes32(0);
         _settle(chainA, skipping);
 
         // After expiry a batch that leaves it out is refused (rule 1).
         vm.warp(expiresAt + 1);
         skipping = _nextBatch(chainA);
-        skipping.priorityOpsCount = 0;
-        skipping.priorityOpsHash = bytes32(0);
+        skipping.priorityRequestsProcessed = 0;
+        skipping.priorityRequestsHash = bytes32(0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
         _commit(chainA, skipping);
         vm.expectRevert(IChainSettlement.ChainNotFrozen.selector);
@@ -90,12 +90,12 @@ contract EscapeHatchTest is L1Fixture {
         _commit(chainA, _nextBatch(chainA)); // batch 2 processes nonce 1
         vm.prank(operator);
         chainA.revertBatches(1);
-        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertEq(chainA.priorityRequestsCommitted(), 1);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         (bool frozen, uint256 nonce) = chainA.isFrozen();
         assertTrue(frozen);
         assertEq(nonce, 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExecuted.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestAlreadyExecuted.selector, 0));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 0, alice, 1 ether));
         vm.prank(address(0xdead));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(CHAIN_A, 1, alice, 2 ether));
@@ -114,7 +114,7 @@ contract EscapeHatchTest is L1Fixture {
         CommitBatchInfo memory fake = _nextBatch(chainA);
         fake.newStateRoot = keccak256("made up");
         _commit(chainA, fake);
-        assertEq(chainA.priorityOpsCommitted(), 1);
+        assertEq(chainA.priorityRequestsCommitted(), 1);
         (uint64 expiresAt,,,,) = chainA.priorityRequest(0);
         vm.warp(uint256(expiresAt) + GRACE + 1);
         (bool frozen, uint256 oldest) = chainA.isFrozen();
@@ -244,7 +244,7 @@ contract EscapeHatchTest is L1Fixture {
         batch.transfers = _transfer(CHAIN_B, address(0), 1 ether); // not credited: the chain left
         uint256 bBefore = bridge.chainBalance(CHAIN_B, address(0));
         _settle(chainA, batch);
-        assertEq(chainA.priorityOpsProcessed(), 3, "the deposit queued before leaving is processed");
+        assertEq(chainA.priorityRequestsExecuted(), 3, "the deposit queued before leaving is processed");
         assertEq(txRoot.leafCount(), leaves, "not appended to the Transaction Root");
         assertEq(bridge.chainBalance(CHAIN_B, address(0)), bBefore);
         for (uint256 i; i < 3; ++i) {
@@ -307,7 +307,7 @@ contract EscapeHatchTest is L1Fixture {
         batch.importedRoots = new bytes32[](1);
         batch.importedRoots[0] = rootBefore;
         _settle(chainA, batch);
-        assertEq(chainA.priorityOpsProcessed(), nonce + 1, "the allowed import settles");
+        assertEq(chainA.priorityRequestsExecuted(), nonce + 1, "the allowed import settles");
     }
 
     /// A chain outdated past its deadline cannot commit; its pending deposits follow the same exit.

@@ -34,7 +34,7 @@ contract L1GasTest is L1Fixture {
     /// forge-config: ci.isolate = true
     function test_gas_commitProveExecute_succeeds() public {
         (CommitBatchInfo memory batch,) = _gasBatch();
-        assertEq(batch.priorityOpsCount, 2, "processes the new deposit");
+        assertEq(batch.priorityRequestsProcessed, 2, "processes the new deposit");
 
         vm.prank(operator);
         chainA.commitBatch(batch, pubdata);

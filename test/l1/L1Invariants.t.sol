@@ -340,7 +340,7 @@ contract L1Handler is L1Helpers {
             withdrawals.push(Withdrawal(plan.chainId, batchNumber, out[k], leaves, k));
         }
         uint256 firstReclaimed = firstReclaimedPlusOne[plan.chainId];
-        if (firstReclaimed != 0 && chain.priorityOpsProcessed() >= firstReclaimed) {
+        if (firstReclaimed != 0 && chain.priorityRequestsExecuted() >= firstReclaimed) {
             _violation("a batch processing a reclaimed request executed");
         }
         // Only creditable destinations take value from the source chain.
@@ -523,8 +523,8 @@ contract L1Handler is L1Helpers {
         batch.batchNumber = chain.lastCommittedBatch() + 1;
         batch.newStateRoot =
             keccak256(abi.encode(plan.chainId, batch.batchNumber, plan.ethOut, block.timestamp));
-        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
-        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.priorityRequestsProcessed = uint64(chain.priorityRequestCount());
+        batch.priorityRequestsHash = chain.priorityRollingHash(batch.priorityRequestsProcessed);
         batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
         uint256 transferCount = (plan.ethOut != 0 ? 1 : 0) + (plan.tokenOut != 0 ? 1 : 0);
         batch.transfers = new AssetTransfer[](transferCount);
@@ -786,7 +786,7 @@ contract L1Handler is L1Helpers {
     function commitStarved(uint256 chainSeed, uint24 starvedGas) external {
         calls[this.commitStarved.selector]++;
         (, ChainSettlement chain, uint256 chainId) = _pick(chainSeed);
-        uint256 from = chain.priorityOpsCommitted();
+        uint256 from = chain.priorityRequestsCommitted();
         uint256 count = chain.priorityRequestCount();
         if (from == count) return;
         bytes32 hash = chain.priorityRollingHash(from);
@@ -800,8 +800,8 @@ contract L1Handler is L1Helpers {
         batch.newStateRoot = keccak256(abi.encode("starved", chainId, batch.batchNumber));
         // Fits: a queue length.
         // forge-lint: disable-next-line(unsafe-typecast)
-        batch.priorityOpsCount = uint64(count);
-        batch.priorityOpsHash = hash;
+        batch.priorityRequestsProcessed = uint64(count);
+        batch.priorityRequestsHash = hash;
         batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
         try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {
             _violation("batch with starved priority deliveries committed");
@@ -817,7 +817,7 @@ contract L1Handler is L1Helpers {
         if (chain.lastCommittedBatch() != chain.lastExecutedBatch()) {
             chain.revertBatches(chain.lastExecutedBatch());
         }
-        uint256 from = chain.priorityOpsCommitted();
+        uint256 from = chain.priorityRequestsCommitted();
         uint256 count = chain.priorityRequestCount();
         uint256 failures;
         for (uint256 nonce = from; nonce < count; ++nonce) {
@@ -849,8 +849,8 @@ contract L1Handler is L1Helpers {
         batch.newStateRoot = keccak256(abi.encode("failures", chainId, batch.batchNumber, failMask));
         // Fits: a queue length.
         // forge-lint: disable-next-line(unsafe-typecast)
-        batch.priorityOpsCount = uint64(count);
-        batch.priorityOpsHash = chain.priorityRollingHash(count);
+        batch.priorityRequestsProcessed = uint64(count);
+        batch.priorityRequestsHash = chain.priorityRollingHash(count);
         batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
         batch.messagesRoot = _merkleRoot(leaves);
         try chain.settleBatch(batch, abi.encode(batch.newStateRoot), _attest(chain, batch)) {
@@ -929,7 +929,7 @@ contract L1Handler is L1Helpers {
         ChainSettlement chain = chains[chainSeed % chains.length];
         try bridge.reclaimExpiredDeposit(chainId, m) {
             if (reclaimedGhost[chainId][m.nonce]) doubleReclaims++;
-            if (m.nonce < chain.priorityOpsProcessed()) {
+            if (m.nonce < chain.priorityRequestsExecuted()) {
                 _violation("reclaimed a request an executed batch processed");
             }
             reclaimedGhost[chainId][m.nonce] = true;
@@ -952,8 +952,8 @@ contract L1Handler is L1Helpers {
         CommitBatchInfo memory batch;
         batch.batchNumber = chain.lastCommittedBatch() + 1;
         batch.newStateRoot = keccak256(abi.encode("replay", chainId, batch.batchNumber));
-        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
-        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.priorityRequestsProcessed = uint64(chain.priorityRequestCount());
+        batch.priorityRequestsHash = chain.priorityRollingHash(batch.priorityRequestsProcessed);
         batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
         try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {
             _violation("committed a batch processing a reclaimed request");
@@ -970,8 +970,8 @@ contract L1Handler is L1Helpers {
         CommitBatchInfo memory batch;
         batch.batchNumber = chain.lastCommittedBatch() + 1;
         batch.newStateRoot = keccak256(abi.encode("made up", chainId, batch.batchNumber, block.timestamp));
-        batch.priorityOpsCount = uint64(chain.priorityRequestCount());
-        batch.priorityOpsHash = chain.priorityRollingHash(batch.priorityOpsCount);
+        batch.priorityRequestsProcessed = uint64(chain.priorityRequestCount());
+        batch.priorityRequestsHash = chain.priorityRollingHash(batch.priorityRequestsProcessed);
         batch.daCommitment = keccak256(abi.encode(batch.newStateRoot));
         try chain.commitBatch(batch, abi.encode(batch.newStateRoot)) {} catch {}
     }
@@ -1104,8 +1104,8 @@ contract L1InvariantsTest is L1InvariantSetup {
             ChainSettlement chain = handler.chains(i);
             assertLe(chain.lastExecutedBatch(), chain.lastProvenBatch());
             assertLe(chain.lastProvenBatch(), chain.lastCommittedBatch());
-            assertLe(chain.priorityOpsProcessed(), chain.priorityOpsCommitted());
-            assertLe(chain.priorityOpsCommitted(), chain.priorityRequestCount());
+            assertLe(chain.priorityRequestsExecuted(), chain.priorityRequestsCommitted());
+            assertLe(chain.priorityRequestsCommitted(), chain.priorityRequestCount());
             assertEq(chain.lastExecutedBatch(), handler.ghostExecuted(handler.chainIds(i)));
             executed += chain.lastExecutedBatch();
         }

@@ -33,12 +33,12 @@ contract L2GasFeesTest is L1Fixture {
     function _queuedMessage() internal returns (Message memory message) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = logs.length; i > 0; --i) {
-            if (logs[i - 1].topics[0] == IChainSettlement.PriorityMessageQueued.selector) {
+            if (logs[i - 1].topics[0] == IChainSettlement.PriorityRequestQueued.selector) {
                 (message,,) = abi.decode(logs[i - 1].data, (Message, uint256, uint64));
                 return message;
             }
         }
-        revert("no PriorityMessageQueued");
+        revert("no PriorityRequestQueued");
     }
 
     /// @dev ETH the bridge holds is every chain's balance plus the fees it owes.
@@ -177,7 +177,7 @@ contract L2GasFeesTest is L1Fixture {
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), queued.value);
         // Processed as queued: the batch's rolling hash is the one of the request as paid.
         _settle(chainA, _nextBatch(chainA));
-        assertEq(chainA.priorityOpsProcessed(), 1);
+        assertEq(chainA.priorityRequestsExecuted(), 1);
     }
 
     function test_setL2GasPrice_aboveMax_reverts() public {

@@ -40,16 +40,16 @@ contract PriorityRequestsTest is L1Fixture {
 
     // ------------------------------------------------------------ helpers
 
-    /// @dev The message of the last `PriorityMessageQueued` among the recorded logs.
+    /// @dev The message of the last `PriorityRequestQueued` among the recorded logs.
     function _queued() internal returns (Message memory message, uint256 l2GasLimit) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = logs.length; i > 0; --i) {
-            if (logs[i - 1].topics[0] == IChainSettlement.PriorityMessageQueued.selector) {
+            if (logs[i - 1].topics[0] == IChainSettlement.PriorityRequestQueued.selector) {
                 (message, l2GasLimit,) = abi.decode(logs[i - 1].data, (Message, uint256, uint64));
                 return (message, l2GasLimit);
             }
         }
-        revert("no PriorityMessageQueued");
+        revert("no PriorityRequestQueued");
     }
 
     /// @dev What the L2 inbox sends through the outbox when `request` fails (see `ISharedBridge`).
@@ -123,12 +123,12 @@ contract PriorityRequestsTest is L1Fixture {
         chainA.requestL2Call(address(0xCA11), hex"c0ffee", 1_000_000, 0);
         (Message memory message,) = _queued();
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsHash = MessageHashing.rollPriorityHash(0, _hash(message), 100_000);
+        batch.priorityRequestsHash = MessageHashing.rollPriorityHash(0, _hash(message), 100_000);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IChainSettlement.PriorityOpsHashMismatch.selector,
+                IChainSettlement.PriorityRequestsHashMismatch.selector,
                 chainA.priorityRollingHash(1),
-                batch.priorityOpsHash
+                batch.priorityRequestsHash
             )
         );
         _commit(chainA, batch);
@@ -286,8 +286,8 @@ contract PriorityRequestsTest is L1Fixture {
         bytes32[] memory leaves = new bytes32[](1);
         leaves[0] = _hash(record);
         CommitBatchInfo memory batch = _nextBatch(chainA);
-        batch.priorityOpsCount = 0;
-        batch.priorityOpsHash = bytes32(0);
+        batch.priorityRequestsProcessed = 0;
+        batch.priorityRequestsHash = bytes32(0);
         batch.messagesRoot = _merkleRoot(leaves);
         _settle(chainA, batch);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestNotExecuted.selector, 0));
@@ -328,7 +328,7 @@ contract PriorityRequestsTest is L1Fixture {
         batch.importedRoots = new bytes32[](1);
         batch.importedRoots[0] = root;
         _settle(chainA, batch);
-        assertEq(chainA.priorityOpsProcessed(), 1);
+        assertEq(chainA.priorityRequestsExecuted(), 1);
     }
 
     /// Only roots L1's Transaction Root knows: a made-up root would make every batch processing it
@@ -346,8 +346,8 @@ contract PriorityRequestsTest is L1Fixture {
         _settle(chainB, _nextBatch(chainB));
         chainA.requestTransactionRootImport(txRoot.root(), 0);
         CommitBatchInfo memory skipping = _nextBatch(chainA);
-        skipping.priorityOpsCount = 0;
-        skipping.priorityOpsHash = bytes32(0);
+        skipping.priorityRequestsProcessed = 0;
+        skipping.priorityRequestsHash = bytes32(0);
         vm.warp(block.timestamp + EXPIRY + 1);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExpired.selector, 0));
         _commit(chainA, skipping);

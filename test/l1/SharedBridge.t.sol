@@ -74,7 +74,7 @@ contract SharedBridgeTest is L1Fixture {
             payload: ""
         });
         vm.expectEmit(address(chainA));
-        emit IChainSettlement.PriorityMessageQueued(
+        emit IChainSettlement.PriorityRequestQueued(
             0, expected, L2_GAS_LIMIT, uint64(block.timestamp) + EXPIRY
         );
         vm.expectEmit(address(bridge));
@@ -120,7 +120,7 @@ contract SharedBridgeTest is L1Fixture {
             payload: payload
         });
         vm.expectEmit(address(chainA));
-        emit IChainSettlement.PriorityMessageQueued(
+        emit IChainSettlement.PriorityRequestQueued(
             0, expected, L2_GAS_LIMIT, uint64(block.timestamp) + EXPIRY
         );
         bridge.depositERC20(CHAIN_A, address(token), alice, 5 ether, L2_GAS_LIMIT, 0);
@@ -507,7 +507,7 @@ contract SharedBridgeTest is L1Fixture {
         _settle(chainA, _nextBatch(chainA)); // executes request 0
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestExecuted.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestAlreadyExecuted.selector, 0));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, alice, 2 ether));
         // Request 1 is in no executed batch: reclaimable, refunded to its depositor (this test).
         uint256 before = address(this).balance;
@@ -521,7 +521,7 @@ contract SharedBridgeTest is L1Fixture {
         bridge.depositETH{value: 2 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         vm.warp(block.timestamp + EXPIRY + GRACE + 1);
         vm.assume(value != 2 ether || to != alice);
-        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityMessageMismatch.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IChainSettlement.PriorityRequestMismatch.selector, 0));
         bridge.reclaimExpiredDeposit(CHAIN_A, _ethDeposit(0, to, value));
     }
 

@@ -30,7 +30,7 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
     uint256 public chainBalance;
     /// Inbound messages credited on L1 but not relayed yet.
     uint256 public pendingInbound;
-    /// Priority messages whose recipient failed: L1 credited them, nobody received them.
+    /// Priority requests whose recipient failed: L1 credited them, nobody received them.
     uint256 public failedDeposits;
     uint64 internal priorityNonce;
     uint256 internal inboundNonce;
@@ -52,7 +52,7 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
         address to = toRefusingRecipient ? address(refusing) : actors[actorSeed % actors.length];
         bytes memory payload = toRefusingRecipient ? bytes("call") : bytes("");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        INBOX.executePriorityMessage(
+        INBOX.executePriorityRequest(
             Message(L1_CHAIN_ID, CHAIN_A, priorityNonce++, address(0xB1D6E), to, amount, 0, payload),
             L2_GAS_LIMIT
         );

@@ -148,7 +148,7 @@ contract GenesisTest is L2Base {
 
         address alice = makeAddr("alice");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(
+        inbox.executePriorityRequest(
             Message(L1_CHAIN_ID, CHAIN_A, 0, L1_SHARED_BRIDGE, alice, 2 ether, 0, ""), L2_GAS_LIMIT
         );
         assertEq(alice.balance, 2 ether);

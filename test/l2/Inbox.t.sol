@@ -377,7 +377,7 @@ contract InboxTest is L2Base {
         assertEq(recipient.calls(), count);
     }
 
-    // ---------------------------------------------------------------- priority messages
+    // ---------------------------------------------------------------- priority requests
 
     function _priority(uint256 nonce, address to, uint256 value, bytes memory payload)
         internal
@@ -387,101 +387,102 @@ contract InboxTest is L2Base {
         return Message(L1_CHAIN_ID, CHAIN_B, nonce, L1_SHARED_BRIDGE, to, value, 0, payload);
     }
 
-    function test_executePriorityMessage_depositsInOrder_succeeds() public {
+    function test_executePriorityRequest_depositsInOrder_succeeds() public {
         address alice = makeAddr("alice");
         Message memory deposit = _priority(0, alice, 3 ether, "");
         Message memory call = _priority(1, address(recipient), 1 ether, hex"beef");
         vm.startPrank(Predeploys.SYSTEM_CALLER);
         vm.expectEmit(address(inbox));
-        emit IInbox.PriorityMessageExecuted(0, deposit.hash(), L2_GAS_LIMIT, true);
-        inbox.executePriorityMessage(deposit, L2_GAS_LIMIT);
-        inbox.executePriorityMessage(call, L2_GAS_LIMIT);
+        emit IInbox.PriorityRequestExecuted(0, deposit.hash(), L2_GAS_LIMIT, true);
+        inbox.executePriorityRequest(deposit, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(call, L2_GAS_LIMIT);
         vm.stopPrank();
 
         assertEq(alice.balance, 3 ether, "ETH deposit to an EOA is a plain transfer");
         assertEq(recipient.lastValue(), 1 ether);
         assertEq(recipient.lastSender(), InteroperableAddress.formatEvmV1(L1_CHAIN_ID, L1_SHARED_BRIDGE));
-        assertEq(inbox.priorityOpsCount(), 2);
+        assertEq(inbox.priorityRequestsProcessed(), 2);
         bytes32 expected = MessageHashing.rollPriorityHash(
             MessageHashing.rollPriorityHash(bytes32(0), deposit.hash(), L2_GAS_LIMIT),
             call.hash(),
             L2_GAS_LIMIT
         );
-        assertEq(inbox.priorityOpsHash(), expected);
+        assertEq(inbox.priorityRequestsHash(), expected);
         assertTrue(inbox.delivered(deposit.hash()));
         assertEq(liquidity.circulatingSupply(), 4 ether);
     }
 
-    function test_executePriorityMessage_failingRecipient_doesNotBlockQueue() public {
+    function test_executePriorityRequest_failingRecipient_doesNotBlockQueue() public {
         recipient.setRefuse(true);
         Message memory failing = _priority(0, address(recipient), 2 ether, hex"01");
         uint256 liquidityBefore = address(liquidity).balance;
         vm.expectEmit(address(inbox));
-        emit IInbox.PriorityMessageExecuted(0, failing.hash(), L2_GAS_LIMIT, false);
+        emit IInbox.PriorityRequestExecuted(0, failing.hash(), L2_GAS_LIMIT, false);
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(failing, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(failing, L2_GAS_LIMIT);
         assertEq(address(liquidity).balance, liquidityBefore, "value stays in the liquidity contract");
         assertEq(address(recipient).balance, 0);
         assertFalse(inbox.delivered(failing.hash()));
-        assertEq(inbox.priorityOpsCount(), 1);
+        assertEq(inbox.priorityRequestsProcessed(), 1);
         assertEq(
-            inbox.priorityOpsHash(), MessageHashing.rollPriorityHash(bytes32(0), failing.hash(), L2_GAS_LIMIT)
+            inbox.priorityRequestsHash(),
+            MessageHashing.rollPriorityHash(bytes32(0), failing.hash(), L2_GAS_LIMIT)
         );
 
         // A recipient that burns all its gas does not block the queue either.
         GasBurner burner = new GasBurner();
         Message memory burning = _priority(1, address(burner), 0, hex"01");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage{gas: 1_000_000}(burning, 500_000);
-        assertEq(inbox.priorityOpsCount(), 2);
+        inbox.executePriorityRequest{gas: 1_000_000}(burning, 500_000);
+        assertEq(inbox.priorityRequestsProcessed(), 2);
 
         address bob = makeAddr("bob");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(_priority(2, bob, 1 ether, ""), L2_GAS_LIMIT);
+        inbox.executePriorityRequest(_priority(2, bob, 1 ether, ""), L2_GAS_LIMIT);
         assertEq(bob.balance, 1 ether);
     }
 
-    function test_executePriorityMessage_feeToOperator_succeeds() public {
+    function test_executePriorityRequest_feeToOperator_succeeds() public {
         Message memory message = _priority(0, address(recipient), 1 ether, hex"01");
         message.fee = 0.2 ether;
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(message, L2_GAS_LIMIT);
         assertEq(Predeploys.SYSTEM_CALLER.balance, 0.2 ether);
     }
 
-    function test_executePriorityMessage_wrongNonce_reverts() public {
+    function test_executePriorityRequest_wrongNonce_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IInbox.UnexpectedPriorityNonce.selector, 0, 1));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(_priority(1, address(recipient), 0, ""), L2_GAS_LIMIT);
+        inbox.executePriorityRequest(_priority(1, address(recipient), 0, ""), L2_GAS_LIMIT);
     }
 
-    function test_executePriorityMessage_notFromL1_reverts() public {
+    function test_executePriorityRequest_notFromL1_reverts() public {
         Message memory message = _priority(0, address(recipient), 0, "");
         message.sourceChainId = CHAIN_A;
         vm.expectRevert(abi.encodeWithSelector(IInbox.InvalidSourceChain.selector, CHAIN_A));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(message, L2_GAS_LIMIT);
     }
 
-    function test_executePriorityMessage_wrongDestination_reverts() public {
+    function test_executePriorityRequest_wrongDestination_reverts() public {
         Message memory message = _priority(0, address(recipient), 0, "");
         message.destinationChainId = CHAIN_A;
         vm.expectRevert(abi.encodeWithSelector(IInbox.WrongDestination.selector, CHAIN_A));
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(message, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(message, L2_GAS_LIMIT);
     }
 
-    function testFuzz_executePriorityMessage_notSystemCaller_reverts(address caller) public {
+    function testFuzz_executePriorityRequest_notSystemCaller_reverts(address caller) public {
         vm.assume(caller != Predeploys.SYSTEM_CALLER);
         vm.expectRevert(abi.encodeWithSelector(IInbox.NotSystemCaller.selector, caller));
         vm.prank(caller);
-        inbox.executePriorityMessage(_priority(0, address(recipient), 0, ""), L2_GAS_LIMIT);
+        inbox.executePriorityRequest(_priority(0, address(recipient), 0, ""), L2_GAS_LIMIT);
     }
 
-    function test_deliverPriorityMessage_notSelf_reverts() public {
+    function test_deliverPriorityRequest_notSelf_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(IInbox.NotSelf.selector, relayer));
         vm.prank(relayer);
-        inbox.deliverPriorityMessage(bytes32(0), _priority(0, relayer, 1 ether, ""));
+        inbox.deliverPriorityRequest(bytes32(0), _priority(0, relayer, 1 ether, ""));
     }
 
     // ---------------------------------------------------------------- utilities

@@ -103,7 +103,7 @@ abstract contract L2Base is Test {
     uint256 internal constant CHAIN_A = 271;
     uint256 internal constant CHAIN_B = 272;
     address internal constant L1_SHARED_BRIDGE = address(0xB1D6E);
-    /// L2 gas limit of the priority messages the tests deliver
+    /// L2 gas limit of the priority requests the tests deliver
     uint256 internal constant L2_GAS_LIMIT = 2_000_000;
     bytes4 internal constant RELAYER_FEE = bytes4(keccak256("relayerFee(uint256)"));
 

@@ -57,18 +57,18 @@ contract PriorityDeliveryTest is L2Base {
     /// The attack of the issue: the operator delivers a first ERC-20 deposit (which deploys the
     /// BridgedToken) with 400k gas so that it fails and counts as processed. It cannot: the whole
     /// system transaction reverts and the deposit stays pending until delivered with its gas.
-    function test_executePriorityMessage_firstTokenDepositStarved_reverts() public {
+    function test_executePriorityRequest_firstTokenDepositStarved_reverts() public {
         Message memory deposit = _firstTokenDeposit();
         vm.prank(Predeploys.SYSTEM_CALLER);
         vm.expectPartialRevert(IInbox.InsufficientDeliveryGas.selector);
-        inbox.executePriorityMessage{gas: 400_000}(deposit, L2_GAS_LIMIT);
-        assertEq(inbox.priorityOpsCount(), 0, "not processed");
-        assertEq(inbox.priorityOpsHash(), bytes32(0));
+        inbox.executePriorityRequest{gas: 400_000}(deposit, L2_GAS_LIMIT);
+        assertEq(inbox.priorityRequestsProcessed(), 0, "not processed");
+        assertEq(inbox.priorityRequestsHash(), bytes32(0));
 
         // Delivered with its gas, the same deposit deploys the token and mints.
         vm.prank(Predeploys.SYSTEM_CALLER);
         uint256 before = gasleft();
-        inbox.executePriorityMessage(deposit, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(deposit, L2_GAS_LIMIT);
         uint256 used = before - gasleft();
         BridgedToken token = BridgedToken(router.bridgedToken(L1_CHAIN_ID, l1Token));
         assertEq(token.balanceOf(alice), 5 ether);
@@ -79,30 +79,30 @@ contract PriorityDeliveryTest is L2Base {
     /// Whatever gas the operator gives the transaction, a delivery that needs less than its limit
     /// is never recorded as failed, and one that needs more is never recorded as delivered: the
     /// transaction either processes it with exactly its gas limit or reverts.
-    function testFuzz_executePriorityMessage_outcomeIndependentOfTxGas(uint256 txGas, bool enough) public {
+    function testFuzz_executePriorityRequest_outcomeIndependentOfTxGas(uint256 txGas, bool enough) public {
         txGas = bound(txGas, 50_000, 5_000_000);
         uint256 l2GasLimit = 1_000_000;
         GasNeeder needer = new GasNeeder(enough ? 800_000 : 1_100_000);
         Message memory message = _priority(0, address(needer), 0, hex"01");
         vm.prank(Predeploys.SYSTEM_CALLER);
-        try inbox.executePriorityMessage{gas: txGas}(message, l2GasLimit) {
-            assertEq(inbox.priorityOpsCount(), 1);
+        try inbox.executePriorityRequest{gas: txGas}(message, l2GasLimit) {
+            assertEq(inbox.priorityRequestsProcessed(), 1);
             assertEq(inbox.delivered(message.hash()), enough, "outcome decided by the request's gas limit");
             assertEq(needer.calls(), enough ? 1 : 0);
         } catch {
-            assertEq(inbox.priorityOpsCount(), 0, "a reverted delivery is not processed");
+            assertEq(inbox.priorityRequestsProcessed(), 0, "a reverted delivery is not processed");
         }
     }
 
     /// A delivery that fails with its full gas sends the failure record L1's
     /// `claimFailedDeposit` pays back from.
-    function test_executePriorityMessage_failedDelivery_sendsFailureRecord() public {
+    function test_executePriorityRequest_failedDelivery_sendsFailureRecord() public {
         MockRecipient refusing = new MockRecipient();
         refusing.setRefuse(true);
         Message memory failing = _priority(0, address(refusing), 2 ether, hex"01");
         vm.recordLogs();
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(failing, L2_GAS_LIMIT);
+        inbox.executePriorityRequest(failing, L2_GAS_LIMIT);
         Message[] memory sent = _queuedMessages(vm.getRecordedLogs());
         assertEq(sent.length, 1);
         assertEq(
@@ -124,21 +124,21 @@ contract PriorityDeliveryTest is L2Base {
         assertEq(liquidity.circulatingSupply(), 0, "the value was not released");
     }
 
-    function test_executePriorityMessage_forcedRootImport_importsRoot() public {
+    function test_executePriorityRequest_forcedRootImport_importsRoot() public {
         bytes32 root = keccak256("a Transaction Root");
         Message memory forced = _priority(0, Predeploys.INBOX, 0, abi.encode(root));
         vm.expectEmit(address(inbox));
         emit IInbox.TransactionRootImported(root);
         vm.expectEmit(address(inbox));
-        emit IInbox.PriorityMessageExecuted(0, forced.hash(), 100_000, true);
+        emit IInbox.PriorityRequestExecuted(0, forced.hash(), 100_000, true);
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(forced, 100_000);
+        inbox.executePriorityRequest(forced, 100_000);
         assertTrue(inbox.isImported(root));
-        assertEq(inbox.priorityOpsCount(), 1);
+        assertEq(inbox.priorityRequestsProcessed(), 1);
 
         // Importing an already imported root again (forced or not) is a no-op.
         vm.prank(Predeploys.SYSTEM_CALLER);
-        inbox.executePriorityMessage(_priority(1, Predeploys.INBOX, 0, abi.encode(root)), 100_000);
-        assertEq(inbox.priorityOpsCount(), 2);
+        inbox.executePriorityRequest(_priority(1, Predeploys.INBOX, 0, abi.encode(root)), 100_000);
+        assertEq(inbox.priorityRequestsProcessed(), 2);
     }
 }

@@ -6,13 +6,13 @@ pragma solidity 0.8.30;
 /// genesis. The Rust crates read the same constants (`hyperchain-bindings`), and a test checks
 /// that both agree.
 library Predeploys {
-    /// @notice The only sender allowed to call system entry points (priority message delivery,
+    /// @notice The only sender allowed to call system entry points (priority request delivery,
     /// Transaction Root import). Operators send these transactions unsigned from this address;
     /// the zkevm validity program accepts an unsigned sender only for it.
     address internal constant SYSTEM_CALLER = 0x4800000000000000000000000000000000000000;
     /// @notice ERC-7786 source gateway: `sendMessage`, the outbound messages of a batch.
     address internal constant OUTBOX = 0x4800000000000000000000000000000000000001;
-    /// @notice ERC-7786 destination gateway: imported Transaction Roots, `relay`, priority messages.
+    /// @notice ERC-7786 destination gateway: imported Transaction Roots, `relay`, priority requests.
     address internal constant INBOX = 0x4800000000000000000000000000000000000002;
     /// @notice Bridges ERC-20s between hyperchains and L1 (lock/release on origin, burn/mint elsewhere).
     address internal constant ASSET_ROUTER = 0x4800000000000000000000000000000000000003;

@@ -26,8 +26,8 @@ struct AssetTransfer {
 /// prevrandao and gas limits, and the `BLOCKHASH` answers they imply
 /// @param messagesRoot root of the batch's outbound messages tree (L2→L2 and L2→L1 messages, in
 /// outbox nonce order; `bytes32(0)` when the batch sent none)
-/// @param priorityOpsCount cumulative number of L1 priority messages the chain has processed
-/// @param priorityOpsHash cumulative rolling hash of those messages (`MessageHashing.rollPriorityHash`)
+/// @param priorityRequestsProcessed cumulative number of L1 priority requests the chain has processed
+/// @param priorityRequestsHash cumulative rolling hash of those messages (`MessageHashing.rollPriorityHash`)
 /// @param importedRoots the Transaction Roots the chain's inbox imported during the batch, in order
 /// @param daCommitment what the chain's DA validator checks (e.g. keccak256 of the rollup pubdata)
 /// @param transfers net value moved to each other chain per L1 asset
@@ -36,8 +36,8 @@ struct CommitBatchInfo {
     bytes32 newStateRoot;
     bytes32 lastBlockHash;
     bytes32 messagesRoot;
-    uint64 priorityOpsCount;
-    bytes32 priorityOpsHash;
+    uint64 priorityRequestsProcessed;
+    bytes32 priorityRequestsHash;
     bytes32[] importedRoots;
     bytes32 daCommitment;
     AssetTransfer[] transfers;
@@ -50,7 +50,7 @@ library BatchHashing {
     /// `prevBlockHash` are what L1 stores for the previous batch, so a proof for a batch that does
     /// not continue it (another state, or headers that do not link to its last block) fails.
     /// keccak256(abi.encode(chainId, batchNumber, prevStateRoot, newStateRoot, prevBlockHash,
-    ///   lastBlockHash, messagesRoot, priorityOpsCount, priorityOpsHash,
+    ///   lastBlockHash, messagesRoot, priorityRequestsProcessed, priorityRequestsHash,
     ///   keccak256(abi.encode(importedRoots)), daCommitment, keccak256(abi.encode(transfers))))
     function publicInput(
         uint256 chainId,
@@ -67,8 +67,8 @@ library BatchHashing {
                 prevBlockHash,
                 batch.lastBlockHash,
                 batch.messagesRoot,
-                batch.priorityOpsCount,
-                batch.priorityOpsHash,
+                batch.priorityRequestsProcessed,
+                batch.priorityRequestsHash,
                 keccak256(abi.encode(batch.importedRoots)),
                 batch.daCommitment,
                 keccak256(abi.encode(batch.transfers))

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 /// @notice A hyperbridge message: the one format for L2→L2 calls, L2→L1 withdrawals and L1→L2
 /// priority requests (deposits, forced calls). Its hash is the leaf of a batch's messages tree
-/// (outbound messages) or of a chain's priority queue (inbound priority messages).
+/// (outbound messages) or of a chain's priority queue (inbound priority requests).
 /// @param sourceChainId chain that sent the message (the L1 chain id for priority requests)
 /// @param destinationChainId chain that executes it (the L1 chain id for withdrawals)
 /// @param nonce per source chain, starting at 0; (sourceChainId, nonce) identifies the message. For

@@ -23,7 +23,7 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// gets the next nonce, expires `PRIORITY_EXPIRY` seconds after it was queued and freezes the chain
 /// `PRIORITY_GRACE_PERIOD` seconds after that; both deadlines are stored with the request, so no
 /// later implementation moves them. L1 stores the rolling hash after each request so a batch's
-/// cumulative (`priorityOpsCount`, `priorityOpsHash`) is checked exactly.
+/// cumulative (`priorityRequestsProcessed`, `priorityRequestsHash`) is checked exactly.
 ///
 /// L2 gas: every request carries the L2 gas limit its requester set, between `MIN_L2_GAS_LIMIT`
 /// and `MAX_L2_GAS_LIMIT`, bound by the rolling hash. The L2 inbox gives the delivery exactly that
@@ -42,7 +42,7 @@ import {ChainConfig} from "./IChainFactory.sol";
 /// (`InsufficientValueForL2Gas`); the rest of `msg.value` is the request's value. The fee is
 /// credited to the chain's `SharedBridge.priorityFees`, which its admin claims; it is not paid back
 /// when a request is reclaimed or claimed back after failing.
-/// 1. A batch must leave no expired request behind: if request `priorityOpsCount` (the oldest one
+/// 1. A batch must leave no expired request behind: if request `priorityRequestsProcessed` (the oldest one
 ///    the batch does not process) has expired, the commit reverts `PriorityRequestExpired(nonce)`.
 /// 2. If the oldest request no EXECUTED batch processes is still unprocessed at its freeze deadline,
 ///    the chain is frozen for good (committing needs no proof, so a committed batch does not count):
@@ -65,7 +65,7 @@ import {ChainConfig} from "./IChainFactory.sol";
 interface IChainSettlement is ICommonErrors {
     /// @notice A deposit, forced call or forced Transaction Root import entered the priority queue;
     /// the L2 inbox must deliver it with `l2GasLimit` gas.
-    event PriorityMessageQueued(uint256 indexed nonce, Message message, uint256 l2GasLimit, uint64 expiresAt);
+    event PriorityRequestQueued(uint256 indexed nonce, Message message, uint256 l2GasLimit, uint64 expiresAt);
     /// @notice Batch `batchNumber` was committed with this public input.
     event BatchCommitted(uint64 indexed batchNumber, bytes32 publicInput);
     /// @notice Batch `batchNumber` was proven.
@@ -110,11 +110,11 @@ interface IChainSettlement is ICommonErrors {
     /// @notice An imported root was never a Transaction Root (hyperbridge step 7, README).
     error UnknownTransactionRoot(bytes32 root);
     /// @notice The cumulative priority count went backwards.
-    error PriorityOpsCountDecreased(uint64 previous, uint64 count);
+    error PriorityRequestsProcessedDecreased(uint64 previous, uint64 count);
     /// @notice The cumulative priority count exceeds the queue length.
-    error PriorityOpsCountTooHigh(uint64 count, uint64 queueLength);
+    error PriorityRequestsProcessedTooHigh(uint64 count, uint64 queueLength);
     /// @notice The cumulative priority hash is not L1's rolling hash at that count.
-    error PriorityOpsHashMismatch(bytes32 expected, bytes32 actual);
+    error PriorityRequestsHashMismatch(bytes32 expected, bytes32 actual);
     /// @notice The batch leaves expired priority request `nonce` unprocessed.
     error PriorityRequestExpired(uint256 nonce);
     /// @notice The chain is frozen: request `nonce` stayed unprocessed past expiry + grace period.
@@ -122,11 +122,11 @@ interface IChainSettlement is ICommonErrors {
     /// @notice The chain is not frozen, so requests cannot be reclaimed.
     error ChainNotFrozen();
     /// @notice Request `nonce` is processed by an executed batch and cannot be reclaimed.
-    error PriorityRequestExecuted(uint256 nonce);
+    error PriorityRequestAlreadyExecuted(uint256 nonce);
     /// @notice Request `nonce` was already reclaimed.
     error PriorityRequestAlreadyReclaimed(uint256 nonce);
     /// @notice The supplied message is not priority request `nonce` of this chain.
-    error PriorityMessageMismatch(uint256 nonce);
+    error PriorityRequestMismatch(uint256 nonce);
     /// @notice The revert target is not between the last executed and last committed batch.
     error InvalidRevertTarget(uint64 target, uint64 lastExecuted, uint64 lastCommitted);
     /// @notice The chain's protocol version is no longer accepted.
@@ -181,7 +181,7 @@ interface IChainSettlement is ICommonErrors {
 
     /// @notice Commits batch `lastCommittedBatch() + 1`. Operator only. Enforces continuity, the
     /// priority queue rules above, the chain's DA mode and the protocol version deadline.
-    /// @param batch the batch; `priorityOpsCount`/`priorityOpsHash` are cumulative
+    /// @param batch the batch; `priorityRequestsProcessed`/`priorityRequestsHash` are cumulative
     /// @param daInput input of the chain's DA validator (rollup: the pubdata; validium: signatures)
     function commitBatch(CommitBatchInfo calldata batch, bytes calldata daInput) external;
 
@@ -271,7 +271,7 @@ interface IChainSettlement is ICommonErrors {
     /// @param refundRecipient who gets the deposit back if it is reclaimed or fails on L2
     /// @return nonce the request's index in the priority queue
     /// @return fee the L2 gas fee `l2GasLimit * l2GasPrice`, for the bridge to credit to the chain
-    function enqueuePriorityMessage(
+    function enqueuePriorityRequest(
         address sender,
         address recipient,
         uint256 payment,
@@ -353,9 +353,9 @@ interface IChainSettlement is ICommonErrors {
     /// @notice Number of priority requests ever queued.
     function priorityRequestCount() external view returns (uint256);
     /// @notice Cumulative priority requests processed by executed batches.
-    function priorityOpsProcessed() external view returns (uint256);
+    function priorityRequestsExecuted() external view returns (uint256);
     /// @notice Cumulative priority requests processed by committed batches.
-    function priorityOpsCommitted() external view returns (uint256);
+    function priorityRequestsCommitted() external view returns (uint256);
     /// @notice Rolling hash of the first `count` priority requests (0 for count 0).
     function priorityRollingHash(uint256 count) external view returns (bytes32);
     /// @notice When request `nonce` expires, who is refunded, whether it was reclaimed (or

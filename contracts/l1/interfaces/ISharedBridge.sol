@@ -175,7 +175,7 @@ interface ISharedBridge is ICommonErrors {
     /// `requestL2Call`), at most once (`PriorityRequestAlreadyReclaimed`). Anyone may call.
     /// @param failureRecord the inbox's L2→L1 record, as logged by the L2 outbox
     /// @param proof Merkle proof of `failureRecord` in the batch's messages root
-    /// @param request the failed priority request, as queued on L1 (`PriorityMessageQueued`)
+    /// @param request the failed priority request, as queued on L1 (`PriorityRequestQueued`)
     function claimFailedDeposit(
         uint256 chainId,
         uint64 batchNumber,

@@ -237,7 +237,10 @@ mod tests {
         };
         assert_eq!(refusal_reason(&mismatch("newStateRoot")), "state_root_mismatch");
         assert_eq!(refusal_reason(&mismatch("messagesRoot")), "messages_root_mismatch");
-        assert_eq!(refusal_reason(&mismatch("priorityOpsHash")), "priority_ops_hash_mismatch");
+        assert_eq!(
+            refusal_reason(&mismatch("priorityRequestsHash")),
+            "priority_requests_hash_mismatch"
+        );
         assert_eq!(refusal_reason(&ValidationError::BadBlocks), "invalid_blocks");
         assert_eq!(refusal_reason(&ValidationError::NoPredeployCodes), "non_canonical_genesis");
     }

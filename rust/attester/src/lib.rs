@@ -119,8 +119,8 @@ pub async fn batch_context<P: alloy::providers::Provider>(
         l1_chain_id: U256::from(l1_chain_id),
         chain_id: U256::from(chain_id),
         next_message_nonce: outbox.nonce().block(before).call().await?,
-        priority_ops_count: inbox.priorityOpsCount().block(before).call().await?,
-        priority_ops_hash: inbox.priorityOpsHash().block(before).call().await?,
+        priority_requests_processed: inbox.priorityRequestsProcessed().block(before).call().await?,
+        priority_requests_hash: inbox.priorityRequestsHash().block(before).call().await?,
         prev_block_hash,
     })
 }

@@ -14,7 +14,7 @@
 //!
 //! For `POST /v1/attest` it reads the previous batch's state root, the verifier and the protocol
 //! version from L1, fetches the batch's blocks and witness from the chain's own RPC, reads the
-//! context (outbox nonce, priority operations) at the block before the batch, and signs through
+//! context (outbox nonce, priority requests) at the block before the batch, and signs through
 //! [`Attester::attest_batch`] only when every field of the claimed `CommitBatchInfo` equals the
 //! re-executed batch's. The signature is returned only after the [`Guard`] has it on disk.
 

@@ -2,7 +2,7 @@
 //!
 //! The derivation is `hyperchain-zkevm`'s validity program: the witness (prestate + proofs from
 //! the node), revm re-execution of every transaction, the new state root, the outputs
-//! (messages root, imported roots, cumulative priority operations, transfers) and the rollup
+//! (messages root, imported roots, cumulative priority requests, transfers) and the rollup
 //! state-diff pubdata. The operator only adds the batch number and checks the node agrees.
 
 use crate::{OperatorError, error::rpc_err};

@@ -2,9 +2,9 @@
 //! in-process).
 //!
 //! Each [`Operator::tick`]:
-//! 1. delivers the L1 priority messages (deposits, forced calls, forced Transaction Root imports)
+//! 1. delivers the L1 priority requests (deposits, forced calls, forced Transaction Root imports)
 //!    its L2 inbox has not executed, in nonce order, as SYSTEM_CALLER transactions
-//!    (`Inbox.executePriorityMessage`) whose gas is sized from each request's own L2 gas limit;
+//!    (`Inbox.executePriorityRequest`) whose gas is sized from each request's own L2 gas limit;
 //! 2. imports L1's newest Transaction Root into the L2 inbox (`importTransactionRoot`); once the
 //!    chain rage-quit (`hasLeft()`), only the root it had when it left (`leftAtLeafCount()`
 //!    leaves), the newest its batches may import: it keeps settling on its pinned version so its

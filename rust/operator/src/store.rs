@@ -301,7 +301,7 @@ impl Store {
         })
     }
 
-    /// Records a delivered priority message.
+    /// Records a delivered priority request.
     pub async fn record_priority_delivery(
         &self,
         nonce: u64,
@@ -320,7 +320,7 @@ impl Store {
         Ok(())
     }
 
-    /// Number of priority messages this operator delivered (by its records).
+    /// Number of priority requests this operator delivered (by its records).
     pub async fn priority_deliveries(&self) -> Result<u64, OperatorError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM priority_deliveries")
             .fetch_one(&self.pool)

@@ -331,7 +331,7 @@ async fn deposits(
         let chain_id: u64 = e.data.chainId.saturating_to();
         let credited = match state.chain(chain_id) {
             Ok(c) => IInbox::new(predeploys::INBOX, crate::provider(&c.rpc_url)?)
-                .priorityOpsCount()
+                .priorityRequestsProcessed()
                 .call()
                 .await
                 .is_ok_and(|done| U256::from(done) > e.data.nonce),

@@ -92,8 +92,8 @@ fn context(chain_id: u64, prev_block_hash: B256) -> BatchContext {
         l1_chain_id: U256::from(1),
         chain_id: U256::from(chain_id),
         next_message_nonce: U256::ZERO,
-        priority_ops_count: 0,
-        priority_ops_hash: B256::ZERO,
+        priority_requests_processed: 0,
+        priority_requests_hash: B256::ZERO,
         prev_block_hash,
     }
 }

@@ -7,7 +7,7 @@
 //!   continue the outbox's nonce without gaps, and each log's hash must be its message's hash;
 //! - messages root: [`hyperchain_merkle::Tree`] over the message hashes (zero when none);
 //! - imported Transaction Roots: `TransactionRootImported` logs of the `INBOX` predeploy, in order;
-//! - priority operations: every `PriorityMessageExecuted` log of the `INBOX` continues the
+//! - priority requests: every `PriorityRequestExecuted` log of the `INBOX` continues the
 //!   cumulative count (its nonce must equal the count before it) and rolls the cumulative hash with
 //!   the logged message hash (`MessageHashing.rollPriorityHash`), exactly as the inbox does;
 //! - transfers: the rule of `AssetTransfer` in `contracts/common/types/Batch.sol`.
@@ -32,10 +32,10 @@ pub struct BatchContext {
     pub chain_id: U256,
     /// Outbox nonce before the batch (= number of messages the chain sent in earlier batches).
     pub next_message_nonce: U256,
-    /// Cumulative priority operations count after the previous batch.
-    pub priority_ops_count: u64,
-    /// Cumulative priority operations hash after the previous batch.
-    pub priority_ops_hash: B256,
+    /// Cumulative priority requests count after the previous batch.
+    pub priority_requests_processed: u64,
+    /// Cumulative priority requests hash after the previous batch.
+    pub priority_requests_hash: B256,
     /// Hash of the previous batch's last L2 block as L1 stores it (`lastBlockHash(n - 1)`; for
     /// batch 1 the registered genesis block): the batch's first header must continue it.
     pub prev_block_hash: B256,
@@ -44,7 +44,7 @@ pub struct BatchContext {
 /// A batch's logs that contradict the protocol.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum CommitmentError {
-    /// A `MessageQueued` / `TransactionRootImported` / `PriorityMessageExecuted` log that does not
+    /// A `MessageQueued` / `TransactionRootImported` / `PriorityRequestExecuted` log that does not
     /// decode.
     #[error("log {index} of {address} could not be decoded as {event}: {source}")]
     UndecodableLog {
@@ -82,8 +82,8 @@ pub enum CommitmentError {
         /// The source chain id in the logged message.
         actual: U256,
     },
-    /// A priority message executed out of queue order.
-    #[error("priority message with nonce {actual} executed, expected nonce {expected}")]
+    /// A priority request executed out of queue order.
+    #[error("priority request with nonce {actual} executed, expected nonce {expected}")]
     PriorityNonceGap {
         /// Cumulative count before it.
         expected: u64,
@@ -109,12 +109,12 @@ pub struct BatchOutputs {
     pub messages_root: B256,
     /// Transaction Roots imported during the batch, in order.
     pub imported_roots: Vec<B256>,
-    /// Hashes of the priority messages executed during the batch, in order.
-    pub priority_message_hashes: Vec<B256>,
-    /// Cumulative priority operations count after the batch.
-    pub priority_ops_count: u64,
-    /// Cumulative priority operations hash after the batch.
-    pub priority_ops_hash: B256,
+    /// Hashes of the priority requests executed during the batch, in order.
+    pub priority_request_hashes: Vec<B256>,
+    /// Cumulative priority requests count after the batch.
+    pub priority_requests_processed: u64,
+    /// Cumulative priority requests hash after the batch.
+    pub priority_requests_hash: B256,
     /// Net value moved to other hyperchains, sorted by (destination, token).
     pub transfers: Vec<AssetTransfer>,
     /// Outbox nonce after the batch.
@@ -128,8 +128,8 @@ impl BatchOutputs {
         logs: impl IntoIterator<Item = &'a Log>,
     ) -> Result<Self, CommitmentError> {
         let mut out = Self {
-            priority_ops_count: ctx.priority_ops_count,
-            priority_ops_hash: ctx.priority_ops_hash,
+            priority_requests_processed: ctx.priority_requests_processed,
+            priority_requests_hash: ctx.priority_requests_hash,
             next_message_nonce: ctx.next_message_nonce,
             ..Self::default()
         };
@@ -156,23 +156,23 @@ impl BatchOutputs {
                     .map_err(|e| undecodable("TransactionRootImported", e))?;
                 out.imported_roots.push(event.root);
             } else if log.address == predeploys::INBOX
-                && topic0 == Some(IInbox::PriorityMessageExecuted::SIGNATURE_HASH)
+                && topic0 == Some(IInbox::PriorityRequestExecuted::SIGNATURE_HASH)
             {
-                let event = IInbox::PriorityMessageExecuted::decode_log_data(&log.data)
-                    .map_err(|e| undecodable("PriorityMessageExecuted", e))?;
-                if event.nonce != U256::from(out.priority_ops_count) {
+                let event = IInbox::PriorityRequestExecuted::decode_log_data(&log.data)
+                    .map_err(|e| undecodable("PriorityRequestExecuted", e))?;
+                if event.nonce != U256::from(out.priority_requests_processed) {
                     return Err(CommitmentError::PriorityNonceGap {
-                        expected: out.priority_ops_count,
+                        expected: out.priority_requests_processed,
                         actual: event.nonce,
                     });
                 }
-                out.priority_ops_count += 1;
-                out.priority_ops_hash = hyperchain_bindings::roll_priority_hash(
-                    out.priority_ops_hash,
+                out.priority_requests_processed += 1;
+                out.priority_requests_hash = hyperchain_bindings::roll_priority_hash(
+                    out.priority_requests_hash,
                     event.messageHash,
                     event.l2GasLimit,
                 );
-                out.priority_message_hashes.push(event.messageHash);
+                out.priority_request_hashes.push(event.messageHash);
             }
         }
         let leaves: Vec<B256> = out.messages.iter().map(Message::hash).collect();
@@ -222,8 +222,8 @@ impl BatchOutputs {
             newStateRoot: new_state_root,
             lastBlockHash: last_block_hash,
             messagesRoot: self.messages_root,
-            priorityOpsCount: self.priority_ops_count,
-            priorityOpsHash: self.priority_ops_hash,
+            priorityRequestsProcessed: self.priority_requests_processed,
+            priorityRequestsHash: self.priority_requests_hash,
             importedRoots: self.imported_roots.clone(),
             daCommitment: da_commitment,
             transfers: self.transfers.clone(),
@@ -292,8 +292,8 @@ pub fn public_input(
             prev_block_hash,
             batch.lastBlockHash,
             batch.messagesRoot,
-            batch.priorityOpsCount,
-            batch.priorityOpsHash,
+            batch.priorityRequestsProcessed,
+            batch.priorityRequestsHash,
             imported,
             batch.daCommitment,
             transfers,

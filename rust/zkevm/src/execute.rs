@@ -1,7 +1,7 @@
 //! Re-execution of a batch's blocks on revm: one block environment per header, the pre-block
 //! system calls the node runs, and each transaction with its sender recovered from its signature
 //! (only system transactions — claimed sender `SYSTEM_CALLER`, to the `INBOX`, calling
-//! `importTransactionRoot` or `executePriorityMessage` — run unsigned). The validity program, the
+//! `importTransactionRoot` or `executePriorityRequest` — run unsigned). The validity program, the
 //! witness builder's discovery and the benchmark baseline all run the batch through
 //! `execute_batch`, so they execute the same thing.
 
@@ -226,7 +226,7 @@ fn sender(
     if tx.inner.signer() == predeploys::SYSTEM_CALLER {
         let selector = envelope.input().get(..4).unwrap_or_default();
         let system_entry = selector == IInbox::importTransactionRootCall::SELECTOR
-            || selector == IInbox::executePriorityMessageCall::SELECTOR;
+            || selector == IInbox::executePriorityRequestCall::SELECTOR;
         if envelope.kind() != TxKind::Call(predeploys::INBOX) || !system_entry {
             return Err(bad("unsigned system transaction calls something other than the inbox's \
                             system entry points"

@@ -1,7 +1,7 @@
 //! The validity program of a hyperchain batch and its outputs.
 //!
 //! - [`commitment`]: pure functions from a batch's L2 logs to its outputs (outbound messages,
-//!   messages root, imported Transaction Roots, cumulative priority operations, transfers), the
+//!   messages root, imported Transaction Roots, cumulative priority requests, transfers), the
 //!   `CommitBatchInfo` and the public input, byte-identical to `BatchHashing`.
 //! - [`pubdata`]: the rollup state-diff pubdata and its DA commitment.
 //! - [`replay`]: a chain's state rebuilt from its genesis and the pubdata of its batches.

@@ -8,7 +8,7 @@
 //! state root ([`crate::db`]), (b) re-executes ([`crate::execute`]) every transaction of every block with revm against the witness
 //! only (a read outside the witness is an error), recovering each sender from its signature —
 //! only system transactions (claimed sender `SYSTEM_CALLER`, to the `INBOX`, calling
-//! `importTransactionRoot` or `executePriorityMessage`) run unsigned, (c) checks each block's gas
+//! `importTransactionRoot` or `executePriorityRequest`) run unsigned, (c) checks each block's gas
 //! used and receipts root against its header, (d) derives the batch outputs from the produced logs
 //! ([`crate::commitment`]) and (e) the state diff / rollup pubdata ([`crate::pubdata`]).
 //!
@@ -103,18 +103,18 @@ impl ValidatedBatch {
                 computed.messagesRoot.to_string(),
             );
         }
-        if claimed.priorityOpsCount != computed.priorityOpsCount {
+        if claimed.priorityRequestsProcessed != computed.priorityRequestsProcessed {
             return mismatch(
-                "priorityOpsCount",
-                claimed.priorityOpsCount.to_string(),
-                computed.priorityOpsCount.to_string(),
+                "priorityRequestsProcessed",
+                claimed.priorityRequestsProcessed.to_string(),
+                computed.priorityRequestsProcessed.to_string(),
             );
         }
-        if claimed.priorityOpsHash != computed.priorityOpsHash {
+        if claimed.priorityRequestsHash != computed.priorityRequestsHash {
             return mismatch(
-                "priorityOpsHash",
-                claimed.priorityOpsHash.to_string(),
-                computed.priorityOpsHash.to_string(),
+                "priorityRequestsHash",
+                claimed.priorityRequestsHash.to_string(),
+                computed.priorityRequestsHash.to_string(),
             );
         }
         if claimed.importedRoots != computed.importedRoots {

@@ -209,8 +209,8 @@ abstract contract L1Fixture is L1Helpers {
         batch.newStateRoot = keccak256(abi.encode("state", chain.chainId(), batch.batchNumber));
         batch.lastBlockHash = keccak256(abi.encode("block", chain.chainId(), batch.batchNumber));
         uint64 count = uint64(chain.priorityRequestCount());
-        batch.priorityOpsCount = count;
-        batch.priorityOpsHash = chain.priorityRollingHash(count);
+        batch.priorityRequestsProcessed = count;
+        batch.priorityRequestsHash = chain.priorityRollingHash(count);
         batch.daCommitment = keccak256(_pubdata(batch.batchNumber));
     }
 

@@ -96,8 +96,8 @@ async fn attester_signs_only_batches_that_validate() {
         l1_chain_id: U256::from(1),
         chain_id: U256::from(anvil.chain_id()),
         next_message_nonce: U256::ZERO,
-        priority_ops_count: 0,
-        priority_ops_hash: B256::ZERO,
+        priority_requests_processed: 0,
+        priority_requests_hash: B256::ZERO,
         prev_block_hash: blocks.blocks[0].header.parent_hash,
     };
     let rules = ExecutionRules::ANVIL;

@@ -140,8 +140,8 @@ impl DepositArgs {
             .inner
             .logs()
             .iter()
-            .find_map(|l| ChainSettlement::PriorityMessageQueued::decode_log(&l.inner).ok())
-            .ok_or_else(|| eyre!("deposit mined but no PriorityMessageQueued event"))?;
+            .find_map(|l| ChainSettlement::PriorityRequestQueued::decode_log(&l.inner).ok())
+            .ok_or_else(|| eyre!("deposit mined but no PriorityRequestQueued event"))?;
         let nonce: u64 = queued.data.nonce.saturating_to();
         eprintln!(
             "deposit queued on L1 as priority request {nonce} (tx {})",
@@ -152,7 +152,7 @@ impl DepositArgs {
             let inbox = IInbox::new(predeploys::INBOX, &l2);
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
-                if inbox.priorityOpsCount().call().await? > nonce {
+                if inbox.priorityRequestsProcessed().call().await? > nonce {
                     credited = true;
                     break;
                 }

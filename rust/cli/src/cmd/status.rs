@@ -184,7 +184,7 @@ impl StatusArgs {
         status: &mut ChainStatus,
     ) -> eyre::Result<()> {
         status.l2_block = Some(l2.get_block_number().await?);
-        let done = IInbox::new(predeploys::INBOX, l2).priorityOpsCount().call().await?;
+        let done = IInbox::new(predeploys::INBOX, l2).priorityRequestsProcessed().call().await?;
         status.priority_executed_on_l2 = Some(done);
         status.priority_queued = Some(status.priority_requests.saturating_sub(done));
         let sent = hyperchain_steps::outbox_messages(l2, status.chain_id).await?;

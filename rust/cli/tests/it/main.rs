@@ -576,7 +576,7 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     // A cross-chain view: chain 902's StateReader reads 901's state at a settled batch with the
     // proof `prove-state` builds from public data, and what it returns is what 901's node says at
     // that block. The account is the depositor (dev account 0), the slots the inbox's
-    // priorityOpsCount (slot 2, non-zero after the deposit) and an empty one.
+    // priorityRequestsProcessed (slot 2, non-zero after the deposit) and an empty one.
     let depositor = file["accounts"][0]["address"].as_str().unwrap().to_string();
     let inbox = "0x4800000000000000000000000000000000000002";
     let slots = [format!("0x{:064x}", 2), format!("0x{:064x}", 0x99)];
@@ -638,7 +638,7 @@ fn up_deposit_withdraw_status_and_no_orphans_after_kill_9() {
     // bytes32[] return: offset, length 2, then the two values.
     assert_eq!(word(&returned, 1), format!("{:064x}", 2), "{returned}");
     assert_eq!(word(&returned, 2), on_901.trim().trim_start_matches("0x"), "{returned}");
-    assert_ne!(word(&returned, 2), "0".repeat(64), "priorityOpsCount after a deposit");
+    assert_ne!(word(&returned, 2), "0".repeat(64), "priorityRequestsProcessed after a deposit");
     assert_eq!(word(&returned, 3), "0".repeat(64), "an empty slot, proven empty");
     assert_eq!(view["values"][0].as_str().unwrap().trim_start_matches("0x"), word(&returned, 2));
     // readAccount of the depositor at the same batch: its balance at that block.

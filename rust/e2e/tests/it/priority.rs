@@ -55,8 +55,8 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
         .inner
         .logs()
         .iter()
-        .find_map(|l| l.log_decode::<ChainSettlement::PriorityMessageQueued>().ok())
-        .ok_or_else(|| eyre::eyre!("no PriorityMessageQueued"))?
+        .find_map(|l| l.log_decode::<ChainSettlement::PriorityRequestQueued>().ok())
+        .ok_or_else(|| eyre::eyre!("no PriorityRequestQueued"))?
         .inner
         .data
         .message;
@@ -73,7 +73,7 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
 
     // Both processed on L2: the call failed (with its full gas), the import succeeded.
     let executed = poll("both priority requests processed on L2", STEP_TIMEOUT, || async {
-        let evs = World::events::<IInbox::PriorityMessageExecuted>(&l2, predeploys::INBOX).await?;
+        let evs = World::events::<IInbox::PriorityRequestExecuted>(&l2, predeploys::INBOX).await?;
         let find = |nonce: U256| evs.iter().find(|(e, _)| e.nonce == nonce).cloned();
         Ok(find(request.nonce).zip(find(request.nonce + U256::from(1))))
     })
@@ -131,7 +131,7 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
         ),
     }
     poll("the forced import's batch executed on L1", STEP_TIMEOUT, || async {
-        let processed = settlement.priorityOpsProcessed().call().await?;
+        let processed = settlement.priorityRequestsExecuted().call().await?;
         Ok((processed > request.nonce + U256::from(1)).then_some(()))
     })
     .await?;

@@ -54,7 +54,7 @@ async fn rage_quit_chain_keeps_settling_and_users_withdraw_every_wei() -> eyre::
     let settlement = w.settlement(a)?;
     poll("the deposit's batch executed on L1", STEP_TIMEOUT, || async {
         let queued = settlement.priorityRequestCount().call().await?;
-        Ok((settlement.priorityOpsProcessed().call().await? == queued).then_some(()))
+        Ok((settlement.priorityRequestsExecuted().call().await? == queued).then_some(()))
     })
     .await?;
 

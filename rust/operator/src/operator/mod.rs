@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 /// What one iteration did.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct TickReport {
-    /// Priority messages delivered to L2.
+    /// Priority requests delivered to L2.
     pub delivered: Vec<u64>,
     /// Transaction Roots imported into L2.
     pub imported: Vec<B256>,
@@ -68,7 +68,7 @@ pub struct L1Counters {
     pub executed: u64,
     /// `priorityRequestCount()`.
     pub priority_requests: u64,
-    /// `priorityOpsProcessed()` (executed batches).
+    /// `priorityRequestsExecuted()` (executed batches).
     pub priority_processed: u64,
 }
 
@@ -239,11 +239,11 @@ impl Operator {
         }
     }
 
-    /// One iteration: deliver priority messages, import the newest Transaction Root, seal a batch
+    /// One iteration: deliver priority requests, import the newest Transaction Root, seal a batch
     /// if the policy says so, then move every unexecuted batch as far as it can go on L1.
     pub async fn tick(&mut self) -> Result<TickReport, OperatorError> {
         let mut report = TickReport {
-            delivered: self.deliver_priority_messages().await?,
+            delivered: self.deliver_priority_requests().await?,
             ..TickReport::default()
         };
         if let Some(root) = self.import_latest_root().await? {

@@ -27,10 +27,10 @@ impl Operator {
                 .map_err(call_err("priorityRequestCount"))?
                 .saturating_to(),
             priority_processed: s
-                .priorityOpsProcessed()
+                .priorityRequestsExecuted()
                 .call()
                 .await
-                .map_err(call_err("priorityOpsProcessed"))?
+                .map_err(call_err("priorityRequestsExecuted"))?
                 .saturating_to(),
         })
     }

@@ -64,7 +64,7 @@ async fn settles_with_one_of_three_attesters_killed_waits_with_two_down_and_resu
 
     attesters[0].kill().await;
     deposit(&eco, 0, Address::repeat_byte(0x31), U256::from(10)).await;
-    op.deliver_priority_messages().await.unwrap();
+    op.deliver_priority_requests().await.unwrap();
     let n = seal(&mut op).await;
     let report = op.settle_once().await.unwrap();
     assert_eq!(report.executed, vec![n], "2 of 3 attesters signed");
@@ -98,21 +98,23 @@ async fn lying_operator_refused_by_every_attester_equivocation_refused_across_ki
  {
     let (eco, mut attesters, _files) = launch(&two_of_three()).await;
     let chain_id = eco.chains[0].chain_id;
-    // A priority operation in the batch, so that its priority fields are not the empty ones.
+    // A priority request in the batch, so that its priority fields are not the empty ones.
     deposit(&eco, 0, Address::repeat_byte(0x32), U256::from(10)).await;
     let mut liar = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
-    liar.deliver_priority_messages().await.unwrap();
+    liar.deliver_priority_requests().await.unwrap();
     let n = seal(&mut liar).await;
     let honest = liar.store().batch(n).await.unwrap().unwrap();
 
-    // Tampered state root, last block hash, messages root, priority operations, imported roots,
+    // Tampered state root, last block hash, messages root, priority requests, imported roots,
     // transfers: every attester refuses by name, the operator gets no attestation and nothing
     // reaches L1.
     let lies: [(&str, Lie); 6] = [
         ("state_root_mismatch", |c| c.newStateRoot = keccak256("a state the chain never had")),
         ("last_block_hash_mismatch", |c| c.lastBlockHash = keccak256("a block never mined")),
         ("messages_root_mismatch", |c| c.messagesRoot = keccak256("messages never sent")),
-        ("priority_ops_hash_mismatch", |c| c.priorityOpsHash = keccak256("a deposit never made")),
+        ("priority_requests_hash_mismatch", |c| {
+            c.priorityRequestsHash = keccak256("a deposit never made")
+        }),
         ("imported_roots_mismatch", |c| c.importedRoots.push(keccak256("a root never imported"))),
         ("transfers_mismatch", |c| {
             c.transfers.push(AssetTransfer {

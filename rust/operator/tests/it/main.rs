@@ -115,7 +115,7 @@ async fn deposit_is_credited_on_l2_and_batches_settle_on_l1() {
     deposit(&eco, 0, recipient, amount).await;
 
     drive(&mut op, async |op| op.l2_balance(recipient).await.unwrap() == amount).await;
-    // The batch holding the deposit settles: L1 records its state root and the priority op.
+    // The batch holding the deposit settles: L1 records its state root and the priority request.
     let settlement = ChainSettlement::new(eco.chains[0].settlement, l1_as(&eco, 0));
     drive(&mut op, async |op| op.l1_counters().await.unwrap().priority_processed == 1).await;
     let counters = op.l1_counters().await.unwrap();
@@ -201,7 +201,7 @@ async fn operator_restarted_mid_settlement_finishes_without_duplicates() {
     {
         let mut op = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
         deposit(&eco, 0, Address::repeat_byte(1), U256::from(5)).await;
-        op.deliver_priority_messages().await.unwrap();
+        op.deliver_priority_requests().await.unwrap();
         seal(&mut op).await;
         assert_eq!(op.commit_next().await.unwrap(), Some(1));
         // Crash: the operator goes away after commitBatch, before proveBatch.
@@ -255,7 +255,7 @@ async fn restart_while_settle_batch_is_pending_reconciles_and_goes_on() {
     let l1 = l1_as(&eco, 0);
     let mut first = Operator::new(config(&eco, &attesters, 0, Some(db.clone()))).await.unwrap();
     deposit(&eco, 0, Address::repeat_byte(1), U256::from(5)).await;
-    first.deliver_priority_messages().await.unwrap();
+    first.deliver_priority_requests().await.unwrap();
     assert_eq!(seal(&mut first).await, 1);
 
     l1.raw_request::<_, ()>("evm_setAutomine".into(), (false,)).await.unwrap();
@@ -415,8 +415,8 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         l1_chain_id: U256::from(eco.l1.chain_id()),
         chain_id: U256::from(950),
         next_message_nonce: U256::ZERO,
-        priority_ops_count: 0,
-        priority_ops_hash: B256::ZERO,
+        priority_requests_processed: 0,
+        priority_requests_hash: B256::ZERO,
         prev_block_hash: blocks.blocks[0].header.parent_hash,
     };
     // The batch itself executes fine: only the genesis check catches the chain.

@@ -34,8 +34,8 @@ async fn public_input_and_leaf_match_batch_hashing() {
             newStateRoot: keccak256([n, 1]),
             lastBlockHash: keccak256([n, 7]),
             messagesRoot: if n == 0 { B256::ZERO } else { keccak256([n, 2]) },
-            priorityOpsCount: n as u64 * 3,
-            priorityOpsHash: keccak256([n, 3]),
+            priorityRequestsProcessed: n as u64 * 3,
+            priorityRequestsHash: keccak256([n, 3]),
             importedRoots: (0..n).map(|i| keccak256([n, 4, i])).collect(),
             daCommitment: keccak256([n, 5]),
             transfers: (0..n)
@@ -138,7 +138,7 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
     let root = keccak256("transaction root 1");
     logs.extend(system_call(&url, Inbox::importTransactionRootCall { root }.abi_encode()).await);
 
-    // Two priority messages (a deposit with value and fee, and a call that fails at the recipient,
+    // Two priority requests (a deposit with value and fee, and a call that fails at the recipient,
     // which makes the inbox send an L2→L1 failure record).
     let user = anvil.addresses()[1];
     let l2_gas_limit = U256::from(200_000);
@@ -158,7 +158,7 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
         logs.extend(
             system_call(
                 &url,
-                Inbox::executePriorityMessageCall { message, l2GasLimit: l2_gas_limit }
+                Inbox::executePriorityRequestCall { message, l2GasLimit: l2_gas_limit }
                     .abi_encode(),
             )
             .await,
@@ -191,17 +191,20 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
         l1_chain_id: U256::from(L1),
         chain_id: U256::from(L2),
         next_message_nonce: U256::ZERO,
-        priority_ops_count: 0,
-        priority_ops_hash: B256::ZERO,
+        priority_requests_processed: 0,
+        priority_requests_hash: B256::ZERO,
         prev_block_hash: B256::ZERO,
     };
     let outputs = BatchOutputs::from_logs(&ctx, &logs).unwrap();
 
     let inbox = Inbox::new(predeploys::INBOX, &provider);
     assert_eq!(outputs.imported_roots, vec![root]);
-    assert_eq!(outputs.priority_ops_count, inbox.priorityOpsCount().call().await.unwrap());
-    assert_eq!(outputs.priority_ops_hash, inbox.priorityOpsHash().call().await.unwrap());
-    assert_eq!(outputs.priority_message_hashes.len(), 2);
+    assert_eq!(
+        outputs.priority_requests_processed,
+        inbox.priorityRequestsProcessed().call().await.unwrap()
+    );
+    assert_eq!(outputs.priority_requests_hash, inbox.priorityRequestsHash().call().await.unwrap());
+    assert_eq!(outputs.priority_request_hashes.len(), 2);
     assert_eq!(outputs.next_message_nonce, outbox.nonce().call().await.unwrap());
     assert_eq!(outputs.messages.len(), 3);
     let record = &outputs.messages[0];
@@ -231,7 +234,7 @@ async fn outputs_from_real_logs_match_the_l2_contracts() {
         BatchOutputs::from_logs(&wrong, &logs),
         Err(CommitmentError::MessageNonceGap { .. })
     ));
-    let wrong = BatchContext { priority_ops_count: 3, ..ctx.clone() };
+    let wrong = BatchContext { priority_requests_processed: 3, ..ctx.clone() };
     assert!(matches!(
         BatchOutputs::from_logs(&wrong, &logs),
         Err(CommitmentError::PriorityNonceGap { .. })

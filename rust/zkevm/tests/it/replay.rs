@@ -110,8 +110,8 @@ impl Chain {
             l1_chain_id: U256::from(1),
             chain_id: U256::from(L2),
             next_message_nonce: U256::ZERO,
-            priority_ops_count: 0,
-            priority_ops_hash: B256::ZERO,
+            priority_requests_processed: 0,
+            priority_requests_hash: B256::ZERO,
             prev_block_hash: blocks.blocks[0].header.parent_hash,
         };
         let validated =

@@ -45,8 +45,8 @@ fn ctx(blocks: &BatchBlocks) -> BatchContext {
         l1_chain_id: U256::from(L1),
         chain_id: U256::from(L2),
         next_message_nonce: U256::ZERO,
-        priority_ops_count: 0,
-        priority_ops_hash: B256::ZERO,
+        priority_requests_processed: 0,
+        priority_requests_hash: B256::ZERO,
         prev_block_hash: blocks.blocks[0].header.parent_hash,
     }
 }
@@ -97,7 +97,7 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     };
     system_call(
         &url,
-        Inbox::executePriorityMessageCall { message: deposit, l2GasLimit: U256::from(100_000) }
+        Inbox::executePriorityRequestCall { message: deposit, l2GasLimit: U256::from(100_000) }
             .abi_encode(),
     )
     .await;
@@ -123,7 +123,10 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let inbox = Inbox::new(predeploys::INBOX, &provider);
     assert_eq!(validated.transactions as u64, last - first + 1);
     assert_eq!(validated.outputs.imported_roots, vec![keccak256("root")]);
-    assert_eq!(validated.outputs.priority_ops_hash, inbox.priorityOpsHash().call().await.unwrap());
+    assert_eq!(
+        validated.outputs.priority_requests_hash,
+        inbox.priorityRequestsHash().call().await.unwrap()
+    );
     assert_eq!(validated.outputs.messages.len(), 1);
     assert_eq!(validated.outputs.next_message_nonce, outbox.nonce().call().await.unwrap());
     // The state diff holds the final value of the store slot once (written 4 times, last 11),
@@ -237,8 +240,8 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let (blocks2, witness2) = build_witness(&provider, first2, last2).await.unwrap();
     let next_ctx = BatchContext {
         next_message_nonce: validated.outputs.next_message_nonce,
-        priority_ops_count: validated.outputs.priority_ops_count,
-        priority_ops_hash: validated.outputs.priority_ops_hash,
+        priority_requests_processed: validated.outputs.priority_requests_processed,
+        priority_requests_hash: validated.outputs.priority_requests_hash,
         prev_block_hash: validated.last_block_hash,
         ..ctx(&blocks2)
     };
@@ -254,7 +257,7 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     assert_eq!(validated2.state_root, blocks2.blocks.last().unwrap().header.state_root);
 
     // Wrong context: the priority queue does not continue.
-    let wrong = BatchContext { priority_ops_count: 5, ..ctx(&blocks) };
+    let wrong = BatchContext { priority_requests_processed: 5, ..ctx(&blocks) };
     let err =
         validate_batch(&blocks, &witness, prev_root, &wrong, &ExecutionRules::ANVIL).unwrap_err();
     assert!(matches!(err, ValidationError::Commitment(_)), "{err}");
@@ -400,8 +403,8 @@ async fn native_token_bridge_batch_recomputes_the_state_root() {
     let (blocks2, witness2) = build_witness(&provider, first2, last2).await.unwrap();
     let next_ctx = BatchContext {
         next_message_nonce: validated.outputs.next_message_nonce,
-        priority_ops_count: validated.outputs.priority_ops_count,
-        priority_ops_hash: validated.outputs.priority_ops_hash,
+        priority_requests_processed: validated.outputs.priority_requests_processed,
+        priority_requests_hash: validated.outputs.priority_requests_hash,
         prev_block_hash: validated.last_block_hash,
         ..ctx(&blocks2)
     };
