@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/bin:$(PATH)
 FORGE := $(CURDIR)/tools/bin/forge
 CARGO ?= cargo
 
-.PHONY: all install build demo check test test-self test-sol test-rust fmt bench clean help
+.PHONY: all install build demo check lint docs test test-self test-sol test-rust fmt bench clean help
 
 all: build
 
@@ -32,18 +32,30 @@ build: install ## compile contracts and the Rust workspace
 demo: install ## bring up L1 + 2 hyperchains + relayer and show a hyperbridge transfer
 	@tools/demo.sh
 
-check: install ## fast checks: fmt, forge lint, clippy, Rust docs, unit tests (no chains)
+check: install lint docs ## fast checks: fmt, forge lint, clippy, Rust docs, unit tests (no chains)
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --lib --bins --locked
+
+lint: install ## formatting (forge fmt, cargo fmt) and forge lint, failing on any finding
 	$(FORGE) fmt --check
 	$(CARGO) fmt --all --check
 	$(FORGE) lint -D warnings
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+docs: install ## the Rust API docs, failing on any rustdoc warning (e.g. a broken intra-doc link)
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
-	$(CARGO) test --workspace --lib --bins --locked
 
-test: install test-self check test-sol test-rust ## everything: the checks' self-test, make check, forge tests, every Rust test
+# `make test` runs what `make check` runs, but lints while it compiles: clippy-driver, the compiler
+# `cargo clippy` runs, compiles the workspace's own crates for the tests with clippy's lints and
+# -D warnings (CLIPPY_ARGS is how `cargo clippy` hands them to it). The tests' build is then also
+# the clippy check, and a clean clone compiles the dependencies for clippy only once, in check
+# mode for the docs, instead of once more beside the tests' build.
+CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+LINTED = RUSTC_WORKSPACE_WRAPPER="$(CLIPPY_DRIVER)" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-test-self: install ## prove the checks can fail: a failing test, a fmt diff, a compile error, a gas regression, a reverting cast send
-	tools/check-failures-fail.sh
+test: install test-self lint docs test-sol test-rust ## everything: the checks' self-test, every check of make check, forge tests, every Rust test
+
+test-self: install ## prove the checks can fail: a failing test, a fmt diff, a compile error, a gas regression, a reverting cast send, a clippy finding
+	$(LINTED) tools/check-failures-fail.sh
 
 test-sol: install ## forge build and every forge test (unit, fuzz, invariant, gas snapshots)
 	$(FORGE) build
@@ -54,8 +66,12 @@ test-sol: install ## forge build and every forge test (unit, fuzz, invariant, ga
 # test runs), with the same features as the tests, so no separate `cargo build` (which resolves
 # features without dev-dependencies and rebuilt revm, sqlx and every workspace crate: 4.5 minutes
 # of a clean CI run). A `cargo test -p <crate>` run needs `cargo build --workspace --bins` first.
-test-rust: install ## every Rust test: unit, integration, end to end on real anvils
-	$(CARGO) test --workspace --locked
+# --all-targets also builds the benches (run once each, as criterion does under `cargo test`), so
+# every target clippy would lint is compiled; doc tests are a separate run.
+test-rust: install ## every Rust test (unit, integration, end to end on real anvils), compiled with clippy's lints as errors
+	@[ -x "$(CLIPPY_DRIVER)" ] || { echo "clippy-driver not found: rustup component add clippy" >&2; exit 1; }
+	$(LINTED) $(CARGO) test --workspace --all-targets --locked
+	$(LINTED) $(CARGO) test --workspace --doc --locked
 
 fmt: install ## format Solidity and Rust
 	$(FORGE) fmt

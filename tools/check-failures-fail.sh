@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Self-test of the checks themselves, run by `make test`: in a throwaway copy of the Solidity
 # project, a failing forge test, an unformatted file and a compile error must each make the
-# project's forge invocation exit non-zero, and a reverting `cast send` must too. A check that
-# exits 0 on any of them could never catch a real failure, so this script fails loudly.
+# project's forge invocation exit non-zero, and a reverting `cast send` must too; in a throwaway
+# Rust crate built as `make test` builds the workspace, a clippy finding and a failing test must.
+# A check that exits 0 on any of them could never catch a real failure, so this script fails loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -144,6 +145,25 @@ done
 expect_failure "cast send to a reverting contract" "$cast" send --rpc-url "http://127.0.0.1:$port" \
   --private-key 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 \
   0x00000000000000000000000000000000000000aa
+
+# 7. Rust: `make test` compiles the workspace's crates with clippy-driver as their compiler
+#    (RUSTC_WORKSPACE_WRAPPER and CLIPPY_ARGS, which the Makefile sets for the tests and for this
+#    script). In a throwaway crate built the same way, a clippy finding must fail the build and a
+#    failing #[test] the run, and the clean crate must pass.
+if [ -z "${RUSTC_WORKSPACE_WRAPPER:-}" ] || [ -z "${CLIPPY_ARGS:-}" ]; then
+  echo "self-test FAILED: RUSTC_WORKSPACE_WRAPPER/CLIPPY_ARGS unset: run it as \`make test-self\`" >&2
+  failures=$((failures + 1))
+else
+  mkdir -p "$work/rs/src"
+  printf '[package]\nname = "selftest"\nversion = "0.0.0"\nedition = "2024"\n\n[workspace]\n' >"$work/rs/Cargo.toml"
+  rust_test() { cargo test --quiet --manifest-path rs/Cargo.toml --target-dir rs/target; }
+  printf 'pub fn one() -> u32 {\n    1\n}\n\n#[test]\nfn one_is_one() {\n    assert_eq!(one(), 1);\n}\n' >"$work/rs/src/lib.rs"
+  expect_success "cargo test, clippy-driver compiling, on a clean crate" rust_test
+  printf 'pub fn one() -> u32 {\n    let x = 1u32;\n    x.clone()\n}\n' >"$work/rs/src/lib.rs"
+  expect_failure "cargo test, clippy-driver compiling, with a clippy finding (clone_on_copy)" rust_test
+  printf 'pub fn one() -> u32 {\n    1\n}\n\n#[test]\nfn one_is_two() {\n    assert_eq!(one(), 2);\n}\n' >"$work/rs/src/lib.rs"
+  expect_failure "cargo test with a failing test" rust_test
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "self-test: $failures check(s) cannot fail; fix the toolchain resolution (tools/foundry)" >&2

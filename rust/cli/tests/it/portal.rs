@@ -8,6 +8,11 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 fn request(url: &str, body: Option<Value>) -> (u16, String) {
+    try_request(url, body).unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// One HTTP request; `Err` when the portal does not answer (e.g. not listening yet).
+fn try_request(url: &str, body: Option<Value>) -> Result<(u16, String), String> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let client = alloy::transports::http::reqwest::Client::new();
@@ -15,8 +20,9 @@ fn request(url: &str, body: Option<Value>) -> (u16, String) {
             Some(b) => client.post(url).json(&b).send().await,
             None => client.get(url).send().await,
         }
-        .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
+        .map_err(|e| format!("{e:?}"))?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await.map_err(|e| format!("{e:?}"))?))
     })
 }
 
@@ -57,14 +63,23 @@ fn send_through_portal(portal: &str, tx: &Value, from: &str) -> String {
 }
 
 /// Polls `GET url` until `done` holds for its JSON.
+/// Polls `url` until it answers 200 with a body `done` accepts; a connection refused (the portal
+/// process is up but not listening yet) is retried like a not-yet answer.
 fn poll(url: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     let started = Instant::now();
     loop {
-        let (status, body) = api(url, None);
-        if status == 200 && done(&body) {
-            return body;
-        }
-        assert!(started.elapsed() < Duration::from_secs(120), "{what}: {status} {body}");
+        let last = match try_request(url, None) {
+            Ok((status, text)) => {
+                let body: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| panic!("not JSON from {url}: {text}"));
+                if status == 200 && done(&body) {
+                    return body;
+                }
+                format!("{status} {body}")
+            }
+            Err(e) => e,
+        };
+        assert!(started.elapsed() < Duration::from_secs(120), "{what}: {last}");
         std::thread::sleep(Duration::from_millis(300));
     }
 }
