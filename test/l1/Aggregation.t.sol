@@ -15,7 +15,7 @@ import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
-import {AggregationFixture} from "./utils/AggregationFixture.sol";
+import {AggregationFixture} from "../utils/AggregationFixture.sol";
 
 contract AggregationTest is AggregationFixture {
     uint256 internal constant CHAIN_C = 273;

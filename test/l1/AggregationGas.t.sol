@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {ChainBatch} from "../../contracts/common/types/Aggregate.sol";
 import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
-import {AggregationFixture} from "./utils/AggregationFixture.sol";
+import {AggregationFixture} from "../utils/AggregationFixture.sol";
 
 /// @dev L1 gas per chain-batch, direct vs simple aggregation of N chains, written to
 /// snapshots/aggregation.json. Every chain-batch is alike: the chain in steady state (an earlier

@@ -11,7 +11,7 @@ import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.s
 import {CreateChain} from "../../script/CreateChain.s.sol";
 import {DeployL1} from "../../script/DeployL1.s.sol";
 import {GenesisL2} from "../../script/GenesisL2.s.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 contract ChainFactoryTest is L1Fixture {

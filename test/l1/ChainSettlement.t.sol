@@ -12,7 +12,7 @@ import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 

@@ -11,8 +11,8 @@ import {ValidiumDAValidator} from "../../contracts/l1/ValidiumDAValidator.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
-import {L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
+import {L1TestToken} from "../utils/Mocks.sol";
 
 /// @dev A next settlement implementation, to show that upgrades run new code on old storage.
 contract ChainSettlementV2 is ChainSettlement {
@@ -213,7 +213,7 @@ contract EscapeHatchTest is L1Fixture {
     /// to other chains.
     function test_rageQuit_usersWithdrawEveryWei_succeeds() public {
         address bob = makeAddr("bob");
-        L1TestTokenForTransfer token = new L1TestTokenForTransfer();
+        L1TestToken token = new L1TestToken("T", "T");
         token.mint(address(this), 10 ether);
         token.approve(address(bridge), 10 ether);
         bridge.depositERC20(CHAIN_A, address(token), alice, 10 ether, L2_GAS_LIMIT, 0);
@@ -439,9 +439,9 @@ contract EscapeHatchTest is L1Fixture {
 
     /// Token value moves between chains with the batch, like ETH.
     function test_executeBatch_tokenTransfer_succeeds() public {
-        address token = address(new L1TestTokenForTransfer());
-        L1TestTokenForTransfer(token).mint(address(this), 10 ether);
-        L1TestTokenForTransfer(token).approve(address(bridge), 10 ether);
+        address token = address(new L1TestToken("T", "T"));
+        L1TestToken(token).mint(address(this), 10 ether);
+        L1TestToken(token).approve(address(bridge), 10 ether);
         bridge.depositERC20(CHAIN_A, token, alice, 10 ether, L2_GAS_LIMIT, 0);
         CommitBatchInfo memory batch = _nextBatch(chainA);
         batch.transfers = _transfer(CHAIN_B, token, 4 ether);
@@ -456,8 +456,4 @@ contract EscapeHatchTest is L1Fixture {
         vm.prank(address(chainB));
         bridge.moveBalances(CHAIN_B, _transfer(CHAIN_A, token, 5 ether));
     }
-}
-
-contract L1TestTokenForTransfer is L1TestToken {
-    constructor() L1TestToken("T", "T") {}
 }

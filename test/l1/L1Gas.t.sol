@@ -4,8 +4,8 @@ pragma solidity 0.8.30;
 import {MerkleProof} from "../../contracts/common/libraries/Merkle.sol";
 import {BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
-import {L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
+import {L1TestToken} from "../utils/Mocks.sol";
 
 /// @dev Gas of settling one batch of a chain already in steady state (earlier batches executed,
 /// Transaction Root already holding leaves): the batch processes 1 deposit, sends 1 withdrawal to L1

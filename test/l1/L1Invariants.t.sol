@@ -13,8 +13,8 @@ import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
 import {ChainConfig, PredeployCode} from "../../contracts/l1/interfaces/IChainFactory.sol";
-import {L1Fixture, L1Helpers} from "./utils/L1Fixture.sol";
-import {L1FeeOnTransferToken, L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture, L1Helpers} from "../utils/L1Fixture.sol";
+import {L1FeeOnTransferToken, L1TestToken} from "../utils/Mocks.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {console} from "forge-std/console.sol";
 

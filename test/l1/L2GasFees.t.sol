@@ -8,8 +8,8 @@ import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {ChainConfig, IChainFactory} from "../../contracts/l1/interfaces/IChainFactory.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
-import {L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
+import {L1TestToken} from "../utils/Mocks.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @dev L2 gas of priority requests is paid on L1: the chain admin's price, the requester's accepted

@@ -8,8 +8,8 @@ import {Message, MessageHashing} from "../../contracts/common/types/Message.sol"
 import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
-import {L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
+import {L1TestToken} from "../utils/Mocks.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @dev An ERC-20 whose name is longer than a priority request may carry.
@@ -97,11 +97,6 @@ contract PriorityRequestsTest is L1Fixture {
         vm.prank(alice);
         bridge.depositETH{value: value}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         (deposit,) = _queued();
-    }
-
-    function _single(Message memory m) internal pure returns (Message[] memory list) {
-        list = new Message[](1);
-        list[0] = m;
     }
 
     // ------------------------------------------------------------ L2 gas limit and payload bounds

@@ -11,8 +11,8 @@ import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
 import {IChainSettlement} from "../../contracts/l1/interfaces/IChainSettlement.sol";
 import {ISharedBridge} from "../../contracts/l1/interfaces/ISharedBridge.sol";
-import {L1Fixture} from "./utils/L1Fixture.sol";
-import {L1FeeOnTransferToken, L1Rejecter, L1TestRecipient, L1TestToken} from "./utils/Mocks.sol";
+import {L1Fixture} from "../utils/L1Fixture.sol";
+import {ETHRejecter, L1FeeOnTransferToken, L1TestToken, MockRecipient} from "../utils/Mocks.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
@@ -33,21 +33,9 @@ contract SharedBridgeTest is L1Fixture {
     /// Settles one batch of `chain` whose messages tree holds `messages`; returns its number.
     function _settleMessages(ChainSettlement chain, Message[] memory messages) internal returns (uint64) {
         CommitBatchInfo memory batch = _nextBatch(chain);
-        batch.messagesRoot = _merkleRoot(_leaves(messages));
+        batch.messagesRoot = _merkleRoot(_messageHashes(messages));
         _settle(chain, batch);
         return batch.batchNumber;
-    }
-
-    function _leaves(Message[] memory messages) internal pure returns (bytes32[] memory leaves) {
-        leaves = new bytes32[](messages.length);
-        for (uint256 i; i < messages.length; ++i) {
-            leaves[i] = _hash(messages[i]);
-        }
-    }
-
-    function _single(Message memory m) internal pure returns (Message[] memory list) {
-        list = new Message[](1);
-        list[0] = m;
     }
 
     function _tokenWithdrawal(uint256 nonce, address to, uint256 amount)
@@ -169,7 +157,7 @@ contract SharedBridgeTest is L1Fixture {
         messages[2] = _withdrawal(CHAIN_A, 2, alice, 0.2 ether, 0);
         messages[1].destinationChainId = CHAIN_B;
         uint64 n = _settleMessages(chainA, messages);
-        MerkleProof memory proof = _merkleProof(_leaves(messages), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(messages), 0);
         vm.expectEmit(address(bridge));
         emit ISharedBridge.WithdrawalFinalized(CHAIN_A, n, _hash(messages[0]), relayer);
         vm.prank(relayer);
@@ -178,7 +166,7 @@ contract SharedBridgeTest is L1Fixture {
         assertEq(relayer.balance, 0.1 ether);
         assertEq(bridge.chainBalance(CHAIN_A, address(0)), 1.9 ether);
         assertTrue(bridge.withdrawalFinalized(_hash(messages[0])));
-        bridge.finalizeWithdrawal(CHAIN_A, n, messages[2], _merkleProof(_leaves(messages), 2));
+        bridge.finalizeWithdrawal(CHAIN_A, n, messages[2], _merkleProof(_messageHashes(messages), 2));
         assertEq(alice.balance, 1.2 ether);
     }
 
@@ -186,7 +174,7 @@ contract SharedBridgeTest is L1Fixture {
         bridge.depositETH{value: 3 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
         Message memory m = _withdrawal(CHAIN_A, 0, alice, 1 ether, 0);
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.WithdrawalAlreadyFinalized.selector, _hash(m)));
         bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
@@ -198,7 +186,7 @@ contract SharedBridgeTest is L1Fixture {
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
         m.value = 0.5 ether;
         uint64 n = _settleMessages(chainA, _single(m));
-        bridge.finalizeWithdrawal(CHAIN_A, n, m, _merkleProof(_leaves(_single(m)), 0));
+        bridge.finalizeWithdrawal(CHAIN_A, n, m, _merkleProof(_messageHashes(_single(m)), 0));
         assertEq(token.balanceOf(alice), 4 ether);
         assertEq(alice.balance, 0.5 ether);
         assertEq(bridge.chainBalance(CHAIN_A, address(token)), 6 ether);
@@ -214,7 +202,7 @@ contract SharedBridgeTest is L1Fixture {
         Message memory m = _tokenWithdrawal(0, attacker, 10 ether);
         m.sender = attacker;
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(ISharedBridge.TokenTransferNotFromAssetRouter.selector, attacker)
         );
@@ -235,7 +223,7 @@ contract SharedBridgeTest is L1Fixture {
         m.sender = sender;
         m.value = bound(value, 0, 1 ether);
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(ISharedBridge.TokenTransferNotFromAssetRouter.selector, sender)
         );
@@ -247,7 +235,7 @@ contract SharedBridgeTest is L1Fixture {
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
         m.payload = abi.encode(TokenTransfer(CHAIN_B, address(token), alice, 4 ether, ""));
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.UnsupportedTokenOrigin.selector, CHAIN_B));
         bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
     }
@@ -256,7 +244,7 @@ contract SharedBridgeTest is L1Fixture {
         Message memory m = _tokenWithdrawal(0, alice, 4 ether);
         m.payload = hex"1234";
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(ISharedBridge.MalformedTokenTransfer.selector);
         bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
     }
@@ -266,7 +254,7 @@ contract SharedBridgeTest is L1Fixture {
         bridge.depositERC20(CHAIN_B, address(token), address(this), 5 ether, L2_GAS_LIMIT, 0);
         Message memory m = _tokenWithdrawal(0, alice, 2 ether);
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(
                 ISharedBridge.InsufficientChainBalance.selector, CHAIN_A, address(token), 1 ether, 2 ether
@@ -279,7 +267,7 @@ contract SharedBridgeTest is L1Fixture {
         bridge.depositETH{value: 1 ether}(CHAIN_B, alice, L2_GAS_LIMIT, 0);
         Message memory m = _withdrawal(CHAIN_A, 0, alice, 1, 0);
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(ISharedBridge.InsufficientChainBalance.selector, CHAIN_A, address(0), 0, 1)
         );
@@ -288,11 +276,11 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_finalizeWithdrawal_erc7786Recipient_succeeds() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
-        L1TestRecipient recipient = new L1TestRecipient();
+        MockRecipient recipient = new MockRecipient();
         Message memory m = _withdrawal(CHAIN_A, 0, address(recipient), 0.3 ether, 0);
         m.payload = hex"abcdef";
         uint64 n = _settleMessages(chainA, _single(m));
-        bridge.finalizeWithdrawal(CHAIN_A, n, m, _merkleProof(_leaves(_single(m)), 0));
+        bridge.finalizeWithdrawal(CHAIN_A, n, m, _merkleProof(_messageHashes(_single(m)), 0));
         assertEq(recipient.lastReceiveId(), _hash(m));
         assertEq(recipient.lastSender(), InteroperableAddress.formatEvmV1(CHAIN_A, m.sender));
         assertEq(recipient.lastPayload(), hex"abcdef");
@@ -300,12 +288,12 @@ contract SharedBridgeTest is L1Fixture {
     }
 
     function test_finalizeWithdrawal_recipientWrongResponse_reverts() public {
-        L1TestRecipient recipient = new L1TestRecipient();
-        recipient.setResponse(0xdeadbeef);
+        MockRecipient recipient = new MockRecipient();
+        recipient.setAnswer(0xdeadbeef);
         Message memory m = _withdrawal(CHAIN_A, 0, address(recipient), 0, 0);
         m.payload = hex"01";
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(
                 ISharedBridge.InvalidRecipientResponse.selector, address(recipient), bytes4(0xdeadbeef)
@@ -316,10 +304,10 @@ contract SharedBridgeTest is L1Fixture {
 
     function test_finalizeWithdrawal_payoutFails_reverts() public {
         bridge.depositETH{value: 1 ether}(CHAIN_A, alice, L2_GAS_LIMIT, 0);
-        address rejecter = address(new L1Rejecter());
+        address rejecter = address(new ETHRejecter());
         Message memory m = _withdrawal(CHAIN_A, 0, rejecter, 1, 0);
         uint64 n = _settleMessages(chainA, _single(m));
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(abi.encodeWithSelector(ISharedBridge.PayoutFailed.selector, rejecter));
         bridge.finalizeWithdrawal(CHAIN_A, n, m, proof);
         assertFalse(bridge.withdrawalFinalized(_hash(m)));
@@ -331,7 +319,7 @@ contract SharedBridgeTest is L1Fixture {
         batch.messagesRoot = _hash(m);
         _commit(chainA, batch);
         _prove(chainA, 1);
-        MerkleProof memory proof = _merkleProof(_leaves(_single(m)), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(_single(m)), 0);
         vm.expectRevert(abi.encodeWithSelector(IChainSettlement.BatchNotExecuted.selector, 1));
         bridge.finalizeWithdrawal(CHAIN_A, 1, m, proof);
     }
@@ -371,7 +359,7 @@ contract SharedBridgeTest is L1Fixture {
         uint64 n = _settleMessages(chainA, messages);
         Message memory forged = _withdrawal(CHAIN_A, nonce, recipient, value, 0);
         vm.assume(_hash(forged) != _hash(messages[0]) && _hash(forged) != _hash(messages[1]));
-        MerkleProof memory proof = _merkleProof(_leaves(messages), 0);
+        MerkleProof memory proof = _merkleProof(_messageHashes(messages), 0);
         bytes32 computed = this.computeRoot(_hash(forged), proof);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -391,7 +379,7 @@ contract SharedBridgeTest is L1Fixture {
             messages[i] = _withdrawal(CHAIN_A, i, alice, 1 ether, 0);
         }
         uint64 n = _settleMessages(chainA, messages);
-        MerkleProof memory proof = _merkleProof(_leaves(messages), 1);
+        MerkleProof memory proof = _merkleProof(_messageHashes(messages), 1);
         proof.index = index;
         proof.leafCount = leafCount;
         proof.siblings[0] = sibling;
@@ -415,7 +403,7 @@ contract SharedBridgeTest is L1Fixture {
             messages[i] = _withdrawal(CHAIN_A, i, alice, value, 0);
         }
         uint64 n = _settleMessages(chainA, messages);
-        MerkleProof memory proof = _merkleProof(_leaves(messages), pick);
+        MerkleProof memory proof = _merkleProof(_messageHashes(messages), pick);
         bridge.finalizeWithdrawal(CHAIN_A, n, messages[pick], proof);
         assertEq(alice.balance, value);
         vm.expectRevert(

@@ -5,7 +5,7 @@ import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol
 import {BatchHashing} from "../../contracts/common/types/Batch.sol";
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
 import {ITransactionRoot} from "../../contracts/l1/interfaces/ITransactionRoot.sol";
-import {L1Helpers} from "./utils/L1Fixture.sol";
+import {L1Helpers} from "../utils/L1Fixture.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 
 contract TransactionRootTest is L1Helpers {

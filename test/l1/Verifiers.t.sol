@@ -7,7 +7,7 @@ import {RollupDAValidator} from "../../contracts/l1/RollupDAValidator.sol";
 import {ValidiumDAValidator} from "../../contracts/l1/ValidiumDAValidator.sol";
 import {IDAValidator} from "../../contracts/l1/interfaces/IDAValidator.sol";
 import {ISignerSet} from "../../contracts/l1/interfaces/ISignerSet.sol";
-import {L1Helpers} from "./utils/L1Fixture.sol";
+import {L1Helpers} from "../utils/L1Fixture.sol";
 
 contract AttestationVerifierTest is L1Helpers {
     AttestationVerifier internal verifier;

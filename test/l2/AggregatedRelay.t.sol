@@ -6,7 +6,8 @@ import {BatchHashing} from "../../contracts/common/types/Batch.sol";
 import {Message, MessageHashing} from "../../contracts/common/types/Message.sol";
 import {RelayProof} from "../../contracts/common/types/RelayProof.sol";
 import {IInbox} from "../../contracts/l2/interfaces/IInbox.sol";
-import {L2Base, MockRecipient} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {MockRecipient} from "../utils/Mocks.sol";
 
 /// @notice A message of a batch settled in an aggregate, relayed against the aggregate's root
 /// (L1's `TransactionRoot` records it as importable): the inbox's `RelayProof` is unchanged, its
@@ -32,13 +33,13 @@ contract AggregatedRelayTest is L2Base {
         bytes32 stateRoot = keccak256("state of A after batch 7");
         bytes32[] memory leaves = new bytes32[](3);
         leaves[0] = BatchHashing.transactionRootLeaf(CHAIN_B + 5, 3, keccak256("m"), keccak256("s"));
-        leaves[1] = BatchHashing.transactionRootLeaf(CHAIN_A, 7, _root(messageHashes), stateRoot);
+        leaves[1] = BatchHashing.transactionRootLeaf(CHAIN_A, 7, _merkleRoot(messageHashes), stateRoot);
         leaves[2] = BatchHashing.transactionRootLeaf(CHAIN_B + 6, 1, bytes32(0), keccak256("s2"));
         proof = RelayProof({
             batchNumber: 7,
             stateRoot: stateRoot,
-            messageProof: _proof(messageHashes, 1),
-            batchProof: _proof(leaves, 1)
+            messageProof: _merkleProof(messageHashes, 1),
+            batchProof: _merkleProof(leaves, 1)
         });
         aggregateRoot = Merkle.rootOf(leaves);
     }

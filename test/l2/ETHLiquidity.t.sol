@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 import {ICommonErrors} from "../../contracts/common/interfaces/ICommonErrors.sol";
 import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {IETHLiquidity} from "../../contracts/l2/interfaces/IETHLiquidity.sol";
-import {L2Base} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {ETHRejecter} from "../utils/Mocks.sol";
 
 contract ETHLiquidityTest is L2Base {
     function setUp() public {
@@ -46,7 +47,7 @@ contract ETHLiquidityTest is L2Base {
     function test_mint_refusingReceiver_reverts() public {
         // The outbox refuses ETH from anyone but the liquidity contract... which is the sender here,
         // so use a contract without a receive function instead.
-        address refusing = address(new NoReceive());
+        address refusing = address(new ETHRejecter());
         vm.expectRevert(abi.encodeWithSelector(IETHLiquidity.ETHTransferFailed.selector, refusing, 1 ether));
         vm.prank(Predeploys.INBOX);
         liquidity.mint(refusing, 1 ether);
@@ -65,5 +66,3 @@ contract ETHLiquidityTest is L2Base {
         assertEq(reason, abi.encodeWithSelector(ICommonErrors.Unauthorized.selector, sender));
     }
 }
-
-contract NoReceive {}

@@ -9,7 +9,8 @@ import {RelayProof} from "../../contracts/common/types/RelayProof.sol";
 import {ETHLiquidity} from "../../contracts/l2/ETHLiquidity.sol";
 import {Inbox} from "../../contracts/l2/Inbox.sol";
 import {Outbox} from "../../contracts/l2/Outbox.sol";
-import {L2Base, MockRecipient} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {MockRecipient} from "../utils/Mocks.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
@@ -88,7 +89,7 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
             ""
         );
         vm.prank(Predeploys.SYSTEM_CALLER);
-        INBOX.importTransactionRoot(_root(message));
+        INBOX.importTransactionRoot(_merkleRoot(message));
         pending.push(message);
         chainBalance += value + fee;
         pendingInbound += value + fee;
@@ -101,17 +102,17 @@ contract ETHSupplyHandler is CommonBase, StdCheats, StdUtils {
         pending[index] = pending[pending.length - 1];
         pending.pop();
         vm.prank(relayer);
-        INBOX.relay(message, _proof(message));
+        INBOX.relay(message, _merkleProof(message));
         pendingInbound -= message.value + message.fee;
     }
 
     /// @dev A batch of B with this one message, alone in a Transaction Root: root = leaf.
-    function _root(Message memory message) internal pure returns (bytes32) {
+    function _merkleRoot(Message memory message) internal pure returns (bytes32) {
         return
             BatchHashing.transactionRootLeaf(CHAIN_B, uint64(message.nonce + 1), message.hash(), bytes32(0));
     }
 
-    function _proof(Message memory message) internal pure returns (RelayProof memory) {
+    function _merkleProof(Message memory message) internal pure returns (RelayProof memory) {
         MerkleProof memory single = MerkleProof(0, 1, new bytes32[](0));
         return RelayProof(uint64(message.nonce + 1), bytes32(0), single, single);
     }

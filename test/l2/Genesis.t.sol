@@ -5,7 +5,7 @@ import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {Outbox} from "../../contracts/l2/Outbox.sol";
 import {GenesisL2} from "../../script/GenesisL2.s.sol";
-import {L2Base} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
 /// @notice The genesis generator's output: deterministic, the predeploys' code is the compiled

@@ -6,7 +6,8 @@ import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {Message, MessageHashing} from "../../contracts/common/types/Message.sol";
 import {RelayProof} from "../../contracts/common/types/RelayProof.sol";
 import {IInbox} from "../../contracts/l2/interfaces/IInbox.sol";
-import {GasBurner, L2Base, MockRecipient, NoopRecipient} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {GasBurner, MockRecipient, NoopRecipient} from "../utils/Mocks.sol";
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 

@@ -5,7 +5,7 @@ import {Predeploys} from "../../contracts/common/libraries/Predeploys.sol";
 import {Message} from "../../contracts/common/types/Message.sol";
 import {IOutbox} from "../../contracts/l2/interfaces/IOutbox.sol";
 import {EvmInteropAddress} from "../../contracts/l2/libraries/EvmInteropAddress.sol";
-import {L2Base} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
 import {IERC7786GatewaySource} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 import {Vm} from "forge-std/Vm.sol";

@@ -6,25 +6,10 @@ import {TokenTransfer} from "../../contracts/common/libraries/TokenTransfer.sol"
 import {Message} from "../../contracts/common/types/Message.sol";
 import {BridgedToken} from "../../contracts/l2/BridgedToken.sol";
 import {IInbox} from "../../contracts/l2/interfaces/IInbox.sol";
-import {L2Base, MockRecipient} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {GasNeeder, MockRecipient} from "../utils/Mocks.sol";
 import {IERC7786Recipient} from "@openzeppelin/contracts/interfaces/draft-IERC7786.sol";
 import {Vm} from "forge-std/Vm.sol";
-
-/// @dev Succeeds only if its call frame got at least `need` gas.
-contract GasNeeder is IERC7786Recipient {
-    uint256 public immutable NEED;
-    uint256 public calls;
-
-    constructor(uint256 need) {
-        NEED = need;
-    }
-
-    function receiveMessage(bytes32, bytes calldata, bytes calldata) external payable returns (bytes4) {
-        if (gasleft() < NEED) revert("starved");
-        ++calls;
-        return IERC7786Recipient.receiveMessage.selector;
-    }
-}
 
 /// @dev Priority delivery on L2 with the request's own gas limit: the operator cannot starve a
 /// delivery into failing, a failed one leaves an L2→L1 failure record, and messages to the inbox

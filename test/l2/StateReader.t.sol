@@ -8,7 +8,7 @@ import {AccountState, StateProof} from "../../contracts/common/types/StateProof.
 import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
 import {RemoteBalanceGate} from "../../contracts/l2/apps/RemoteBalanceGate.sol";
 import {IStateReader} from "../../contracts/l2/interfaces/IStateReader.sol";
-import {L2Base} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
 
 /// @dev What an L1 contract does with the shared library: accept any root that ever was the
 /// Transaction Root.
@@ -57,7 +57,7 @@ contract StateReaderTest is L2Base {
 
     // ---- vectors ----
 
-    function _proof(string memory key) internal view returns (StateProof memory proof) {
+    function _merkleProof(string memory key) internal view returns (StateProof memory proof) {
         proof.transactionRoot = vm.parseJsonBytes32(json, ".transactionRoot");
         proof.messagesRoot = vm.parseJsonBytes32(json, ".messagesRoot");
         proof.stateRoot = vm.parseJsonBytes32(json, ".stateRoot");
@@ -89,7 +89,7 @@ contract StateReaderTest is L2Base {
 
     /// The first `n` slots of the token vector, with their proofs.
     function _tokenSlots(uint256 n) internal view returns (bytes32[] memory slots, StateProof memory proof) {
-        proof = _proof("token");
+        proof = _merkleProof("token");
         bytes32[] memory all = _slots("token");
         bytes[][] memory proofs = proof.storageProofs;
         slots = new bytes32[](n);
@@ -116,7 +116,7 @@ contract StateReaderTest is L2Base {
 
     function test_readAccount_fundedAccount_succeeds() public view {
         AccountState memory state =
-            reader.readAccount(chainId, batchNumber, _account("funded"), _proof("funded"));
+            reader.readAccount(chainId, batchNumber, _account("funded"), _merkleProof("funded"));
         assertTrue(state.exists);
         assertEq(state.balance, vm.parseJsonUint(json, ".funded.balance"));
         assertEq(state.balance, 4322);
@@ -127,7 +127,7 @@ contract StateReaderTest is L2Base {
 
     function test_readAccount_contract_succeeds() public view {
         AccountState memory state =
-            reader.readAccount(chainId, batchNumber, _account("token"), _proof("token"));
+            reader.readAccount(chainId, batchNumber, _account("token"), _merkleProof("token"));
         assertTrue(state.exists);
         assertEq(state.nonce, 1);
         assertEq(state.codeHash, keccak256(hex"6001600055"));
@@ -136,7 +136,7 @@ contract StateReaderTest is L2Base {
 
     function test_readAccount_absentAccount_provenAbsent_succeeds() public view {
         AccountState memory state =
-            reader.readAccount(chainId, batchNumber, _account("absent"), _proof("absent"));
+            reader.readAccount(chainId, batchNumber, _account("absent"), _merkleProof("absent"));
         assertFalse(state.exists);
         assertEq(state.balance, 0);
         assertEq(state.codeHash, bytes32(0));
@@ -144,15 +144,16 @@ contract StateReaderTest is L2Base {
     }
 
     function test_readStorage_absentAccount_slotIsZero_succeeds() public view {
-        bytes32[] memory values =
-            reader.readStorage(chainId, batchNumber, _account("absent"), _slots("absent"), _proof("absent"));
+        bytes32[] memory values = reader.readStorage(
+            chainId, batchNumber, _account("absent"), _slots("absent"), _merkleProof("absent")
+        );
         assertEq(values.length, 1);
         assertEq(values[0], bytes32(0));
     }
 
     function test_readStorage_emptySlot_provenEmpty_succeeds() public view {
         bytes32[] memory values = reader.readStorage(
-            chainId, batchNumber, _account("emptySlot"), _slots("emptySlot"), _proof("emptySlot")
+            chainId, batchNumber, _account("emptySlot"), _slots("emptySlot"), _merkleProof("emptySlot")
         );
         assertEq(values[0], bytes32(0));
     }
@@ -265,7 +266,7 @@ contract StateReaderTest is L2Base {
 
     /// An absent account's proof claiming the funded account is absent.
     function test_readAccount_exclusionProofForExistingAccount_reverts() public {
-        StateProof memory proof = _proof("absent");
+        StateProof memory proof = _merkleProof("absent");
         address funded = _account("funded");
         vm.expectRevert(
             abi.encodeWithSelector(StateProofs.InvalidAccountProof.selector, funded, proof.stateRoot)
@@ -276,7 +277,7 @@ contract StateReaderTest is L2Base {
     /// An empty slot's exclusion proof presented for a slot that holds a balance.
     function test_readStorage_exclusionProofForNonEmptySlot_reverts() public {
         (bytes32[] memory slots, StateProof memory proof) = _tokenSlots(1);
-        proof.storageProofs[0] = _proof("emptySlot").storageProofs[0];
+        proof.storageProofs[0] = _merkleProof("emptySlot").storageProofs[0];
         bytes32 storageRoot = vm.parseJsonBytes32(json, ".token.storageRoot");
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -387,7 +388,7 @@ contract StateReaderTest is L2Base {
         uint8 delta
     ) public {
         vm.assume(delta != 0);
-        StateProof memory proof = _proof("absent");
+        StateProof memory proof = _merkleProof("absent");
         bytes memory node = proof.accountProof[nodeSeed % proof.accountProof.length];
         node[byteSeed % node.length] = bytes1(uint8(node[byteSeed % node.length]) ^ delta);
         vm.expectRevert(
@@ -432,7 +433,7 @@ contract StateReaderTest is L2Base {
     /// Holder `i` of the token vector, its balance slot alone in the proof.
     function _holderProof(uint256 i) internal view returns (address holder, StateProof memory proof) {
         holder = vm.parseJsonAddressArray(json, ".tokenHolders")[i];
-        proof = _proof("token");
+        proof = _merkleProof("token");
         bytes[][] memory one = new bytes[][](1);
         one[0] = proof.storageProofs[i];
         proof.storageProofs = one;

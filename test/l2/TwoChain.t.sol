@@ -9,7 +9,8 @@ import {BridgedToken} from "../../contracts/l2/BridgedToken.sol";
 import {ConstantProductPool} from "../../contracts/l2/apps/ConstantProductPool.sol";
 import {RemoteSwap} from "../../contracts/l2/apps/RemoteSwap.sol";
 import {IInbox} from "../../contracts/l2/interfaces/IInbox.sol";
-import {L2Base, MockRecipient, TestToken, TransactionRootTree} from "./L2Base.sol";
+import {L2Base} from "../utils/L2Base.sol";
+import {MockRecipient, TestToken, TransactionRootTree} from "../utils/Mocks.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {
     ERC7579Utils,
@@ -104,8 +105,8 @@ contract TwoChainTest is L2Base {
         uint256 chainId = world.current;
         uint64 batchNumber = chainId == CHAIN_A ? ++world.batchesA : ++world.batchesB;
         bytes32 stateRoot = keccak256(abi.encode("state", chainId, batchNumber));
-        bytes32[] memory hashes = _hashes(messages);
-        bytes32 leaf = BatchHashing.transactionRootLeaf(chainId, batchNumber, _root(hashes), stateRoot);
+        bytes32[] memory hashes = _messageHashes(messages);
+        bytes32 leaf = BatchHashing.transactionRootLeaf(chainId, batchNumber, _merkleRoot(hashes), stateRoot);
         bytes32[] memory leaves = new bytes32[](world.leaves.length + 1);
         for (uint256 i; i < world.leaves.length; ++i) {
             leaves[i] = world.leaves[i];
@@ -117,11 +118,12 @@ contract TwoChainTest is L2Base {
         for (uint256 i; i < leaves.length; ++i) {
             (root,) = tree.append(leaves[i]);
         }
-        assertEq(root, _root(leaves), "incremental and full tree agree");
+        assertEq(root, _merkleRoot(leaves), "incremental and full tree agree");
         proofs = new RelayProof[](messages.length);
         for (uint256 i; i < messages.length; ++i) {
-            proofs[i] =
-                RelayProof(batchNumber, stateRoot, _proof(hashes, i), _proof(leaves, leaves.length - 1));
+            proofs[i] = RelayProof(
+                batchNumber, stateRoot, _merkleProof(hashes, i), _merkleProof(leaves, leaves.length - 1)
+            );
         }
     }
 
@@ -202,7 +204,7 @@ contract TwoChainTest is L2Base {
         RelayProof[] proofs;
     }
 
-    /// The seed's cross-chain Uniswap: alice on A sells X on B's pool and gets Y back on A.
+    /// The cross-chain swap: alice on A sells X on B's pool and gets Y back on A.
     function test_twoChains_remoteSwap_succeeds() public {
         World memory world = _start();
         SwapScenario memory s = _seedPool(world);

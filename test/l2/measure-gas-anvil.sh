@@ -35,7 +35,7 @@ echo "value 0.9 ETH + fee 0.1 ETH:       $(send $REC $WORD "[$FEE]" --value 1eth
 # does nothing, proved in a 2-message batch inside a 2-leaf Transaction Root (1 + 1 siblings).
 INBOX=0x4800000000000000000000000000000000000002
 SYSTEM=0x4800000000000000000000000000000000000000
-NOOP_CODE=$(python3 -c "import json; print(json.load(open('${FOUNDRY_OUT:-out}/L2Base.sol/NoopRecipient.json'))['bytecode']['object'])")
+NOOP_CODE=$(python3 -c "import json; print(json.load(open('${FOUNDRY_OUT:-out}/Mocks.sol/NoopRecipient.json'))['bytecode']['object'])")
 NOOP=$(cast send --private-key $PK --rpc-url $R --json --create "$NOOP_CODE" |
   python3 -c "import json,sys; print(json.load(sys.stdin)['contractAddress'])")
 SENDER=0x0000000000000000000000000000000000000b0b

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AggregateHashing, ChainBatch} from "../../../contracts/common/types/Aggregate.sol";
-import {CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
-import {Aggregator} from "../../../contracts/l1/Aggregator.sol";
-import {AttestationVerifier} from "../../../contracts/l1/AttestationVerifier.sol";
-import {ChainSettlement} from "../../../contracts/l1/ChainSettlement.sol";
+import {AggregateHashing, ChainBatch} from "../../contracts/common/types/Aggregate.sol";
+import {CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {Aggregator} from "../../contracts/l1/Aggregator.sol";
+import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
+import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
 import {L1Fixture} from "./L1Fixture.sol";
 
 /// @dev The L1 of `L1Fixture` plus an aggregator created through the factory, and helpers that

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Merkle, MerkleProof} from "../../../contracts/common/libraries/Merkle.sol";
-import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../../contracts/common/types/Batch.sol";
-import {Message} from "../../../contracts/common/types/Message.sol";
-import {AttestationVerifier} from "../../../contracts/l1/AttestationVerifier.sol";
-import {ChainFactory} from "../../../contracts/l1/ChainFactory.sol";
-import {ChainSettlement} from "../../../contracts/l1/ChainSettlement.sol";
-import {SharedBridge} from "../../../contracts/l1/SharedBridge.sol";
-import {TransactionRoot} from "../../../contracts/l1/TransactionRoot.sol";
-import {ValidiumDAValidator} from "../../../contracts/l1/ValidiumDAValidator.sol";
-import {ChainConfig, IChainFactory, PredeployCode} from "../../../contracts/l1/interfaces/IChainFactory.sol";
-import {CreateChain} from "../../../script/CreateChain.s.sol";
-import {DeployL1} from "../../../script/DeployL1.s.sol";
+import {AssetTransfer, BatchHashing, CommitBatchInfo} from "../../contracts/common/types/Batch.sol";
+import {Message} from "../../contracts/common/types/Message.sol";
+import {AttestationVerifier} from "../../contracts/l1/AttestationVerifier.sol";
+import {ChainFactory} from "../../contracts/l1/ChainFactory.sol";
+import {ChainSettlement} from "../../contracts/l1/ChainSettlement.sol";
+import {SharedBridge} from "../../contracts/l1/SharedBridge.sol";
+import {TransactionRoot} from "../../contracts/l1/TransactionRoot.sol";
+import {ValidiumDAValidator} from "../../contracts/l1/ValidiumDAValidator.sol";
+import {ChainConfig, IChainFactory, PredeployCode} from "../../contracts/l1/interfaces/IChainFactory.sol";
+import {CreateChain} from "../../script/CreateChain.s.sol";
+import {DeployL1} from "../../script/DeployL1.s.sol";
+import {MerkleHelpers} from "./MerkleHelpers.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @dev Signing and Merkle helpers, usable from tests and invariant handlers.
-abstract contract L1Helpers is Test {
+abstract contract L1Helpers is Test, MerkleHelpers {
     /// L2 gas limit of the priority requests the tests queue
     uint256 internal constant L2_GAS_LIMIT = 2_000_000;
 
@@ -76,51 +76,13 @@ abstract contract L1Helpers is Test {
         }
     }
 
-    /// @dev Root of the `Merkle` tree (rs_merkle shape: odd last node promoted).
-    function _merkleRoot(bytes32[] memory leaves) internal pure returns (bytes32) {
-        if (leaves.length == 0) return bytes32(0);
-        bytes32[] memory level = leaves;
-        while (level.length > 1) {
-            bytes32[] memory next = new bytes32[]((level.length + 1) / 2);
-            for (uint256 i; i < next.length; ++i) {
-                next[i] =
-                    2 * i + 1 < level.length ? Merkle.hashPair(level[2 * i], level[2 * i + 1]) : level[2 * i];
-            }
-            level = next;
-        }
-        return level[0];
-    }
-
-    function _merkleProof(bytes32[] memory leaves, uint256 index)
-        internal
-        pure
-        returns (MerkleProof memory proof)
-    {
-        proof.index = index;
-        proof.leafCount = leaves.length;
-        bytes32[] memory siblings = new bytes32[](64);
-        uint256 used;
-        bytes32[] memory level = leaves;
-        uint256 i = index;
-        while (level.length > 1) {
-            if (i % 2 == 1) siblings[used++] = level[i - 1];
-            else if (i + 1 < level.length) siblings[used++] = level[i + 1];
-            bytes32[] memory next = new bytes32[]((level.length + 1) / 2);
-            for (uint256 k; k < next.length; ++k) {
-                next[k] =
-                    2 * k + 1 < level.length ? Merkle.hashPair(level[2 * k], level[2 * k + 1]) : level[2 * k];
-            }
-            level = next;
-            i /= 2;
-        }
-        proof.siblings = new bytes32[](used);
-        for (uint256 k; k < used; ++k) {
-            proof.siblings[k] = siblings[k];
-        }
-    }
-
     function _hash(Message memory message) internal pure returns (bytes32) {
         return keccak256(abi.encode(message));
+    }
+
+    function _single(Message memory m) internal pure returns (Message[] memory list) {
+        list = new Message[](1);
+        list[0] = m;
     }
 }
 
