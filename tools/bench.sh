@@ -2,7 +2,8 @@
 # `make bench`: one table measured in one run, also written as JSON to .hyperchain/bench.json.
 #  1. `hyperchain up --chains 2` (time to ready is recorded by `up`), then `hyperchain bench`
 #     against it: latency send→delivered, L1 gas per batch, relay gas, send gas, relayer
-#     throughput — all from this run's wall clock and receipts.
+#     throughput, and `readStorage` gas of a cross-chain view (`hyperchain demo view`'s
+#     transactions) — all from this run's wall clock and receipts.
 #  2. The relayer's own throughput bench (2,000 settled messages, release build).
 #  3. The zkevm criterion bench: validation and plain revm execution of the same blocks.
 # The chain figures use the debug build (dependencies at opt-level 2, see Cargo.toml); the zkevm
@@ -70,14 +71,16 @@ json.dump(chain, open(f"{run}/bench.json", "w"), indent=2)
 # A figure the bench could not produce is a failure, never a silent "n/a" in the table.
 missing = [k for k in ("latency_ms_p50", "l1_gas_per_batch", "relay_gas_per_message", "send_gas",
                        "relayer_msgs_per_s", "burst_msgs_per_s", "up_seconds", "zkevm_mgas_per_s",
-                       "revm_mgas_per_s", "attest_ms_p50") if chain.get(k) is None]
+                       "revm_mgas_per_s", "attest_ms_p50", "view_gas_1_slot", "view_gas_8_slots")
+           if chain.get(k) is None]
 if missing:
     sys.exit(f"make bench: no figure for {', '.join(missing)} (see the logs in {run})")
 goals = {"latency_ms_p50": ("<=", 1000), "latency_ms_p99": None, "l1_gas_per_batch": ("<=", 150000),
          "relay_gas_per_message": ("<=", 60000), "send_gas": ("<=", 40000),
          "relayer_msgs_per_s": (">=", 500), "burst_msgs_per_s": None, "up_seconds": ("<=", 5),
          "zkevm_mgas_per_s": None, "revm_mgas_per_s": None, "attest_ms_p50": None,
-         "attest_ms_p99": None}
+         "attest_ms_p99": None, "view_gas_1_slot": ("<=", 60000), "view_gas_8_slots": ("<=", 150000),
+         "view_tx_gas_1_slot": None, "view_tx_gas_8_slots": None}
 print("\n| metric | measured | goal |\n|---|---|---|")
 for key, goal in goals.items():
     v = chain.get(key)

@@ -2,8 +2,9 @@
 # The main job (`make demo`): build the CLI and the relayer, bring up a local ecosystem (L1 + 2
 # hyperchains, one operator each, the relayer), then move ETH through it the way a user does:
 # deposit L1 → chain 901, hyperbridge 901 → 902 (every one of the 7 steps printed as it happens),
-# withdraw 902 → L1, then the seed's cross-chain swap (`hyperchain demo swap`). Everything runs
-# on local anvil processes and stops when the script ends.
+# withdraw 902 → L1, then the seed's cross-chain swap (`hyperchain demo swap`) and a cross-chain
+# view (`hyperchain demo view`). Everything runs on local anvil processes and stops when the
+# script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/bin:$PATH"
@@ -62,6 +63,10 @@ echo "==> withdraw 0.1 ETH from 902 to L1 and finalize it on L1"
 echo
 echo "==> the seed's cross-chain swap: sell 1 X on 901 for Y on a pool that lives on 902, in one transaction"
 "$bin" demo swap --from-chain 901 --pool-chain 902 --devnet "$devnet"
+
+echo
+echo "==> a cross-chain view: a gate on 902 admits a holder of a token on 901 by its balance proven against 901's settled state"
+"$bin" demo view --token-chain 901 --reader-chain 902 --devnet "$devnet"
 
 echo
 echo "==> hyperchain status"

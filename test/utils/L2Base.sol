@@ -13,6 +13,7 @@ import {StateReader} from "../../contracts/l2/StateReader.sol";
 import {IOutbox} from "../../contracts/l2/interfaces/IOutbox.sol";
 import {MerkleHelpers} from "./MerkleHelpers.sol";
 import {TransactionRootTree} from "./Mocks.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 
@@ -47,6 +48,15 @@ abstract contract L2Base is Test, MerkleHelpers {
         for (uint256 i; i < data.length; ++i) {
             gas += data[i] == 0 ? 4 : 16;
         }
+    }
+
+    /// @dev Gas of a transaction carrying `data` whose call executes `executionGas`: 21,000, the
+    /// calldata and the execution, or the EIP-7623 calldata floor (21,000 + 10 per token, 4 tokens
+    /// per non-zero byte) when that is more, as proof-heavy calldata is.
+    function _txGas(uint256 executionGas, bytes memory data) internal pure returns (uint256) {
+        uint256 calldataGas = _calldataGas(data);
+        // The standard calldata gas is 4 per token.
+        return Math.max(21_000 + calldataGas + executionGas, 21_000 + 10 * (calldataGas / 4));
     }
 
     function _feeAttribute(uint256 fee) internal pure returns (bytes[] memory attributes) {

@@ -297,17 +297,17 @@ pub async fn bridged_balance(
     Ok(token)
 }
 
-fn signer(key: B256) -> eyre::Result<PrivateKeySigner> {
+pub(crate) fn signer(key: B256) -> eyre::Result<PrivateKeySigner> {
     PrivateKeySigner::from_bytes(&key).map_err(|e| eyre!("invalid private key: {e}"))
 }
 
-fn wallet(url: &str, signer: PrivateKeySigner) -> eyre::Result<DynProvider> {
+pub(crate) fn wallet(url: &str, signer: PrivateKeySigner) -> eyre::Result<DynProvider> {
     let url = url.parse().map_err(|e| eyre!("invalid RPC URL {url:?}: {e}"))?;
     Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased())
 }
 
 /// Waits for a sent transaction; a revert or a refused send names `step` and the decoded error.
-async fn confirm<N: alloy::network::Network>(
+pub(crate) async fn confirm<N: alloy::network::Network>(
     sent: Result<alloy::providers::PendingTransactionBuilder<N>, alloy::contract::Error>,
     step: &str,
 ) -> eyre::Result<N::ReceiptResponse>

@@ -14,7 +14,8 @@ use alloy::{
     sol_types::SolEvent,
 };
 use hyperchain_bindings::{
-    ChainSettlement, MerkleProof, StateProof, TransactionRoot, transaction_root_leaf,
+    ChainSettlement, IInbox, MerkleProof, StateProof, TransactionRoot, predeploys,
+    transaction_root_leaf,
 };
 use hyperchain_merkle::{MerkleError, Tree};
 
@@ -246,6 +247,50 @@ pub async fn transaction_root_leaves<P: Provider<Ethereum>>(
         leaves.push(event);
     }
     Ok(leaves)
+}
+
+/// Leaves of the newest Transaction Root the inbox of the chain behind `reader` imported (`None`
+/// before its first import): a proof against a root over at most that many leaves verifies on
+/// that chain's `StateReader`.
+pub async fn newest_imported_leaf_count<P1: Provider<Ethereum>, P2: Provider<Ethereum>>(
+    l1: &P1,
+    reader: &P2,
+    transaction_root: Address,
+) -> Result<Option<u64>, StateProofError> {
+    let filter = Filter::new()
+        .address(predeploys::INBOX)
+        .event_signature(IInbox::TransactionRootImported::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = reader
+        .get_logs(&filter)
+        .await
+        .map_err(|source| StateProofError::Rpc { method: "eth_getLogs", source })?;
+    let l1_root = TransactionRoot::new(transaction_root, l1);
+    let mut newest = None;
+    for root in logs.iter().filter_map(|l| l.topics().get(1).copied()) {
+        let info = l1_root.rootInfo(root).call().await.map_err(|source| {
+            StateProofError::L1Call { call: "TransactionRoot.rootInfo", source }
+        })?;
+        newest = newest.max(Some(info.leafCount));
+    }
+    Ok(newest)
+}
+
+/// The newest batch of `chain_id` among the first `leaf_count` Transaction Root leaves (all of
+/// them when `None`), `None` when none is there yet.
+pub async fn latest_batch<P: Provider<Ethereum>>(
+    l1: &P,
+    transaction_root: Address,
+    chain_id: u64,
+    leaf_count: Option<u64>,
+) -> Result<Option<u64>, StateProofError> {
+    let leaves = transaction_root_leaves(l1, transaction_root).await?;
+    let count = leaf_count.map_or(leaves.len(), |c| c as usize).min(leaves.len());
+    Ok(leaves[..count]
+        .iter()
+        .rev()
+        .find(|e| e.chainId == U256::from(chain_id))
+        .map(|e| e.batchNumber))
 }
 
 /// Batch `batch` of `chain_id` (settled by `settlement`) and its path in the Transaction Root

@@ -3,8 +3,10 @@ pragma solidity 0.8.30;
 
 import {Attestation} from "contracts/common/libraries/Attestation.sol";
 import {Predeploys} from "contracts/common/libraries/Predeploys.sol";
+import {StateProofs} from "contracts/common/libraries/StateProofs.sol";
 import {BatchHashing, CommitBatchInfo} from "contracts/common/types/Batch.sol";
 import {Message, MessageHashing} from "contracts/common/types/Message.sol";
+import {StateProof} from "contracts/common/types/StateProof.sol";
 
 /// @notice Exposes the shared Solidity formats so the Rust crates' tests can check they produce
 /// the same bytes (compiled by those tests with forge, never deployed anywhere else).
@@ -56,5 +58,17 @@ contract CommonHarness {
         bytes32 publicInput_
     ) external pure returns (bytes32) {
         return Attestation.digest(l1ChainId, verifier, protocolVersion, publicInput_);
+    }
+
+    /// What `StateReader.readStorage` and L1 readers verify, minus their own check of which
+    /// Transaction Roots they accept.
+    function verifyStorage(
+        uint256 chainId,
+        uint64 batchNumber,
+        address account,
+        bytes32[] calldata slots,
+        StateProof calldata proof
+    ) external pure returns (bytes32[] memory) {
+        return StateProofs.verifyStorage(chainId, batchNumber, account, slots, proof);
     }
 }

@@ -78,6 +78,19 @@ pub(crate) struct BenchReport {
     burst: usize,
     /// Batches executed on L1 during the run, both chains.
     batches: u64,
+    /// Execution gas of `StateReader.readStorage` of one slot on the second chain, reading the
+    /// first chain's state at a settled batch (`hyperchain demo view`'s call, traced with
+    /// `debug_traceCall`: what the reader's call frame spent), at the devnet's own trie depth.
+    view_gas_1_slot: u64,
+    /// Same, 8 slots of one account.
+    view_gas_8_slots: u64,
+    /// Those transactions' whole `gasUsed`: 21,000, calldata (or the EIP-7623 floor) and
+    /// execution.
+    view_tx_gas_1_slot: u64,
+    /// Same, 8 slots.
+    view_tx_gas_8_slots: u64,
+    /// Nodes of the account proof in those reads (the depth of the first chain's state trie).
+    view_account_proof_nodes: usize,
 }
 
 struct Sent {
@@ -167,6 +180,13 @@ impl BenchArgs {
 
         let attest_ms = attestation_times(&devnet, &l1, started_ms).await?;
 
+        tracing::info!("cross-chain view gas");
+        let devnet_path = self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path);
+        let view = super::demo::ViewArgs::with_defaults(&devnet_path)?
+            .run(|line| tracing::info!("{line}"))
+            .await
+            .wrap_err("the cross-chain view (demo view) for view_gas_*")?;
+
         let report = BenchReport {
             latency_ms_p50: percentile(&latencies, 0.50),
             latency_ms_p99: percentile(&latencies, 0.99),
@@ -181,6 +201,11 @@ impl BenchArgs {
             messages: self.messages,
             burst: self.burst,
             batches,
+            view_gas_1_slot: view.view_gas_1_slot,
+            view_gas_8_slots: view.view_gas_8_slots,
+            view_tx_gas_1_slot: view.view_tx_gas_1_slot,
+            view_tx_gas_8_slots: view.view_tx_gas_8_slots,
+            view_account_proof_nodes: view.account_proof_nodes,
         };
         output(json, &report, |r| {
             println!("| metric | value |\n|---|---|");
@@ -197,6 +222,14 @@ impl BenchArgs {
             println!(
                 "| attest_ms_p50 / p99 (k-th attester signed, {} batches) | {:.0} / {:.0} |",
                 r.attested_batches, r.attest_ms_p50, r.attest_ms_p99
+            );
+            println!(
+                "| view_gas_1_slot / view_gas_8_slots (readStorage execution, {} account proof nodes; {} / {} with calldata) | {} / {} |",
+                r.view_account_proof_nodes,
+                r.view_tx_gas_1_slot,
+                r.view_tx_gas_8_slots,
+                r.view_gas_1_slot,
+                r.view_gas_8_slots
             );
         });
         Ok(())

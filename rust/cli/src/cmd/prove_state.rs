@@ -6,12 +6,10 @@
 use crate::common::{DevnetFile, connect, output};
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
-    providers::Provider,
-    rpc::types::Filter,
-    sol_types::{SolCall, SolEvent, SolValue},
+    sol_types::{SolCall, SolValue},
 };
 use eyre::eyre;
-use hyperchain_bindings::{IInbox, StateReader, TransactionRoot, predeploys};
+use hyperchain_bindings::{StateReader, predeploys};
 use hyperchain_zkevm::state_proof::{self, AccountProofs, RootedBatch};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -84,13 +82,23 @@ impl ProveStateArgs {
             Some(reader) => {
                 let info = devnet.chain(reader)?;
                 let rpc = connect(&info.rpc_url, &format!("chain {reader}"), None).await?;
-                Some(newest_imported_leaf_count(&l1, &rpc, transaction_root, reader).await?)
+                let count =
+                    state_proof::newest_imported_leaf_count(&l1, &rpc, transaction_root).await?;
+                Some(
+                    count.ok_or_else(|| {
+                        eyre!("chain {reader} has imported no Transaction Root yet")
+                    })?,
+                )
             }
             None => None,
         };
         let batch = match self.batch {
             Some(batch) => batch,
-            None => latest_batch(&l1, transaction_root, self.chain, leaf_count).await?,
+            None => state_proof::latest_batch(&l1, transaction_root, self.chain, leaf_count)
+                .await?
+                .ok_or_else(|| {
+                    eyre!("no batch of chain {} is in that Transaction Root yet", self.chain)
+                })?,
         };
         let (rooted, block, proofs) = state_proof::prove_state(
             &l1,
@@ -165,46 +173,4 @@ fn proven(rooted: RootedBatch, block: u64, proofs: AccountProofs) -> Proven {
         calldata: calldata.into(),
         state_reader: predeploys::STATE_READER,
     }
-}
-
-/// Leaves of the newest Transaction Root the `reader` chain's inbox imported.
-async fn newest_imported_leaf_count(
-    l1: &alloy::providers::DynProvider,
-    reader: &alloy::providers::DynProvider,
-    transaction_root: Address,
-    reader_id: u64,
-) -> eyre::Result<u64> {
-    let filter = Filter::new()
-        .address(predeploys::INBOX)
-        .event_signature(IInbox::TransactionRootImported::SIGNATURE_HASH)
-        .from_block(0u64);
-    let roots: Vec<B256> =
-        reader.get_logs(&filter).await?.iter().filter_map(|l| l.topics().get(1).copied()).collect();
-    let l1_root = TransactionRoot::new(transaction_root, l1);
-    let mut newest = 0;
-    for root in roots {
-        newest = newest.max(l1_root.rootInfo(root).call().await?.leafCount);
-    }
-    if newest == 0 {
-        return Err(eyre!("chain {reader_id} has imported no Transaction Root yet"));
-    }
-    Ok(newest)
-}
-
-/// The newest batch of `chain_id` among the first `leaf_count` Transaction Root leaves (all when
-/// `None`).
-async fn latest_batch(
-    l1: &alloy::providers::DynProvider,
-    transaction_root: Address,
-    chain_id: u64,
-    leaf_count: Option<u64>,
-) -> eyre::Result<u64> {
-    let leaves = state_proof::transaction_root_leaves(l1, transaction_root).await?;
-    let count = leaf_count.map_or(leaves.len(), |c| c as usize).min(leaves.len());
-    leaves[..count]
-        .iter()
-        .rev()
-        .find(|e| e.chainId == U256::from(chain_id))
-        .map(|e| e.batchNumber)
-        .ok_or_else(|| eyre!("no batch of chain {chain_id} is in that Transaction Root yet"))
 }

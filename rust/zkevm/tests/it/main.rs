@@ -5,5 +5,6 @@ mod harness;
 
 mod commitment;
 mod replay;
+mod state_property;
 mod state_vectors;
 mod validate;
