@@ -73,7 +73,7 @@ pub async fn check_config(config: &Config) -> Vec<Check> {
     let l1_url = &config.l1.rpc_url;
     let mut l1_ok = None;
     match http_provider(l1_url) {
-        Err(e) => push("l1".into(), Err(e)),
+        Err(e) => push("l1".into(), Err(e.to_string())),
         Ok(p) => match timed(p.get_chain_id()).await {
             Err(e) => push("l1".into(), Err(dead(l1_url, &e))),
             Ok(id) => {
@@ -114,7 +114,7 @@ pub async fn check_config(config: &Config) -> Vec<Check> {
         let provider = match http_provider(&chain.rpc_url) {
             Ok(p) => p,
             Err(e) => {
-                push(subject, Err(e));
+                push(subject, Err(e.to_string()));
                 continue;
             }
         };

@@ -54,15 +54,17 @@ pub enum ConfigError {
         /// File path.
         path: String,
         /// I/O error.
+        #[source]
         source: std::io::Error,
     },
     /// TOML syntax or a field of the wrong type (the message names line and column).
-    #[error("invalid config {path}: {message}")]
+    #[error("invalid config {path}: {}", .source.to_string().trim_end())]
     Parse {
         /// File path.
         path: String,
-        /// toml's message, with line and column.
-        message: String,
+        /// toml's error, with line and column.
+        #[source]
+        source: toml::de::Error,
     },
     /// An environment override that does not fit.
     #[error("environment override {var}: {message}")]
@@ -75,6 +77,16 @@ pub enum ConfigError {
     /// A semantic problem (duplicate chain, missing signer, ...).
     #[error("invalid config: {0}")]
     Invalid(String),
+    /// A signing key that does not load (not a hex private key, a keystore that does not
+    /// decrypt).
+    #[error("invalid config: {what}: {source}")]
+    Signer {
+        /// Where the key was read from.
+        what: String,
+        /// The signer's error (it never holds the key).
+        #[source]
+        source: alloy::signers::local::LocalSignerError,
+    },
 }
 
 /// Where a chain's signing key comes from.
@@ -97,10 +109,9 @@ impl SignerConfig {
                 let raw = std::env::var(var).map_err(|_| {
                     ConfigError::Invalid(format!("signer key env var {var} is not set"))
                 })?;
-                raw.trim().parse::<PrivateKeySigner>().map_err(|e| {
-                    ConfigError::Invalid(format!(
-                        "signer key in env var {var} is not a hex private key: {e}"
-                    ))
+                raw.trim().parse::<PrivateKeySigner>().map_err(|source| ConfigError::Signer {
+                    what: format!("signer key in env var {var} is not a hex private key"),
+                    source,
                 })
             }
             (None, Some(path)) => {
@@ -110,8 +121,8 @@ impl SignerConfig {
                     })?,
                     None => String::new(),
                 };
-                PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
-                    ConfigError::Invalid(format!("cannot decrypt keystore {path}: {e}"))
+                PrivateKeySigner::decrypt_keystore(path, password).map_err(|source| {
+                    ConfigError::Signer { what: format!("cannot decrypt keystore {path}"), source }
                 })
             }
             (Some(_), Some(_)) => {
@@ -340,10 +351,8 @@ impl Config {
         origin: &str,
         overrides: &[(String, String)],
     ) -> Result<Self, ConfigError> {
-        let parse_err = |e: toml::de::Error| ConfigError::Parse {
-            path: origin.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        };
+        let parse_err =
+            |source: toml::de::Error| ConfigError::Parse { path: origin.to_string(), source };
         // Deserialize from the text first, so type errors point at a line.
         let config: Config = if overrides.is_empty() {
             toml::from_str(text).map_err(parse_err)?
@@ -356,9 +365,9 @@ impl Config {
                 var: "(all)".into(),
                 message: e.to_string(),
             })?;
-            toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            toml::from_str(&text).map_err(|source| ConfigError::Parse {
                 path: format!("{origin} with environment overrides"),
-                message: e.to_string().trim_end().to_string(),
+                source,
             })?
         };
         config.validate()?;

@@ -27,6 +27,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
+use hyperchain_bindings::MessagesTree;
 use hyperchain_merkle::Tree;
 use tokio::sync::Mutex;
 use tracing::{info, warn};
@@ -52,34 +53,72 @@ pub enum RelayerError {
     #[error(transparent)]
     Db(#[from] DbError),
     /// An RPC call failed.
-    #[error("{chain} RPC: {message}")]
+    #[error("{chain} RPC: {call}: {source}")]
     Rpc {
         /// Chain name (or `l1`).
         chain: String,
-        /// What failed.
-        message: String,
+        /// The call that failed (`eth_getLogs`, `stateRoot(3)`, …).
+        call: String,
+        /// The transport or contract-call error.
+        #[source]
+        source: BoxError,
     },
     /// Chain data that contradicts what the relayer derived.
     #[error("{0}")]
     Inconsistent(String),
+    /// A log the node returned for an event filter does not decode as that event.
+    #[error("bad {event}: {source}")]
+    Decode {
+        /// The event filtered for.
+        event: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// A Merkle path could not be taken from a tree rebuilt from the database (the database and
+    /// the chain disagree on the tree's size).
+    #[error("{which} proof: {source}")]
+    Proof {
+        /// `message` (the batch's messages tree) or `batch` (the Transaction Root tree).
+        which: &'static str,
+        /// The tree's error.
+        #[source]
+        source: hyperchain_merkle::MerkleError,
+    },
     /// Configuration problem discovered at start.
     #[error("{0}")]
     Setup(String),
+    /// A step at start (or of signing) failed with a lower-level error.
+    #[error("{what}: {source}")]
+    SetupFailed {
+        /// What the relayer was doing.
+        what: String,
+        /// Its error.
+        #[source]
+        source: BoxError,
+    },
 }
+
+/// A lower-level error kept as the cause of a [`RelayerError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 type Result<T, E = RelayerError> = std::result::Result<T, E>;
 
-fn rpc(chain: &str) -> impl Fn(String) -> RelayerError + '_ {
-    move |message| {
-        rpc_error(chain);
-        RelayerError::Rpc { chain: chain.to_string(), message }
+/// Maps the error of `call` on `chain` to [`RelayerError::Rpc`], counting it in the metrics.
+fn rpc<E: Into<BoxError>>(chain: &str, call: impl Into<String>) -> impl FnOnce(E) -> RelayerError {
+    let (chain, call) = (chain.to_string(), call.into());
+    move |e| {
+        rpc_error(&chain);
+        RelayerError::Rpc { chain, call, source: e.into() }
     }
 }
 
 /// Plain HTTP provider (no fillers: the relayer owns nonces, gas and signing).
-pub fn http_provider(url: &str) -> Result<DynProvider, String> {
-    let url = url.parse().map_err(|e| format!("invalid RPC URL {url}: {e}"))?;
-    Ok(ProviderBuilder::new().disable_recommended_fillers().connect_http(url).erased())
+pub fn http_provider(url: &str) -> Result<DynProvider> {
+    let parsed = url.parse::<alloy::transports::http::reqwest::Url>().map_err(|e| {
+        RelayerError::SetupFailed { what: format!("invalid RPC URL {url}"), source: e.into() }
+    })?;
+    Ok(ProviderBuilder::new().disable_recommended_fillers().connect_http(parsed).erased())
 }
 
 /// One hyperchain as the relayer uses it.
@@ -111,7 +150,7 @@ impl Chain {
 #[derive(Default)]
 struct TreeCache {
     /// (source chain, batch number) → messages tree and first nonce.
-    batches: HashMap<(u64, u64), (Arc<Tree>, u64)>,
+    batches: HashMap<(u64, u64), (Arc<MessagesTree>, u64)>,
     /// leaf count → Transaction Root tree.
     roots: HashMap<u64, Arc<Tree>>,
     /// leaf index → matched leaf row (only rows with a matched batch are cached).
@@ -142,9 +181,10 @@ impl std::fmt::Debug for Relayer {
 impl Relayer {
     /// Connects to every chain and the database; checks chain ids.
     pub async fn new(config: Config, store: Store, health: Health) -> Result<Arc<Self>> {
-        let l1 = http_provider(&config.l1.rpc_url).map_err(RelayerError::Setup)?;
-        let l1_chain_id = l1.get_chain_id().await.map_err(|e| {
-            RelayerError::Setup(format!("L1 RPC {} is unreachable: {e}", config.l1.rpc_url))
+        let l1 = http_provider(&config.l1.rpc_url)?;
+        let l1_chain_id = l1.get_chain_id().await.map_err(|e| RelayerError::SetupFailed {
+            what: format!("L1 RPC {} is unreachable", config.l1.rpc_url),
+            source: e.into(),
         })?;
         if let Some(expected) = config.l1.chain_id
             && expected != l1_chain_id
@@ -157,12 +197,10 @@ impl Relayer {
         let mut chains = Vec::new();
         let mut first_signer = None;
         for cfg in &config.chains {
-            let provider = http_provider(&cfg.rpc_url).map_err(RelayerError::Setup)?;
-            let actual = provider.get_chain_id().await.map_err(|e| {
-                RelayerError::Setup(format!(
-                    "chain {} RPC {} is unreachable: {e}",
-                    cfg.name, cfg.rpc_url
-                ))
+            let provider = http_provider(&cfg.rpc_url)?;
+            let actual = provider.get_chain_id().await.map_err(|e| RelayerError::SetupFailed {
+                what: format!("chain {} RPC {} is unreachable", cfg.name, cfg.rpc_url),
+                source: e.into(),
             })?;
             if actual != cfg.chain_id {
                 return Err(RelayerError::Setup(format!(
@@ -174,7 +212,10 @@ impl Relayer {
                 .signer_of(cfg)
                 .ok_or_else(|| RelayerError::Setup(format!("chain {}: no signer", cfg.name)))?
                 .load()
-                .map_err(|e| RelayerError::Setup(e.to_string()))?;
+                .map_err(|e| RelayerError::SetupFailed {
+                    what: format!("chain {}: signer", cfg.name),
+                    source: e.into(),
+                })?;
             let address = signer.address();
             first_signer.get_or_insert(address);
             chains.push(Arc::new(Chain {
@@ -243,7 +284,10 @@ impl Relayer {
         tasks.spawn(async move { me.gauge_loop().await });
         while let Some(joined) = tasks.join_next().await {
             if let Err(e) = joined {
-                return Err(RelayerError::Setup(format!("a relayer task panicked: {e}")));
+                return Err(RelayerError::SetupFailed {
+                    what: "a relayer task panicked".into(),
+                    source: e.into(),
+                });
             }
         }
         Ok(())

@@ -6,7 +6,6 @@ use super::{Chain, Relayer, Result, rpc};
 use crate::{
     abi::{self, IInbox},
     db::{MessageRow, SubmissionRow, now_ms},
-    metrics::rpc_error,
     nonce::is_nonce_error,
     state::MessageState,
 };
@@ -61,12 +60,11 @@ impl Relayer {
         s: SubmissionRow,
         startup: bool,
     ) -> Result<bool> {
-        let err = rpc(chain.name());
         let receipt = chain
             .provider
             .get_transaction_receipt(s.tx_hash)
             .await
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(rpc(chain.name(), "eth_getTransactionReceipt"))?;
         if let Some(receipt) = receipt {
             return self.settle_receipt(chain, &s, receipt).await.map(|_| true);
         }
@@ -87,15 +85,14 @@ impl Relayer {
                     return Ok(false);
                 }
                 if !is_nonce_error(&text) {
-                    rpc_error(chain.name());
-                    return Err(err(format!("rebroadcast {}: {text}", s.tx_hash)));
+                    return Err(rpc(chain.name(), format!("rebroadcast {}", s.tx_hash))(e));
                 }
                 // The nonce was used by another transaction: mined meanwhile, or replaced.
                 if let Some(receipt) = chain
                     .provider
                     .get_transaction_receipt(s.tx_hash)
                     .await
-                    .map_err(|e| err(e.to_string()))?
+                    .map_err(rpc(chain.name(), "eth_getTransactionReceipt"))?
                 {
                     return self.settle_receipt(chain, &s, receipt).await.map(|_| true);
                 }
@@ -106,8 +103,11 @@ impl Relayer {
                 let inbox = IInbox::new(abi::INBOX, &chain.provider);
                 let mut delivered = HashMap::new();
                 for m in &carried {
-                    let done =
-                        inbox.delivered(m.hash).call().await.map_err(|e| err(e.to_string()))?;
+                    let done = inbox
+                        .delivered(m.hash)
+                        .call()
+                        .await
+                        .map_err(rpc(chain.name(), "delivered"))?;
                     if done {
                         delivered.insert(m.hash, U256::ZERO);
                     }

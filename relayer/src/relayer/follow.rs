@@ -53,7 +53,7 @@ impl Relayer {
             .settlementOf(U256::from(chain_id))
             .call()
             .await
-            .map_err(|e| rpc("l1")(format!("settlementOf({chain_id}): {e}")))?;
+            .map_err(rpc("l1", format!("settlementOf({chain_id})")))?;
         if address == Address::ZERO {
             return Err(RelayerError::Inconsistent(format!(
                 "chain {chain_id} is not registered in the ChainFactory"
@@ -70,10 +70,7 @@ impl Relayer {
         let alive = |root: B256| {
             let tr = tr.clone();
             async move {
-                tr.isTransactionRoot(root)
-                    .call()
-                    .await
-                    .map_err(|e| rpc("l1")(format!("isTransactionRoot: {e}")))
+                tr.isTransactionRoot(root).call().await.map_err(rpc("l1", "isTransactionRoot"))
             }
         };
         if alive(last.root).await? {
@@ -112,13 +109,15 @@ impl Relayer {
 
     /// Indexes one range of Transaction Root leaves; true when more remain.
     pub(super) async fn l1_once(&self) -> Result<bool> {
-        let err = rpc("l1");
         self.check_reorg().await?;
         // A reorg that replaced scanned blocks without touching a stored root: rescan.
         let tip = *self.l1_tip.lock().await;
         if let Some((number, hash)) = tip {
-            let block =
-                self.l1.get_block_by_number(number.into()).await.map_err(|e| err(e.to_string()))?;
+            let block = self
+                .l1
+                .get_block_by_number(number.into())
+                .await
+                .map_err(rpc("l1", "eth_getBlockByNumber"))?;
             if block.map(|b| b.header.hash) != Some(hash) {
                 let back = number.saturating_sub(64);
                 warn!(block = number, rescan_from = back, "L1 block replaced; rescanning");
@@ -126,7 +125,7 @@ impl Relayer {
                 *self.l1_tip.lock().await = None;
             }
         }
-        let head = self.l1.get_block_number().await.map_err(|e| err(e.to_string()))?;
+        let head = self.l1.get_block_number().await.map_err(rpc("l1", "eth_blockNumber"))?;
         let from = match self.store.cursor("l1").await? {
             Some(c) => c + 1,
             None => self.config.l1.start_block,
@@ -140,13 +139,14 @@ impl Relayer {
             .event_signature(ITransactionRoot::TransactionRootUpdated::SIGNATURE_HASH)
             .from_block(from)
             .to_block(to);
-        let logs = self.l1.get_logs(&filter).await.map_err(|e| err(e.to_string()))?;
+        let logs = self.l1.get_logs(&filter).await.map_err(rpc("l1", "eth_getLogs"))?;
         let mut expected = self.store.last_leaf().await?.map(|l| l.leaf_index + 1).unwrap_or(0);
         let mut leaves = Vec::new();
         for log in &logs {
-            let ev = log.log_decode::<ITransactionRoot::TransactionRootUpdated>().map_err(|e| {
-                RelayerError::Inconsistent(format!("bad TransactionRootUpdated: {e}"))
-            })?;
+            let ev =
+                log.log_decode::<ITransactionRoot::TransactionRootUpdated>().map_err(|source| {
+                    RelayerError::Decode { event: "TransactionRootUpdated", source }
+                })?;
             let d = ev.inner.data;
             let index = u64::try_from(d.leafIndex).unwrap_or(u64::MAX);
             if index < expected {
@@ -168,13 +168,13 @@ impl Relayer {
                     .block(l1_block.into())
                     .call()
                     .await
-                    .map_err(|e| err(format!("stateRoot({}): {e}", d.batchNumber)))?;
+                    .map_err(rpc("l1", format!("stateRoot({})", d.batchNumber)))?;
                 let messages_root = settlement
                     .messagesRoot(d.batchNumber)
                     .block(l1_block.into())
                     .call()
                     .await
-                    .map_err(|e| err(format!("messagesRoot({}): {e}", d.batchNumber)))?;
+                    .map_err(rpc("l1", format!("messagesRoot({})", d.batchNumber)))?;
                 let leaf = abi::transaction_root_leaf(
                     U256::from(chain_id),
                     d.batchNumber,

@@ -6,6 +6,7 @@ use crate::{
     abi::{self, RelayProof},
     db::MessageRow,
 };
+use hyperchain_bindings::MessagesTree;
 use hyperchain_merkle::Tree;
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ impl Relayer {
             Some((t, f)) if *f == first => t.clone(),
             _ => {
                 let hashes = self.store.batch_message_hashes(chain_id, first, count).await?;
-                let tree = Arc::new(Tree::new(&hashes));
+                let tree = Arc::new(MessagesTree::from_hashes(hashes));
                 if tree.root() != leaf.messages_root {
                     return Err(RelayerError::Inconsistent(format!(
                         "rebuilt messages tree of chain {chain_id} batch {} has the wrong root",
@@ -60,10 +61,10 @@ impl Relayer {
         let index = nonce.checked_sub(first).ok_or_else(|| missing("position in its batch"))?;
         let message_proof = batch_tree
             .proof(index)
-            .map_err(|e| RelayerError::Inconsistent(format!("message proof: {e}")))?;
+            .map_err(|source| RelayerError::Proof { which: "message", source })?;
         let batch_proof = root_tree
             .proof(leaf_index)
-            .map_err(|e| RelayerError::Inconsistent(format!("batch proof: {e}")))?;
+            .map_err(|source| RelayerError::Proof { which: "batch", source })?;
         Ok(RelayProof {
             batchNumber: leaf.batch_number,
             stateRoot: leaf.state_root,

@@ -28,9 +28,12 @@ impl Relayer {
 
     /// Indexes one range of the chain's outbox and inbox logs; true when more remain.
     pub(super) async fn scan_once(&self, chain: &Chain) -> Result<bool> {
-        let err = rpc(chain.name());
         let cursor_name = format!("l2:{}", chain.id());
-        let head = chain.provider.get_block_number().await.map_err(|e| err(e.to_string()))?;
+        let head = chain
+            .provider
+            .get_block_number()
+            .await
+            .map_err(rpc(chain.name(), "eth_blockNumber"))?;
         let from = match self.store.cursor(&cursor_name).await? {
             Some(c) => c + 1,
             None => chain.config.start_block,
@@ -47,7 +50,8 @@ impl Relayer {
             ])
             .from_block(from)
             .to_block(to);
-        let logs = chain.provider.get_logs(&filter).await.map_err(|e| err(e.to_string()))?;
+        let logs =
+            chain.provider.get_logs(&filter).await.map_err(rpc(chain.name(), "eth_getLogs"))?;
         let mut messages = Vec::new();
         let mut roots = Vec::new();
         for log in &logs {

@@ -61,7 +61,8 @@ impl Relayer {
                     proofs_json.push((m.hash, serde_json::to_string(&p).unwrap_or_default()));
                     ready.push((m, p));
                 }
-                Err(RelayerError::Inconsistent(why)) => {
+                Err(e @ (RelayerError::Inconsistent(_) | RelayerError::Proof { .. })) => {
+                    let why = e.to_string();
                     warn!(chain = chain.name(), message = %m.hash, why, "cannot prove; waiting for a new root");
                     stale_root.push(m.hash);
                 }
@@ -80,7 +81,7 @@ impl Relayer {
         let tr = ITransactionRoot::new(self.config.l1.transaction_root, &self.l1);
         for root in roots {
             let alive =
-                tr.isTransactionRoot(root).call().await.map_err(|e| rpc("l1")(e.to_string()))?;
+                tr.isTransactionRoot(root).call().await.map_err(rpc("l1", "isTransactionRoot"))?;
             if !alive {
                 let hit: Vec<B256> = ready
                     .iter()
@@ -108,13 +109,7 @@ impl Relayer {
         let (retried, mut ready): (Vec<_>, Vec<_>) =
             keep.into_iter().partition(|(m, _)| m.attempts > 0);
         let gas_price = if fee.policy == FeePolicyKind::CoverGas {
-            Some(
-                chain
-                    .provider
-                    .get_gas_price()
-                    .await
-                    .map_err(|e| rpc(chain.name())(e.to_string()))?,
-            )
+            Some(chain.provider.get_gas_price().await.map_err(rpc(chain.name(), "eth_gasPrice"))?)
         } else {
             None
         };
@@ -244,7 +239,6 @@ impl Relayer {
         ready: Vec<(MessageRow, RelayProof)>,
         estimate: Option<u64>,
     ) -> Result<usize> {
-        let err = rpc(chain.name());
         let hashes: Vec<B256> = ready.iter().map(|(m, _)| m.hash).collect();
         let (msgs, proofs): (Vec<Message>, Vec<RelayProof>) =
             ready.into_iter().map(|(m, p)| (m.message, p)).unzip();
@@ -257,10 +251,15 @@ impl Relayer {
                 .from(chain.address)
                 .estimate_gas()
                 .await
-                .map_err(|e| err(format!("estimate relayBatch: {e}")))?,
+                .map_err(rpc(chain.name(), "estimate relayBatch"))?,
         };
-        let fees = chain.provider.estimate_eip1559_fees().await.map_err(|e| err(e.to_string()))?;
-        let nonce = chain.nonces.next().await.map_err(|e| err(e.to_string()))?;
+        let fees = chain
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(rpc(chain.name(), "eth_feeHistory"))?;
+        let nonce =
+            chain.nonces.next().await.map_err(rpc(chain.name(), "eth_getTransactionCount"))?;
         let request: TransactionRequest = call
             .into_transaction_request()
             .with_from(chain.address)
@@ -269,10 +268,9 @@ impl Relayer {
             .with_gas_limit(gas + gas / 4)
             .with_max_fee_per_gas(fees.max_fee_per_gas)
             .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-        let envelope = request
-            .build(&chain.wallet)
-            .await
-            .map_err(|e| RelayerError::Setup(format!("cannot sign delivery: {e}")))?;
+        let envelope = request.build(&chain.wallet).await.map_err(|e| {
+            RelayerError::SetupFailed { what: "cannot sign delivery".into(), source: e.into() }
+        })?;
         let tx_hash = *envelope.tx_hash();
         let raw = envelope.encoded_2718();
         let submission = SubmissionRow {

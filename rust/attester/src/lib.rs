@@ -150,12 +150,13 @@ pub enum AttesterError {
     #[error("signing key for {0} was given twice")]
     DuplicateSigner(Address),
     /// A key that is not a valid secp256k1 private key.
-    #[error("invalid attester private key #{index}: {reason}")]
+    #[error("invalid attester private key #{index}: {source}")]
     InvalidKey {
         /// Position in the list of keys.
         index: usize,
-        /// Parser message (the key itself is never printed).
-        reason: String,
+        /// The parser's error (it never holds the key itself).
+        #[source]
+        source: alloy::signers::local::LocalSignerError,
     },
     /// The environment variable with the keys is missing.
     #[error("environment variable {0} with the attester keys is not set")]
@@ -198,7 +199,7 @@ impl Attester {
                 key.as_ref()
                     .trim()
                     .parse::<PrivateKeySigner>()
-                    .map_err(|e| AttesterError::InvalidKey { index, reason: e.to_string() })
+                    .map_err(|source| AttesterError::InvalidKey { index, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Self::new(signers)

@@ -76,55 +76,80 @@ pub struct ChainConfig {
 /// What stops the service from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// The configuration file.
+    /// The configuration file cannot be read.
+    #[error("config {path}: {source}")]
+    ConfigRead {
+        /// The configuration file.
+        path: PathBuf,
+        /// The read error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML for [`Config`].
+    #[error("config {path}: {source}")]
+    ConfigParse {
+        /// The configuration file.
+        path: PathBuf,
+        /// The TOML error (with line and column).
+        #[source]
+        source: toml::de::Error,
+    },
+    /// The configuration parses but breaks a rule (a chain listed twice).
     #[error("config {path}: {reason}")]
     Config {
-        /// File.
+        /// The configuration file.
         path: PathBuf,
-        /// What is wrong.
+        /// The rule it breaks.
         reason: String,
     },
-    /// The key.
+    /// The signing keys do not load.
     #[error(transparent)]
     Key(#[from] AttesterError),
-    /// The guard database.
+    /// The guard database (what the attester signed, so it never signs two claims for one batch)
+    /// does not open.
     #[error("attester database {path}: {source}")]
     Database {
-        /// File.
+        /// The SQLite file.
         path: PathBuf,
         /// sqlx error.
         #[source]
         source: sqlx::Error,
     },
-    /// The listen address.
+    /// The HTTP listener cannot bind.
     #[error("listen on {addr}: {source}")]
     Listen {
-        /// Address.
+        /// The configured listen address.
         addr: SocketAddr,
         /// I/O error.
         #[source]
         source: std::io::Error,
     },
     /// An RPC URL that does not parse.
-    #[error("invalid RPC URL {url:?}: {reason}")]
+    #[error("invalid RPC URL {url:?}: {source}")]
     Url {
         /// The URL.
         url: String,
-        /// Parser message.
-        reason: String,
+        /// The URL parser's error.
+        #[source]
+        source: <alloy::transports::http::reqwest::Url as std::str::FromStr>::Err,
     },
 }
 
 impl Config {
     /// Reads and checks `path`.
     pub fn load(path: &std::path::Path) -> Result<Self, ServiceError> {
-        let err = |reason: String| ServiceError::Config { path: path.to_path_buf(), reason };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let config: Self = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let path_buf = || path.to_path_buf();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ServiceError::ConfigRead { path: path_buf(), source })?;
+        let config: Self = toml::from_str(&text)
+            .map_err(|source| ServiceError::ConfigParse { path: path_buf(), source })?;
         let mut ids: Vec<u64> = config.chains.iter().map(|c| c.chain_id).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(err(format!("chain {} is listed twice", w[0])));
+            return Err(ServiceError::Config {
+                path: path_buf(),
+                reason: format!("chain {} is listed twice", w[0]),
+            });
         }
         Ok(config)
     }
@@ -303,7 +328,7 @@ pub struct Service {
 
 fn provider(url: &str) -> Result<DynProvider, ServiceError> {
     let parsed: alloy::transports::http::reqwest::Url =
-        url.parse().map_err(|e| ServiceError::Url { url: url.into(), reason: format!("{e}") })?;
+        url.parse().map_err(|source| ServiceError::Url { url: url.into(), source })?;
     Ok(ProviderBuilder::new().connect_http(parsed).erased())
 }
 

@@ -37,6 +37,9 @@ mod generated {
 
 pub use generated::*;
 
+mod messages_tree;
+pub use messages_tree::MessagesTree;
+
 /// Fixed addresses of the hyperchain system contracts (`contracts/common/libraries/Predeploys.sol`).
 pub mod predeploys {
     include!(concat!(env!("OUT_DIR"), "/predeploys.rs"));

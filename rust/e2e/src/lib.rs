@@ -19,8 +19,8 @@ use alloy::{
 };
 use eyre::{WrapErr, eyre};
 use hyperchain_bindings::{
-    ChainSettlement, IOutbox, MerkleProof, Message, RelayProof, SharedBridge, TransactionRoot,
-    interop_address, predeploys,
+    ChainSettlement, IOutbox, MerkleProof, Message, MessagesTree, RelayProof, SharedBridge,
+    TransactionRoot, interop_address, predeploys,
 };
 use hyperchain_devnet::{Ecosystem, EcosystemConfig, roles};
 use hyperchain_operator::{BatchRecord, BatchState, Operator, OperatorConfig, SealPolicy, Store};
@@ -340,14 +340,9 @@ impl World {
         message: &Message,
         leaf_count: usize,
     ) -> eyre::Result<(RelayProof, B256)> {
-        let leaves: Vec<B256> =
-            self.batch_messages(src, batch).await?.iter().map(Message::hash).collect();
-        let index = leaves
-            .iter()
-            .position(|h| *h == message.hash())
+        let message_proof = MessagesTree::new(&self.batch_messages(src, batch).await?)
+            .proof_of(message.hash())
             .ok_or_else(|| eyre!("message not in batch {}", batch.number))?;
-        let messages_tree = hyperchain_merkle::Tree::new(&leaves);
-        let message_proof = messages_tree.proof(index as u64)?;
         let all = self.transaction_root_leaves().await?;
         let chain = U256::from(self.chain_id(src));
         let batch_index =

@@ -57,7 +57,7 @@ pub async fn outbound_messages(
     let mut messages = Vec::with_capacity(logs.len());
     for log in logs {
         let event = IOutbox::MessageQueued::decode_log(&log.inner)
-            .map_err(|e| OperatorError::Inconsistent(format!("bad MessageQueued log: {e}")))?;
+            .map_err(|source| OperatorError::Decode { event: "MessageQueued", source })?;
         messages.push(event.data.message);
     }
     messages.sort_by_key(|m| m.nonce);
@@ -107,17 +107,19 @@ pub async fn build_commit_info(
     }
     if let Some(predeploys) = genesis_predeploys {
         check_genesis(prev_state_root, &witness, predeploys, &ExecutionRules::ANVIL).map_err(
-            |e| OperatorError::Build {
+            |e| OperatorError::BuildFailed {
                 batch: number,
-                reason: format!("validity program refused the genesis: {e}"),
+                what: "validity program refused the genesis".into(),
+                source: e.into(),
             },
         )?;
     }
     let validated =
         validate_batch(&blocks, &witness, prev_state_root, &ctx, &ExecutionRules::ANVIL).map_err(
-            |e| OperatorError::Build {
+            |e| OperatorError::BuildFailed {
                 batch: number,
-                reason: format!("validity program rejected blocks {first}..={last}: {e}"),
+                what: format!("validity program rejected blocks {first}..={last}"),
+                source: e.into(),
             },
         )?;
     let node_root = state_root_at(l2, last).await?;

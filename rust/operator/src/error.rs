@@ -1,4 +1,4 @@
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 pub use hyperchain_bindings::{decode_revert, decode_revert_data};
 
 /// An error kept as the cause of an [`OperatorError`].
@@ -37,6 +37,42 @@ pub enum OperatorError {
     /// The chain's L1 or L2 state is inconsistent with this operator's configuration.
     #[error("{0}")]
     Inconsistent(String),
+    /// A setting does not parse (an RPC URL, a private key).
+    #[error("{what}: {source}")]
+    Config {
+        /// The setting and its value where it is not a secret.
+        what: String,
+        /// The parser's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The configured settlement address does not answer as a `ChainSettlement`.
+    #[error("no ChainSettlement at {settlement} on L1 ({source})")]
+    NoSettlement {
+        /// The configured address.
+        settlement: Address,
+        /// The failed `chainId()` call.
+        #[source]
+        source: BoxError,
+    },
+    /// A log the node returned for an event filter does not decode as that event.
+    #[error("bad {event} log: {source}")]
+    Decode {
+        /// The event filtered for.
+        event: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// Rebuilding the chain's state from its genesis and L1's pubdata failed.
+    #[error("reconstruct: {what}: {source}")]
+    Reconstruct {
+        /// The read or the step that failed.
+        what: String,
+        /// Its error.
+        #[source]
+        source: BoxError,
+    },
     /// The database failed.
     #[error("operator database: {0}")]
     Store(#[source] BoxError),
@@ -79,6 +115,18 @@ pub enum OperatorError {
         batch: u64,
         /// What made the commitment or attestation impossible to build.
         reason: String,
+    },
+    /// A step of building the batch failed with a lower-level error (the validity program's
+    /// refusal, a DA committee key or signature).
+    #[error("batch {batch}: {what}: {source}")]
+    BuildFailed {
+        /// Batch number.
+        batch: u64,
+        /// The step that failed.
+        what: String,
+        /// Its error.
+        #[source]
+        source: BoxError,
     },
 }
 

@@ -3,7 +3,7 @@
 //! compressed, which decodes against the state rebuilt so far) — and checked against the state
 //! root L1 settled.
 
-use crate::{OperatorError, batch::committed_batches};
+use crate::{BoxError, OperatorError, batch::committed_batches};
 use alloy::{
     primitives::{Address, B256},
     providers::DynProvider,
@@ -32,8 +32,8 @@ pub struct Reconstruction {
     pub matches: bool,
 }
 
-fn bad(reason: impl std::fmt::Display) -> OperatorError {
-    OperatorError::Inconsistent(format!("reconstruct: {reason}"))
+fn failed<E: Into<BoxError>>(what: impl Into<String>) -> impl FnOnce(E) -> OperatorError {
+    move |e| OperatorError::Reconstruct { what: what.into(), source: e.into() }
 }
 
 /// Rebuilds the state of the chain settled by `settlement` from `genesis` (the anvil `--init`
@@ -43,24 +43,29 @@ pub async fn reconstruct(
     settlement: Address,
     genesis: &serde_json::Value,
 ) -> Result<Reconstruction, OperatorError> {
-    let mut state = ReplayedState::from_genesis(genesis).map_err(bad)?;
-    let genesis_root = state.root(&ExecutionRules::ANVIL).map_err(bad)?;
+    let mut state = ReplayedState::from_genesis(genesis).map_err(failed("genesis"))?;
+    let genesis_root = state.root(&ExecutionRules::ANVIL).map_err(failed("genesis state root"))?;
     let contract = ChainSettlement::new(settlement, l1.clone());
-    let last = contract.lastCommittedBatch().call().await.map_err(bad)?;
+    let last = contract.lastCommittedBatch().call().await.map_err(failed("lastCommittedBatch"))?;
     let committed = committed_batches(l1, settlement).await?;
     for n in 1..=last {
         let data = &committed
             .get(&n)
-            .ok_or_else(|| bad(format!("no commitBatch/settleBatch calldata for batch {n}")))?
+            .ok_or_else(|| {
+                OperatorError::Inconsistent(format!(
+                    "reconstruct: no commitBatch/settleBatch calldata for batch {n}"
+                ))
+            })?
             .da_input;
         let diff = StateDiff::decode_against(data, &state)
-            .map_err(|e| bad(format!("batch {n} pubdata: {e} (is the chain a validium?)")))?;
+            .map_err(failed(format!("batch {n} pubdata (is the chain a validium?)")))?;
         state.apply(&diff);
     }
 
-    let state_root = state.root(&ExecutionRules::ANVIL).map_err(bad)?;
-    let l1_state_root = contract.stateRoot(last).call().await.map_err(bad)?;
-    let l1_genesis_root = contract.stateRoot(0).call().await.map_err(bad)?;
+    let state_root = state.root(&ExecutionRules::ANVIL).map_err(failed("state root"))?;
+    let l1_state_root =
+        contract.stateRoot(last).call().await.map_err(failed(format!("stateRoot({last})")))?;
+    let l1_genesis_root = contract.stateRoot(0).call().await.map_err(failed("stateRoot(0)"))?;
     Ok(Reconstruction {
         genesis_root,
         l1_genesis_root,

@@ -42,6 +42,9 @@ pub enum StepsError {
     /// The node and L1 disagree (wrong node, missing logs).
     #[error("{0}")]
     Inconsistent(String),
+    /// The message has no path in the messages tree rebuilt for its batch.
+    #[error("messages tree proof: {0}")]
+    MessageProof(#[source] hyperchain_merkle::MerkleError),
 }
 
 pub(crate) fn rpc(

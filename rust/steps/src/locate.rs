@@ -11,8 +11,10 @@ use alloy::{
     rpc::types::{Filter, Log},
     sol_types::SolEvent,
 };
-use hyperchain_bindings::{ChainSettlement, IOutbox, MerkleProof, Message, predeploys};
-use hyperchain_merkle::{Frontier, Tree};
+use hyperchain_bindings::{
+    ChainSettlement, IOutbox, MerkleProof, Message, MessagesTree, predeploys,
+};
+use hyperchain_merkle::Frontier;
 use serde::Serialize;
 
 /// A batch L1 executed (`BatchExecuted`).
@@ -148,7 +150,7 @@ pub async fn locate(
     let contract = ChainSettlement::new(settlement, l1);
     let committed =
         contract.lastCommittedBatch().call().await.map_err(call("lastCommittedBatch"))?;
-    let empty = Tree::new(&[]).root();
+    let empty = MessagesTree::new(&[]).root();
     let mut start = 0usize;
     for batch in 1..=committed {
         let settled = executed.iter().find(|s| s.batch == batch);
@@ -173,10 +175,8 @@ pub async fn locate(
             })?
         };
         if (start..start + count).contains(&target) {
-            let tree = Tree::new(&leaves[start..start + count]);
-            let proof = tree
-                .proof((target - start) as u64)
-                .map_err(|e| StepsError::Inconsistent(format!("messages tree proof: {e}")))?;
+            let tree = MessagesTree::from_hashes(leaves[start..start + count].to_vec());
+            let proof = tree.proof((target - start) as u64).map_err(StepsError::MessageProof)?;
             return Ok(Some(Located {
                 chain_id,
                 message_hash: hash,

@@ -175,8 +175,7 @@ impl BatchOutputs {
                 out.priority_request_hashes.push(event.messageHash);
             }
         }
-        let leaves: Vec<B256> = out.messages.iter().map(Message::hash).collect();
-        out.messages_root = hyperchain_merkle::Tree::new(&leaves).root();
+        out.messages_root = hyperchain_bindings::MessagesTree::new(&out.messages).root();
         out.transfers = transfers(ctx.l1_chain_id, &out.messages)?;
         Ok(out)
     }

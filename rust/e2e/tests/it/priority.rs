@@ -4,12 +4,10 @@ use std::time::Instant;
 
 use alloy::{
     eips::BlockId,
-    primitives::{B256, Bytes, U256},
+    primitives::{Bytes, U256},
     providers::Provider,
 };
-use hyperchain_bindings::{
-    ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, L2GasQuote, Message, predeploys,
-};
+use hyperchain_bindings::{ChainSettlement, DEFAULT_L2_GAS_LIMIT, IInbox, L2GasQuote, predeploys};
 use hyperchain_e2e::{STEP_TIMEOUT, World, eth, poll, revert_as, revert_text};
 
 use crate::support::*;
@@ -100,9 +98,8 @@ async fn failed_forced_call_claimed_back_once_and_forced_root_import() -> eyre::
         .ok_or_else(|| eyre::eyre!("no failure record in the batch"))?;
     let record = messages[index].clone();
     assert_eq!(record.destinationChainId, U256::from(w.l1_chain_id()), "record goes to L1");
-    let leaves: Vec<B256> = messages.iter().map(Message::hash).collect();
     let proof: hyperchain_bindings::MerkleProof =
-        hyperchain_merkle::Tree::new(&leaves).proof(index as u64)?.into();
+        hyperchain_bindings::MessagesTree::new(&messages).proof(index as u64)?.into();
     let before = l1.get_balance(caller).await?;
     let r = bridge
         .claimFailedDeposit(chain_id, batch.number, record.clone(), proof.clone(), request.clone())

@@ -8,7 +8,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::Provider,
 };
-use hyperchain_bindings::{ChainSettlement, IInbox, Message, TransactionRoot, predeploys};
+use hyperchain_bindings::{ChainSettlement, IInbox, TransactionRoot, predeploys};
 use hyperchain_e2e::{World, recomputed_root, revert_as, revert_text, transaction_root_leaf};
 
 use crate::support::*;
@@ -64,12 +64,14 @@ async fn hyperbridge_seven_steps_then_refusals() -> eyre::Result<()> {
         settlement_a.lastExecutedBatch().call().await? >= batch_a.number,
         "step 2: lastExecutedBatch"
     );
-    let batch_msgs: Vec<B256> =
-        w.batch_messages(a, &batch_a).await?.iter().map(Message::hash).collect();
-    assert!(batch_msgs.contains(&msg.hash()), "step 2: message among the batch's messages");
+    let batch_tree = hyperchain_bindings::MessagesTree::new(&w.batch_messages(a, &batch_a).await?);
+    assert!(
+        batch_tree.proof_of(msg.hash()).is_some(),
+        "step 2: message among the batch's messages"
+    );
     assert_eq!(
         exec_a.messagesRoot,
-        hyperchain_merkle::Tree::new(&batch_msgs).root(),
+        batch_tree.root(),
         "step 2: executed messagesRoot == Merkle root of the batch's messages"
     );
     assert_eq!(settlement_a.messagesRoot(batch_a.number).call().await?, exec_a.messagesRoot);

@@ -86,11 +86,8 @@ pub(crate) async fn withdrawal_proof(
             "the batch with the withdrawal executed",
         )
         .await?;
-    let leaves: Vec<B256> = w.batch_messages(i, &batch).await?.iter().map(Message::hash).collect();
-    let index = leaves
-        .iter()
-        .position(|h| *h == withdrawal.hash())
+    let proof = hyperchain_bindings::MessagesTree::new(&w.batch_messages(i, &batch).await?)
+        .proof_of(withdrawal.hash())
         .ok_or_else(|| eyre::eyre!("withdrawal not in its batch"))?;
-    let proof = hyperchain_merkle::Tree::new(&leaves).proof(index as u64)?;
     Ok((withdrawal, batch.number, proof.into()))
 }

@@ -94,7 +94,10 @@ pub struct Operator {
 }
 
 fn parse_url(url: &str) -> Result<reqwest_url::Url, OperatorError> {
-    url.parse().map_err(|e| OperatorError::Inconsistent(format!("invalid RPC URL {url:?}: {e}")))
+    url.parse().map_err(|e| OperatorError::Config {
+        what: format!("invalid RPC URL {url:?}"),
+        source: Box::new(e),
+    })
 }
 
 mod reqwest_url {
@@ -105,8 +108,9 @@ impl Operator {
     /// Connects to L1 and L2, checks the settlement contract, opens the database and reconciles it
     /// with L1 (re-syncing from L1 when the database is new or lost).
     pub async fn new(config: OperatorConfig) -> Result<Self, OperatorError> {
-        let signer = PrivateKeySigner::from_bytes(&config.operator_key)
-            .map_err(|e| OperatorError::Inconsistent(format!("invalid operator key: {e}")))?;
+        let signer = PrivateKeySigner::from_bytes(&config.operator_key).map_err(|e| {
+            OperatorError::Config { what: "invalid operator key".into(), source: Box::new(e) }
+        })?;
         // Nonces from the node on every transaction, not alloy's default cache: a cached nonce
         // that a failed estimate or broadcast consumed would put every later transaction at a
         // future nonce. The operator sends one transaction at a time and waits for it, so
@@ -128,11 +132,9 @@ impl Operator {
             .chainId()
             .call()
             .await
-            .map_err(|e| {
-                OperatorError::Inconsistent(format!(
-                    "no ChainSettlement at {} on L1 ({e})",
-                    config.settlement
-                ))
+            .map_err(|e| OperatorError::NoSettlement {
+                settlement: config.settlement,
+                source: Box::new(e),
             })?
             .try_into()
             .map_err(|_| OperatorError::Inconsistent("chain id exceeds u64".into()))?;

@@ -57,10 +57,9 @@ impl Operator {
         let mut pending: Vec<(Message, U256, u64)> = Vec::new();
         for log in logs {
             let block = log.block_number.unwrap_or(from_block);
-            let event =
-                ChainSettlement::PriorityRequestQueued::decode_log(&log.inner).map_err(|e| {
-                    OperatorError::Inconsistent(format!("bad PriorityRequestQueued log: {e}"))
-                })?;
+            let event = ChainSettlement::PriorityRequestQueued::decode_log(&log.inner).map_err(
+                |source| OperatorError::Decode { event: "PriorityRequestQueued", source },
+            )?;
             let nonce: u64 = event.data.nonce.saturating_to();
             if nonce >= done {
                 pending.push((event.data.message, event.data.l2GasLimit, block));

@@ -117,13 +117,15 @@ impl Operator {
             .iter()
             .map(PrivateKeySigner::from_bytes)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| OperatorError::Build {
+            .map_err(|e| OperatorError::BuildFailed {
                 batch: n,
-                reason: format!("invalid DA committee key: {e}"),
+                what: "invalid DA committee key".into(),
+                source: e.into(),
             })?;
-        sign_sorted(&committee, digest).map_err(|e| OperatorError::Build {
+        sign_sorted(&committee, digest).map_err(|e| OperatorError::BuildFailed {
             batch: n,
-            reason: format!("DA committee signing failed: {e}"),
+            what: "DA committee signing failed".into(),
+            source: e.into(),
         })
     }
 

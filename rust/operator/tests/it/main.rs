@@ -454,7 +454,7 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
     let mut op = Operator::new(operator_config).await.unwrap();
     let err = op.seal_now().await.unwrap_err();
     assert!(
-        matches!(&err, OperatorError::Build { batch: 1, reason } if reason.contains("genesis code hash of predeploy 0x4800000000000000000000000000000000000003")),
+        matches!(&err, OperatorError::BuildFailed { batch: 1, source, .. } if source.to_string().contains("genesis code hash of predeploy 0x4800000000000000000000000000000000000003")),
         "{err}"
     );
     let settled = ChainSettlement::new(settlement, l1_as(&eco, 0));
