@@ -11,7 +11,7 @@ CARGO ?= cargo
 
 .PHONY: all install build demo check lint docs test test-self test-sol test-rust fmt bench clean help
 
-all: build
+all: build ## the default target: same as build
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
