@@ -170,10 +170,11 @@ pub async fn remote_balance_view(
     .wrap_err_with(|| format!("deploying RemoteBalanceGate on chain {b_id}"))?;
     step(format!(
         "deployed RemoteBalanceGate {} on chain {b_id}: holders of ≥ {} wei of {token} on \
-         chain {a_id}, proofs at most {} batches old",
+         chain {a_id}, proofs at most {} batch{} old",
         gate.address(),
         config.min_balance,
-        config.max_batch_age
+        config.max_batch_age,
+        if config.max_batch_age == 1 { "" } else { "es" }
     ));
 
     let viewer = Viewer { config, holder, l1: &l1, a: &a, b: &b };
