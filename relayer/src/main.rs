@@ -23,7 +23,7 @@ use hyperchain_relayer::{
 #[derive(Debug, Parser)]
 #[command(name = "hyperchain-relayer", version)]
 struct Cli {
-    /// Configuration file.
+    /// The relayer's TOML configuration (see `relayer/README.md`).
     #[arg(
         long,
         short,
@@ -32,7 +32,7 @@ struct Cli {
         default_value = "relayer.toml"
     )]
     config: PathBuf,
-    /// Log format.
+    /// Log lines as human-readable text or as one JSON object per line (for a log collector).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     #[command(subcommand)]

@@ -93,7 +93,7 @@ pub enum RelayerError {
     SetupFailed {
         /// What the relayer was doing.
         what: String,
-        /// Its error.
+        /// The URL parse, transport, signer or task error.
         #[source]
         source: BoxError,
     },

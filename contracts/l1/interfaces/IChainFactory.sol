@@ -29,7 +29,7 @@ struct PredeployCode {
 /// @title IChainFactory
 /// @notice Registry of hyperchains and ecosystem governance. Registration is permissionless: anyone
 /// may create a chain, which always gets the ecosystem's current verifier, protocol version and
-/// settlement implementation (no chain picks its own verifier: the seed's identical-circuits rule).
+/// settlement implementation (no chain picks its own verifier: every chain runs the same program).
 ///
 /// Upgrades: the owner (Ownable2Step) publishes protocol version v+1 (its verifier and settlement
 /// implementation) with an upgrade window of at least `MIN_UPGRADE_WINDOW`. Until the deadline, a

@@ -13,7 +13,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {InteroperableAddress} from "@openzeppelin/contracts/utils/draft-InteroperableAddress.sol";
 
 /// @title RemoteSwap
-/// @notice The seed's cross-chain Uniswap: a user on chain A sells a token on a pool that lives on
+/// @notice A cross-chain swap: a user on chain A sells a token on a pool that lives on
 /// chain B and gets the proceeds back on A, in one call on A.
 /// 1. On A, `swapRemote` sends the tokens to the RemoteSwap on B through the asset router
 ///    (message T) and an order to the same contract through the gateway (message O), whose value

@@ -125,6 +125,22 @@ pub(crate) fn default_devnet_path() -> PathBuf {
     }
 }
 
+/// `--devnet`: the running devnet a command works on.
+#[derive(Clone, Debug, clap::Args)]
+pub(crate) struct DevnetArgs {
+    /// The devnet file `hyperchain up` wrote (default `<repo>/.hyperchain/devnet.json`, or
+    /// `$HYPERCHAIN_DEVNET`).
+    #[arg(long = "devnet", id = "devnet")]
+    pub(crate) path: Option<PathBuf>,
+}
+
+impl DevnetArgs {
+    /// Reads the devnet file, failing with how to start a devnet when there is none.
+    pub(crate) fn load(&self) -> eyre::Result<DevnetFile> {
+        DevnetFile::load(&self.path.clone().unwrap_or_else(default_devnet_path))
+    }
+}
+
 impl DevnetFile {
     pub(crate) fn load(path: &Path) -> eyre::Result<Self> {
         let text = std::fs::read_to_string(path).wrap_err_with(|| {

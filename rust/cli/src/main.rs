@@ -43,8 +43,9 @@ enum Command {
     Reconstruct(cmd::reconstruct::ReconstructArgs),
     /// Per chain: batches on L1, queued priority requests, messages and their step.
     Status(cmd::status::StatusArgs),
-    /// Scenarios on the running devnet: `demo swap`, the seed's cross-chain Uniswap; `demo view`,
-    /// a contract acting on a balance proven on another chain.
+    /// Scenarios on the running devnet: `demo swap`, a swap on a pool that lives on another
+    /// hyperchain, in one transaction; `demo view`, a contract acting on a balance proven on
+    /// another chain.
     Demo(cmd::demo::DemoArgs),
     /// Measure a running devnet: latency, gas, relayer throughput (the `make bench` table).
     Bench(cmd::bench::BenchArgs),

@@ -1,7 +1,7 @@
 //! Local ecosystem launcher: anvil nodes (L1 and hyperchains) supervised as child processes, the
 //! repository's forge scripts (`DeployL1.s.sol`, `GenesisL2.s.sol`), and [`Ecosystem`], which
 //! brings up a whole L1 + N hyperchains with registered settlement contracts; [`swap`] runs the
-//! seed's cross-chain swap on a running one, [`view`] a cross-chain view.
+//! cross-chain swap of `hyperchain demo swap` on a running one, [`view`] a cross-chain view.
 //!
 //! Every anvil runs in its own process group and dies with its owner (drop, Ctrl-C, even
 //! `kill -9` of the parent on Linux): no orphan processes. Clocks: every node uses wall-clock

@@ -1,5 +1,5 @@
-//! The seed's cross-chain Uniswap on a running devnet (`hyperchain demo swap`, and the e2e test
-//! that checks it): a user on chain A sells token X for token Y on a pool that lives on chain B, in
+//! A cross-chain swap on a running devnet (`hyperchain demo swap`, and the e2e test that checks
+//! it): a user on chain A sells token X for token Y on a pool that lives on chain B, in
 //! one transaction on A, and gets Y back on A.
 //!
 //! Set-up, as an app team would do it: two [`FaucetToken`]s X and Y native to A; the liquidity

@@ -69,7 +69,7 @@ pub enum OperatorError {
     Reconstruct {
         /// The read or the step that failed.
         what: String,
-        /// Its error.
+        /// The genesis replay, pubdata decoding or L1 read error.
         #[source]
         source: BoxError,
     },
@@ -124,7 +124,7 @@ pub enum OperatorError {
         batch: u64,
         /// The step that failed.
         what: String,
-        /// Its error.
+        /// The validity program's refusal, or the key or signing error.
         #[source]
         source: BoxError,
     },

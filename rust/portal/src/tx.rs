@@ -29,7 +29,7 @@ pub(crate) struct UnsignedTx {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DepositRequest {
     pub(crate) chain_id: u64,
-    /// Wei.
+    /// ETH to deposit, in wei.
     pub(crate) amount: U256,
     pub(crate) to: Address,
 }

@@ -37,9 +37,9 @@ pub enum ReplayError {
 /// One account of the replayed state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayedAccount {
-    /// Nonce.
+    /// The account nonce (an EOA: transactions sent; a contract: contracts created, plus one).
     pub nonce: u64,
-    /// Balance.
+    /// In wei.
     pub balance: U256,
     /// Runtime code.
     pub code: Bytes,

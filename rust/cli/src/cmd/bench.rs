@@ -2,7 +2,7 @@
 //! table (or `--json`). Every figure comes from this run: wall-clock times observed by this
 //! process and `gasUsed` of the receipts the run produced.
 
-use crate::common::{DevnetFile, connect, output};
+use crate::common::{DevnetArgs, DevnetFile, connect, output};
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, B256, Bytes, U256},
@@ -16,7 +16,6 @@ use hyperchain_bindings::{IChainSettlement, IInbox, IOutbox, interop_address, pr
 use serde::Serialize;
 use std::{
     collections::{HashMap, HashSet},
-    path::PathBuf,
     time::{Duration, Instant},
 };
 
@@ -40,9 +39,8 @@ pub(crate) struct BenchArgs {
     /// Give up waiting for deliveries after this many seconds.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 /// The benchmark table; keys are the ones the README reports.
@@ -101,9 +99,7 @@ struct Sent {
 
 impl BenchArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         if devnet.chains.len() < 2 {
             bail!("the bench needs two hyperchains (start with `hyperchain up --chains 2`)");
         }
@@ -181,7 +177,8 @@ impl BenchArgs {
         let attest_ms = attestation_times(&devnet, &l1, started_ms).await?;
 
         tracing::info!("cross-chain view gas");
-        let devnet_path = self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path);
+        let devnet_path =
+            self.devnet.path.clone().unwrap_or_else(crate::common::default_devnet_path);
         let view = super::demo::ViewArgs::with_defaults(&devnet_path)?
             .run(|line| tracing::info!("{line}"))
             .await

@@ -35,7 +35,8 @@ pub(crate) struct CreateChainArgs {
     /// Admin address (default: the sender).
     #[arg(long)]
     admin: Option<Address>,
-    /// rollup or validium.
+    /// Where the chain publishes its state diffs: `rollup` (L1 calldata; the state can be rebuilt
+    /// from L1 with `hyperchain reconstruct`) or `validium` (a DA committee signs for the data).
     #[arg(long, default_value = "rollup")]
     da_mode: String,
     #[command(flatten)]

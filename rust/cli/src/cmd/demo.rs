@@ -1,15 +1,15 @@
-//! `hyperchain demo swap`: the seed's cross-chain Uniswap on the running devnet
-//! (`hyperchain_devnet::swap`); `hyperchain demo view`: a contract on one hyperchain acting on a
-//! balance proven on another (`hyperchain_devnet::view`).
+//! `hyperchain demo swap`: a cross-chain swap on a constant-product pool of another hyperchain,
+//! on the running devnet (`hyperchain_devnet::swap`); `hyperchain demo view`: a contract on one
+//! hyperchain acting on a balance proven on another (`hyperchain_devnet::view`).
 
-use crate::common::{DevnetFile, connect, output, parse_amount};
+use crate::common::{DevnetArgs, DevnetFile, connect, output, parse_amount};
 use alloy::primitives::{U256, utils::format_ether};
 use eyre::{bail, eyre};
 use hyperchain_devnet::{
     swap::{SwapChain, SwapConfig, SwapReport, cross_chain_swap},
     view::{ViewConfig, ViewReport, remote_balance_view},
 };
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 /// Scenarios that show the hyperbridge at work on a running devnet.
 #[derive(Debug, clap::Args)]
@@ -55,9 +55,8 @@ pub(crate) struct ViewArgs {
     /// Seconds any one step may take (a batch settled on L1 and its root imported).
     #[arg(long, default_value_t = 120)]
     timeout: u64,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,9 +85,8 @@ struct SwapArgs {
     /// Seconds any one cross-chain step may take.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 impl DemoArgs {
@@ -106,9 +104,7 @@ impl DemoArgs {
 
 impl SwapArgs {
     async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         if devnet.relayer.is_none() {
             bail!(
                 "this devnet runs no relayer (started with --no-relayer): the swap's messages would never be delivered"
@@ -145,9 +141,7 @@ impl ViewArgs {
 
     /// Runs the view on the devnet; `progress` gets each step as it happens.
     pub(crate) async fn run(self, progress: impl FnMut(&str)) -> eyre::Result<ViewReport> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let (a, b) = two_chains(&devnet, self.token_chain, self.reader_chain, "a view").await?;
         let config = ViewConfig {
             l1_rpc_url: devnet.l1.rpc_url.clone(),

@@ -1,7 +1,7 @@
 //! `hyperchain deposit`: ETH or an ERC-20 from L1 to a hyperchain.
 
 use crate::common::{
-    DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
+    DevnetArgs, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
 };
 use alloy::{
     primitives::{Address, B256, U256},
@@ -14,10 +14,7 @@ use hyperchain_bindings::{
     predeploys,
 };
 use serde::Serialize;
-use std::{
-    path::PathBuf,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 /// Deposit ETH (or --token) from L1 to a hyperchain; waits until the chain credits it.
 #[derive(Debug, clap::Args)]
@@ -45,9 +42,8 @@ pub(crate) struct DepositArgs {
     no_wait: bool,
     #[command(flatten)]
     signer: SignerArgs,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 #[derive(Serialize)]
@@ -64,9 +60,7 @@ struct Deposited {
 impl DepositArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
         let started = Instant::now();
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let chain = devnet.chain(self.chain)?.clone();
         let signer = self.signer.signer(Some(&devnet))?;
         let from = signer.address();

@@ -1,11 +1,11 @@
 //! `hyperchain portal`: the bridge portal of the running devnet — the page and its JSON API
 //! (`hyperchain-portal`), on a loopback address.
 
-use crate::common::DevnetFile;
+use crate::common::{DevnetArgs, DevnetFile};
 use eyre::{Context, bail};
 use hyperchain_devnet::roles;
 use hyperchain_portal::{DevAccount, Ecosystem, HyperchainInfo};
-use std::{net::SocketAddr, path::PathBuf};
+use std::net::SocketAddr;
 
 /// Serve the portal until Ctrl-C or SIGTERM (`up` starts one itself).
 #[derive(Debug, clap::Args)]
@@ -14,9 +14,8 @@ pub(crate) struct PortalArgs {
     /// devnet's unlocked dev accounts for the page (port 0: a free one).
     #[arg(long, default_value = "127.0.0.1:8580")]
     listen: SocketAddr,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 /// The devnet as the portal shows it. The page may act as the dev accounts no devnet role uses
@@ -62,9 +61,7 @@ impl PortalArgs {
                 self.listen
             );
         }
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let (listener, addr) = hyperchain_portal::bind(self.listen)
             .await
             .wrap_err_with(|| format!("listen on {}", self.listen))?;

@@ -3,7 +3,7 @@
 //! L1. No operator database: a user (or a `cast`-only script) can finalize a withdrawal with what
 //! this prints.
 
-use crate::common::{DevnetFile, connect, output};
+use crate::common::{DevnetArgs, connect, output};
 use alloy::{
     primitives::{B256, U256},
     providers::DynProvider,
@@ -11,7 +11,6 @@ use alloy::{
 use eyre::eyre;
 use hyperchain_steps::Located;
 use serde::Serialize;
-use std::path::PathBuf;
 
 /// Print the batch and the Merkle proof of a message sent from a hyperchain (for
 /// `SharedBridge.finalizeWithdrawal` when it is addressed to L1).
@@ -23,9 +22,8 @@ pub(crate) struct ProofArgs {
     /// The message hash (`MessageQueued`'s `messageHash`, printed by `send` and `withdraw`).
     #[arg(long)]
     message: B256,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 /// [`hyperchain_steps::locate`], failing when the message is in no committed batch yet.
@@ -82,9 +80,7 @@ struct Printed<'a> {
 
 impl ProofArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let chain = devnet.chain(self.chain)?.clone();
         let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
         let l2 = connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await?;

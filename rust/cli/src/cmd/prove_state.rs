@@ -3,7 +3,7 @@
 //! Transaction Root events and the batch's roots on its settlement, the chain's `eth_getProof` at
 //! the batch's last block.
 
-use crate::common::{DevnetFile, connect, output};
+use crate::common::{DevnetArgs, connect, output};
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     sol_types::{SolCall, SolValue},
@@ -12,7 +12,6 @@ use eyre::eyre;
 use hyperchain_bindings::{StateReader, predeploys};
 use hyperchain_zkevm::state_proof::{self, AccountProofs, RootedBatch};
 use serde::Serialize;
-use std::path::PathBuf;
 
 /// Print the proof of an account and storage slots of a hyperchain at one of its settled batches.
 #[derive(Debug, clap::Args)]
@@ -27,7 +26,7 @@ pub(crate) struct ProveStateArgs {
     /// newest imported root, or L1's current root).
     #[arg(long)]
     latest: bool,
-    /// The account.
+    /// The account of `--chain` whose balance, nonce, code hash and slots are proven.
     #[arg(long)]
     account: Address,
     /// A storage slot of the account (repeat for more); none for `readAccount`.
@@ -38,9 +37,8 @@ pub(crate) struct ProveStateArgs {
     /// contracts).
     #[arg(long)]
     reader: Option<u64>,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 /// What `prove-state` prints.
@@ -71,9 +69,7 @@ struct Proven {
 
 impl ProveStateArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let chain = devnet.chain(self.chain)?.clone();
         let l1 = connect(&devnet.l1.rpc_url, "L1", None).await?;
         let l2 = connect(&chain.rpc_url, &format!("chain {}", chain.chain_id), None).await?;

@@ -1,6 +1,6 @@
 //! `hyperchain reconstruct`: a rollup chain's state from L1 data alone.
 
-use crate::common::{DevnetFile, connect, output};
+use crate::common::{DevnetArgs, connect, output};
 use alloy::primitives::Address;
 use eyre::{Context, bail, eyre};
 use hyperchain_operator::reconstruct::reconstruct;
@@ -22,9 +22,8 @@ pub(crate) struct ReconstructArgs {
     /// The chain's genesis JSON.
     #[arg(long)]
     genesis: Option<PathBuf>,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 impl ReconstructArgs {
@@ -32,9 +31,7 @@ impl ReconstructArgs {
         let (l1_rpc, settlement, genesis) = match (self.l1_rpc, self.settlement, self.genesis) {
             (Some(rpc), Some(settlement), Some(genesis)) => (rpc, settlement, genesis),
             _ => {
-                let devnet = DevnetFile::load(
-                    &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-                )?;
+                let devnet = self.devnet.load()?;
                 let id = self.chain.ok_or_else(|| {
                     eyre!("pass --chain (or --l1-rpc, --settlement and --genesis)")
                 })?;

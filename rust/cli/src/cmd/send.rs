@@ -2,7 +2,7 @@
 
 use crate::{
     common::{
-        DevnetFile, Exit, SignerArgs, connect, contract_error, ensure_funded, exit, output,
+        DevnetArgs, Exit, SignerArgs, connect, contract_error, ensure_funded, exit, output,
         parse_amount,
     },
     steps::{MessageStatus, Shown, Waited, wait_for},
@@ -12,7 +12,7 @@ use eyre::{bail, eyre};
 use hyperchain_bindings::{AssetRouter, IOutbox, Message, interop_address, predeploys};
 use hyperchain_steps::{HyperbridgeStep, Sent as SentMessage};
 use serde::Serialize;
-use std::{path::PathBuf, time::Instant};
+use std::time::Instant;
 
 /// Send a message / ETH (`--value`) or an ERC-20 (`--token`, `--amount`) to another chain.
 #[derive(Debug, clap::Args)]
@@ -49,9 +49,8 @@ pub(crate) struct SendArgs {
     wait: bool,
     #[command(flatten)]
     signer: SignerArgs,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 #[derive(Serialize)]
@@ -69,9 +68,7 @@ pub(crate) struct Sent {
 
 impl SendArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let src = devnet.chain(self.from_chain)?.clone();
         if self.to_chain != devnet.l1.chain_id {
             devnet.chain(self.to_chain)?;

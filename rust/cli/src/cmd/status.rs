@@ -1,7 +1,7 @@
 //! `hyperchain status`: batches, priority requests and messages of every chain.
 
 use crate::{
-    common::{DevnetFile, connect, output},
+    common::{DevnetArgs, DevnetFile, connect, output},
     steps::{MessageStatus, network},
 };
 use alloy::providers::{DynProvider, Provider};
@@ -9,7 +9,6 @@ use eyre::eyre;
 use hyperchain_bindings::{ChainSettlement, IInbox, predeploys};
 use hyperchain_steps::Network;
 use serde::Serialize;
-use std::path::PathBuf;
 
 /// Per chain: last committed / proven / executed batch, queued priority requests, messages and
 /// which of the 7 steps each one is in.
@@ -21,9 +20,8 @@ pub(crate) struct StatusArgs {
     /// Messages shown per chain (newest).
     #[arg(long, default_value_t = 10)]
     messages: usize,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 #[derive(Serialize)]
@@ -79,9 +77,7 @@ async fn attester_health(
 
 impl StatusArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let net = network(&devnet).await?;
         let l1 = net.l1.clone();
         let mut out = Vec::new();

@@ -3,7 +3,7 @@
 use crate::{
     cmd::proof::locate,
     common::{
-        DevnetFile, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
+        DevnetArgs, SignerArgs, connect, contract_error, ensure_funded, output, parse_amount,
     },
     steps::{Waited, wait_for},
 };
@@ -12,7 +12,6 @@ use eyre::{bail, eyre};
 use hyperchain_bindings::{IOutbox, SharedBridge, interop_address, predeploys};
 use hyperchain_steps::{HyperbridgeStep, Sent};
 use serde::Serialize;
-use std::path::PathBuf;
 
 /// Withdraw ETH to L1; with --finalize, wait for the batch to execute and claim it on L1.
 #[derive(Debug, clap::Args)]
@@ -20,7 +19,7 @@ pub(crate) struct WithdrawArgs {
     /// Source hyperchain id.
     #[arg(long)]
     chain: u64,
-    /// Amount of ETH.
+    /// ETH to withdraw: `1.5` (ETH), `1.5ether` or `100wei`.
     #[arg(long, value_parser = parse_amount)]
     amount: U256,
     /// Recipient on L1 (default: the sender).
@@ -31,9 +30,8 @@ pub(crate) struct WithdrawArgs {
     finalize: bool,
     #[command(flatten)]
     signer: SignerArgs,
-    /// Devnet description.
-    #[arg(long)]
-    devnet: Option<PathBuf>,
+    #[command(flatten)]
+    devnet: DevnetArgs,
 }
 
 #[derive(Serialize)]
@@ -47,9 +45,7 @@ struct Withdrawn {
 
 impl WithdrawArgs {
     pub(crate) async fn run(self, json: bool) -> eyre::Result<()> {
-        let devnet = DevnetFile::load(
-            &self.devnet.clone().unwrap_or_else(crate::common::default_devnet_path),
-        )?;
+        let devnet = self.devnet.load()?;
         let chain = devnet.chain(self.chain)?.clone();
         let signer = self.signer.signer(Some(&devnet))?;
         let from = signer.address();

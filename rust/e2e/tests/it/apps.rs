@@ -75,7 +75,7 @@ async fn openzeppelin_erc20_crosschain_over_the_gateway() -> eyre::Result<()> {
     Ok(())
 }
 
-/// The seed's cross-chain swap, exactly as `hyperchain demo swap` runs it
+/// The cross-chain swap, exactly as `hyperchain demo swap` runs it
 /// (`hyperchain_devnet::swap`): a user on A sells token X for Y on a pool that lives on B, with one
 /// `RemoteSwap.swapRemote` on A (token transfer + order A → B, swap on B, proceeds bridged back
 /// B → A), carried by the real operators and relayer. Checked here independently on both chains.
