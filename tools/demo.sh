@@ -2,7 +2,7 @@
 # The main job (`make demo`): build the CLI and the relayer, bring up a local ecosystem (L1 + 2
 # hyperchains, one operator each, the relayer), then move ETH through it the way a user does:
 # deposit L1 → chain 901, hyperbridge 901 → 902 (every one of the 7 steps printed as it happens),
-# withdraw 902 → L1, then the seed's cross-chain swap (`hyperchain demo swap`) and a cross-chain
+# withdraw 902 → L1, then the cross-chain swap (`hyperchain demo swap`) and a cross-chain
 # view (`hyperchain demo view`). Everything runs on local anvil processes and stops when the
 # script ends.
 set -euo pipefail
@@ -61,7 +61,7 @@ echo "==> withdraw 0.1 ETH from 902 to L1 and finalize it on L1"
 "$bin" withdraw --chain 902 --amount 0.1 --finalize --account 5 --devnet "$devnet"
 
 echo
-echo "==> the seed's cross-chain swap: sell 1 X on 901 for Y on a pool that lives on 902, in one transaction"
+echo "==> a cross-chain swap: sell 1 X on 901 for Y on a pool that lives on 902, in one transaction"
 "$bin" demo swap --from-chain 901 --pool-chain 902 --devnet "$devnet"
 
 echo
