@@ -47,8 +47,8 @@ docs: install ## the Rust API docs, failing on any rustdoc warning (e.g. a broke
 # `make test` runs what `make check` runs, but lints while it compiles: clippy-driver, the compiler
 # `cargo clippy` runs, compiles the workspace's own crates for the tests with clippy's lints and
 # -D warnings (CLIPPY_ARGS is how `cargo clippy` hands them to it). The tests' build is then also
-# the clippy check, and a clean clone compiles the dependencies for clippy only once, in check
-# mode for the docs, instead of once more beside the tests' build.
+# the clippy check: the workspace's crates are no longer checked a second time for clippy, and the
+# dependencies are checked once, for the docs (a clean CI run: 35m51 before, 32m40 after).
 CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
 LINTED = RUSTC_WORKSPACE_WRAPPER="$(CLIPPY_DRIVER)" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
