@@ -217,6 +217,7 @@ pub(crate) async fn send_messages(
             if last_progress.elapsed() > Duration::from_secs(2)
                 && nudged.elapsed() > Duration::from_secs(2)
             {
+                eprintln!("sendMessage {tx} late: mining a block by hand");
                 provider.raw_request::<_, String>("evm_mine".into(), ()).await.unwrap();
                 nudged = Instant::now();
             }
