@@ -207,10 +207,18 @@ pub(crate) async fn send_messages(
                 last_progress = Instant::now();
                 break r;
             }
-            assert!(
-                last_progress.elapsed() < Duration::from_secs(60),
-                "sendMessage {tx} not mined: no new receipt for 60 s"
-            );
+            if last_progress.elapsed() > Duration::from_secs(60) {
+                let sent = provider.get_transaction_by_hash(tx).await.unwrap();
+                let mined_nonce = provider.get_transaction_count(from_addr).await.unwrap();
+                let head = provider.get_block_by_number(Default::default()).await.unwrap();
+                let pool: serde_json::Value =
+                    provider.raw_request("txpool_inspect".into(), ()).await.unwrap();
+                panic!(
+                    "sendMessage {tx} not mined: no new receipt for 60 s; the node has {sent:?}, \
+                     {from_addr} has nonce {mined_nonce} mined, head {:?}, pool {pool}",
+                    head.map(|b| (b.header.number, b.header.base_fee_per_gas, b.header.gas_used))
+                );
+            }
             // anvil's automine can leave a ready transaction in the pool until the next one
             // arrives (foundry-rs/foundry#10122), and nothing else is sent on this chain: mine a
             // block by hand when a receipt is late.
