@@ -194,14 +194,14 @@ pub(crate) async fn send_messages(
             .with_max_fee_per_gas(20_000_000_000)
             .with_max_priority_fee_per_gas(1_000_000);
         nonce += 1;
-        pending.push(*provider.send_transaction(tx).await.unwrap().tx_hash());
+        pending.push((*provider.send_transaction(tx.clone()).await.unwrap().tx_hash(), tx));
     }
     let mut hashes = Vec::new();
     // The timeout is on progress, not on the whole run: under a loaded CI machine 1,000 automined
     // blocks can take minutes, which is slow, not stuck.
     let mut last_progress = Instant::now();
     let mut nudged = Instant::now();
-    for tx in pending {
+    for (tx, request) in pending {
         let receipt = loop {
             if let Some(r) = provider.get_transaction_receipt(tx).await.unwrap() {
                 last_progress = Instant::now();
@@ -219,13 +219,19 @@ pub(crate) async fn send_messages(
                     head.map(|b| (b.header.number, b.header.base_fee_per_gas, b.header.gas_used))
                 );
             }
-            // anvil's automine can leave a ready transaction in the pool until the next one
-            // arrives (foundry-rs/foundry#10122), and nothing else is sent on this chain: mine a
-            // block by hand when a receipt is late.
-            if last_progress.elapsed() > Duration::from_secs(2)
-                && nudged.elapsed() > Duration::from_secs(2)
+            // A receipt is late: send the transaction again (a wallet's re-broadcast: the same
+            // signed bytes, so the node answers "already known" unless it dropped it) and mine a
+            // block by hand (anvil's automine can leave a ready transaction in the pool until
+            // the next one arrives, foundry-rs/foundry#10122, and nothing else is sent here).
+            if last_progress.elapsed() > Duration::from_secs(3)
+                && nudged.elapsed() > Duration::from_secs(3)
             {
-                eprintln!("sendMessage {tx} late: mining a block by hand");
+                match provider.send_transaction(request.clone()).await {
+                    Ok(_) => {
+                        eprintln!("sendMessage {tx} late: the node had dropped it; sent again")
+                    }
+                    Err(e) => eprintln!("sendMessage {tx} late: sent again: {e}"),
+                }
                 provider.raw_request::<_, String>("evm_mine".into(), ()).await.unwrap();
                 nudged = Instant::now();
             }
