@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 pub(crate) struct DevnetFile {
     pub(crate) l1: L1Info,
     pub(crate) contracts: L1Deployment,
+    /// ERC-20s on L1 for trying token transfers: `up` deploys one test token (anyone may mint
+    /// it) and mints every dev account some.
+    #[serde(default)]
+    pub(crate) tokens: Vec<hyperchain_portal::L1Token>,
     pub(crate) chains: Vec<ChainInfo>,
     pub(crate) accounts: Vec<DevAccount>,
     /// The validium DA committee's one member (a dev account).

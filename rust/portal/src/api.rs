@@ -18,7 +18,8 @@ use axum::{
     routing::{get, post},
 };
 use hyperchain_bindings::{
-    BridgedToken, ChainSettlement, IAssetRouter, IInbox, SharedBridge, TransactionRoot, predeploys,
+    AssetRouter, BridgedToken, ChainSettlement, IAssetRouter, IInbox, SharedBridge,
+    TransactionRoot, predeploys,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -52,6 +53,23 @@ struct EcosystemView {
     l1: L1View,
     chains: Vec<ChainView>,
     dev_accounts: Vec<crate::DevAccount>,
+    tokens: Vec<TokenView>,
+}
+
+/// A known L1 token and its address on L1 and on every chain that answers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenView {
+    symbol: String,
+    decimals: u8,
+    addresses: Vec<TokenAddress>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenAddress {
+    chain_id: u64,
+    address: Address,
 }
 
 #[derive(Serialize)]
@@ -146,7 +164,28 @@ async fn ecosystem(Extract(state): Extract<Shared>) -> Answer<EcosystemView> {
         },
         chains,
         dev_accounts: state.eco.dev_accounts.clone(),
+        tokens: token_views(&state).await,
     }))
+}
+
+/// Where each known L1 token lives on each chain: `AssetRouter.bridgedToken`, the address its
+/// bridged twin has (or will have once deployed by a first deposit).
+async fn token_views(state: &State) -> Vec<TokenView> {
+    let l1 = U256::from(state.eco.l1_chain_id);
+    let mut views = Vec::new();
+    for t in &state.eco.tokens {
+        let mut addresses =
+            vec![TokenAddress { chain_id: state.eco.l1_chain_id, address: t.address }];
+        for c in &state.eco.chains {
+            let Ok(l2) = crate::provider(&c.rpc_url) else { continue };
+            let router = AssetRouter::new(predeploys::ASSET_ROUTER, &l2);
+            if let Ok(address) = router.bridgedToken(l1, t.address).call().await {
+                addresses.push(TokenAddress { chain_id: c.chain_id, address });
+            }
+        }
+        views.push(TokenView { symbol: t.symbol.clone(), decimals: t.decimals, addresses });
+    }
+    views
 }
 
 /// A chain's head, whether it imported `root`, and the last root it imported.
@@ -193,6 +232,7 @@ struct TokenBalance {
     origin_chain_id: U256,
     origin_token: Address,
     symbol: String,
+    decimals: u8,
     #[serde(with = "decimal")]
     balance: U256,
 }
@@ -220,9 +260,42 @@ enum HistoryEntry {
         tx: B256,
         #[serde(with = "decimal")]
         value: U256,
+        /// The token and amount when it is an ERC-20 transfer of the `AssetRouter`.
+        token: Option<TokenMoved>,
         step: hyperchain_steps::HyperbridgeStep,
         done: bool,
     },
+}
+
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenMoved {
+    /// Its address on the source chain.
+    token: Address,
+    #[serde(with = "decimal")]
+    amount: U256,
+}
+
+/// The token transfers `who` sent from a chain, by transaction.
+async fn tokens_sent_by(
+    l2: &DynProvider,
+    who: Address,
+) -> Result<std::collections::HashMap<B256, TokenMoved>, PortalError> {
+    let filter = Filter::new()
+        .address(predeploys::ASSET_ROUTER)
+        .event_signature(IAssetRouter::TokenSent::SIGNATURE_HASH)
+        .from_block(0u64);
+    let logs = l2.get_logs(&filter).await.map_err(rpc("eth_getLogs(TokenSent)"))?;
+    Ok(logs
+        .iter()
+        .filter_map(|log| {
+            let e = IAssetRouter::TokenSent::decode_log(&log.inner).ok()?;
+            (e.data.from == who).then_some((
+                log.transaction_hash?,
+                TokenMoved { token: e.data.token, amount: e.data.amount },
+            ))
+        })
+        .collect())
 }
 
 mod decimal {
@@ -248,7 +321,7 @@ async fn account(
     let mut balances = vec![Balance {
         chain_id: state.eco.l1_chain_id,
         eth: l1.get_balance(who).await.map_err(rpc("L1 eth_getBalance"))?,
-        tokens: Vec::new(),
+        tokens: l1_token_balances(&state, &l1, who).await?,
         error: None,
     }];
     for c in &state.eco.chains {
@@ -266,10 +339,19 @@ async fn account(
     let mut history = deposits(&state, &l1, who).await?;
     let net = state.network()?;
     let mut sent = Vec::new();
+    // A token transfer's message is sent by the AssetRouter: its `TokenSent` names the account.
+    let mut tokens_sent = std::collections::HashMap::new();
     for c in &net.chains {
         let Ok(l2) = &c.rpc else { continue };
+        if let Ok(by) = tokens_sent_by(l2, who).await {
+            tokens_sent.extend(by);
+        }
         if let Ok(messages) = hyperchain_steps::outbox_messages(l2, c.chain_id).await {
-            sent.extend(messages.into_iter().filter(|m| m.message.sender == who));
+            sent.extend(messages.into_iter().filter(|m| {
+                m.message.sender == who
+                    || (m.message.sender == predeploys::ASSET_ROUTER
+                        && tokens_sent.contains_key(&m.at.tx))
+            }));
         }
     }
     for m in sent.iter().rev().take(HISTORY_MESSAGES) {
@@ -281,11 +363,32 @@ async fn account(
             message_hash: track.message_hash,
             tx: m.at.tx,
             value: track.message.value,
+            token: tokens_sent.get(&m.at.tx).cloned(),
             step: track.step(),
             done: track.done(),
         });
     }
     Ok(Json(AccountView { address: who, balances, history }))
+}
+
+async fn l1_token_balances(
+    state: &State,
+    l1: &DynProvider,
+    who: Address,
+) -> Result<Vec<TokenBalance>, PortalError> {
+    let mut out = Vec::new();
+    for t in &state.eco.tokens {
+        let token = BridgedToken::new(t.address, l1);
+        out.push(TokenBalance {
+            token: t.address,
+            origin_chain_id: U256::from(state.eco.l1_chain_id),
+            origin_token: t.address,
+            symbol: t.symbol.clone(),
+            decimals: t.decimals,
+            balance: token.balanceOf(who).call().await.map_err(call("L1 ERC20.balanceOf"))?,
+        });
+    }
+    Ok(out)
 }
 
 async fn chain_balance(
@@ -307,6 +410,7 @@ async fn chain_balance(
             origin_chain_id: e.data.originChainId,
             origin_token: e.data.originToken,
             symbol: token.symbol().call().await.map_err(call("BridgedToken.symbol"))?,
+            decimals: token.decimals().call().await.map_err(call("BridgedToken.decimals"))?,
             balance: token.balanceOf(who).call().await.map_err(call("BridgedToken.balanceOf"))?,
         });
     }
@@ -363,6 +467,35 @@ struct MessageView {
     eta: eta::Eta,
     /// A withdrawal whose batch is executed and that nobody finalized yet can be claimed.
     claimable: bool,
+    /// What an `AssetRouter` message moves (its payload decoded).
+    token_transfer: Option<TokenTransferView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenTransferView {
+    origin_chain_id: U256,
+    origin_token: Address,
+    to: Address,
+    #[serde(with = "decimal")]
+    amount: U256,
+}
+
+/// The token transfer a message of the `AssetRouter` carries.
+fn token_transfer(message: &hyperchain_bindings::Message) -> Option<TokenTransferView> {
+    if message.sender != predeploys::ASSET_ROUTER {
+        return None;
+    }
+    let t = <hyperchain_bindings::TokenTransfer as alloy::sol_types::SolValue>::abi_decode(
+        &message.payload,
+    )
+    .ok()?;
+    Some(TokenTransferView {
+        origin_chain_id: t.originChainId,
+        origin_token: t.originToken,
+        to: t.to,
+        amount: t.amount,
+    })
 }
 
 #[derive(Serialize)]
@@ -403,6 +536,7 @@ async fn message(Extract(state): Extract<Shared>, Path(hash): Path<String>) -> A
         eta: eta::estimate(&track, source, destination),
         steps,
         claimable,
+        token_transfer: token_transfer(&track.message),
         track,
     }))
 }
@@ -418,7 +552,7 @@ async fn send_tx(
     Extract(state): Extract<Shared>,
     Json(req): Json<tx::SendRequest>,
 ) -> Answer<tx::UnsignedTx> {
-    Ok(Json(tx::send(&state, &req)?))
+    Ok(Json(tx::send(&state, &req).await?))
 }
 
 async fn claim_tx(

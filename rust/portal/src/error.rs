@@ -1,4 +1,4 @@
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256, U256};
 use axum::{
     Json,
     http::StatusCode,
@@ -20,6 +20,18 @@ pub enum PortalError {
          MessageQueued, or the hash of the transaction that sent it)"
     )]
     MessageNotFound(B256),
+    #[error("token {token} is not an ERC-20 on chain {chain_id}: {reason}")]
+    NotAnErc20 { chain_id: u64, token: Address, reason: String },
+    #[error(
+        "account {holder} holds {balance} of token {token} on chain {chain_id}, less than {amount}"
+    )]
+    TokenBalanceShort {
+        chain_id: u64,
+        token: Address,
+        holder: Address,
+        balance: U256,
+        amount: U256,
+    },
     #[error("RPC method {0} is not relayed by the portal")]
     MethodNotRelayed(String),
     #[error(transparent)]
@@ -58,7 +70,10 @@ impl PortalError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MessageNotFound(_) | Self::UnknownChain(_) => StatusCode::NOT_FOUND,
-            Self::BadRequest(_) | Self::MethodNotRelayed(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_)
+            | Self::MethodNotRelayed(_)
+            | Self::NotAnErc20 { .. }
+            | Self::TokenBalanceShort { .. } => StatusCode::BAD_REQUEST,
             Self::BadRpcUrl(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Steps(_) | Self::Rpc { .. } | Self::Call { .. } | Self::Relay { .. } => {
                 StatusCode::BAD_GATEWAY

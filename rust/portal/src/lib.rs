@@ -34,6 +34,19 @@ pub struct Ecosystem {
     /// Accounts the page offers to act as, sent through the nodes' unlocked dev accounts (a
     /// devnet's public test keys; empty elsewhere: then only an injected wallet acts).
     pub dev_accounts: Vec<DevAccount>,
+    /// The ERC-20s on L1 the page offers to move (their bridged twins on the chains are found
+    /// through each chain's `AssetRouter`).
+    #[serde(default)]
+    pub tokens: Vec<L1Token>,
+}
+
+/// An ERC-20 on L1 that the ecosystem knows (on a devnet: the test token `up` deploys).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L1Token {
+    pub address: Address,
+    pub symbol: String,
+    pub decimals: u8,
 }
 
 /// One hyperchain of the [`Ecosystem`].

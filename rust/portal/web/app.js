@@ -8,18 +8,42 @@ let eco = null;
 let timer = null;
 
 // --- amounts ---------------------------------------------------------------------------------
-const WEI = 10n ** 18n;
-function formatEth(wei) {
-  const v = BigInt(wei);
-  const whole = v / WEI;
-  const frac = (v % WEI).toString().padStart(18, "0").replace(/0+$/, "");
+function formatUnits(units, decimals = 18) {
+  const v = BigInt(units);
+  const one = 10n ** BigInt(decimals);
+  const whole = v / one;
+  const frac = (v % one).toString().padStart(decimals, "0").replace(/0+$/, "");
   return frac ? `${whole}.${frac}` : `${whole}`;
 }
-function parseEth(text) {
+const formatEth = (wei) => formatUnits(wei, 18);
+function parseUnits(text, decimals = 18) {
   const s = String(text).trim();
-  if (!/^\d+(\.\d{0,18})?$/.test(s)) throw new Error(`not an ETH amount: ${JSON.stringify(s)}`);
+  if (!new RegExp(`^\\d+(\\.\\d{0,${decimals}})?$`).test(s)) throw new Error(`not an amount: ${JSON.stringify(s)}`);
   const [whole, frac = ""] = s.split(".");
-  return BigInt(whole) * WEI + BigInt(frac.padEnd(18, "0"));
+  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, "0") || "0");
+}
+const parseEth = (text) => parseUnits(text, 18);
+
+// --- tokens: the ecosystem's known L1 tokens, by their address on any chain --------------------
+const ZERO = "0x0000000000000000000000000000000000000000";
+const same = (a, b) => String(a).toLowerCase() === String(b).toLowerCase();
+function tokenByAddress(address) {
+  return (eco?.tokens || []).find((t) => t.addresses.some((a) => same(a.address, address)));
+}
+function tokenOn(token, chainId) {
+  const at = token.addresses.find((a) => a.chainId === chainId);
+  if (!at) throw new Error(`${token.symbol} has no address on ${chainName(chainId)} (is the chain up?)`);
+  return at.address;
+}
+/** "1.5 TEST" for a token address on any chain (raw units when the token is unknown). */
+function formatToken(address, units) {
+  const t = tokenByAddress(address);
+  return t ? `${formatUnits(units, t.decimals)} ${t.symbol}` : `${units} of ${short(address)}`;
+}
+/** The asset picker of a form: ETH or one of the known tokens (by its L1 address). */
+function assetPicker() {
+  return el("select", { name: "asset" }, el("option", { value: "ETH" }, "ETH"),
+    (eco.tokens || []).map((t) => el("option", { value: tokenOn(t, eco.l1.chainId) }, t.symbol)));
 }
 const hex = (big) => "0x" + BigInt(big).toString(16);
 const short = (h) => (h ? `${h.slice(0, 10)}…${h.slice(-6)}` : "");
@@ -73,13 +97,31 @@ function currentAddress() {
   return choice === "injected" ? (window.injectedAddress || null) : choice;
 }
 
+/** Points the injected wallet at `chainId`, adding the chain (its RPC) when the wallet has not
+ * heard of it (EIP-3085's 4902 answer: a devnet's chains are new to every wallet). */
+async function switchChain(chainId) {
+  const params = [{ chainId: hex(chainId) }];
+  try {
+    await window.ethereum.request({ method: "wallet_switchEthereumChain", params });
+  } catch (e) {
+    if (e.code !== 4902) throw e;
+    const rpcUrl = chainId === eco.l1.chainId ? eco.l1.rpcUrl : eco.chains.find((c) => c.chainId === chainId).rpcUrl;
+    await window.ethereum.request({ method: "wallet_addEthereumChain", params: [{
+      chainId: hex(chainId), chainName: `Hyperchains ${chainName(chainId)}`, rpcUrls: [rpcUrl],
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    }] });
+    await window.ethereum.request({ method: "wallet_switchEthereumChain", params });
+  }
+}
+
 /** Sends `tx` (from the API) with the acting wallet and waits for its receipt. */
 async function sendTx(tx) {
+  if (tx.approval) await sendTx(tx.approval);
   const who = await actor();
   const fields = { from: who.address, to: tx.to, data: tx.data, value: tx.value };
   let hash;
   if (who.injected) {
-    await window.ethereum.request({ method: "wallet_switchEthereumChain", params: [{ chainId: hex(tx.chainId) }] });
+    await switchChain(tx.chainId);
     hash = await window.ethereum.request({ method: "eth_sendTransaction", params: [fields] });
   } else {
     hash = await rpc(tx.chainId, "eth_sendTransaction", [fields]);
@@ -173,7 +215,9 @@ function accountView(main, data) {
         data.balances.map((b) => el("tr", {},
           el("td", {}, chainName(b.chainId)),
           el("td", { class: "eth", "data-chain": b.chainId, "data-wei": b.eth }, b.error ? `unavailable: ${b.error}` : `${formatEth(b.eth)} ETH`),
-          el("td", {}, b.tokens.map((t) => `${formatEth(t.balance)} ${t.symbol}`).join(", ") || "-")))),
+          el("td", {}, b.tokens.length ? b.tokens.map((t) => el("span", {
+            class: "token", "data-chain": b.chainId, "data-token": t.token, "data-origin": t.originToken, "data-balance": t.balance,
+          }, `${formatUnits(t.balance, t.decimals)} ${t.symbol} `)) : "-")))),
       actions(),
       el("h3", {}, "History"),
       el("table", { id: "history" },
@@ -184,15 +228,26 @@ function accountView(main, data) {
 function historyRow(h) {
   if (h.kind === "deposit") {
     return el("tr", { class: "deposit" }, el("td", {}, "deposit"), el("td", {}, `L1 → chain ${h.chainId}`),
-      el("td", {}, `${formatEth(h.amount)} ETH`), el("td", { class: "hash" }, short(h.l1Tx)),
+      el("td", {}, same(h.token, ZERO) ? `${formatEth(h.amount)} ETH` : formatToken(h.token, h.amount)),
+      el("td", { class: "hash" }, short(h.l1Tx)),
       el("td", {}, h.credited ? "credited" : "queued on L1"));
   }
   const link = el("a", { href: `#/message/${h.messageHash}` }, short(h.messageHash));
   return el("tr", { class: h.withdrawal ? "withdrawal" : "message" },
     el("td", {}, h.withdrawal ? "withdrawal" : "hyperbridge"),
     el("td", {}, `chain ${h.sourceChainId} → ${chainName(h.destinationChainId)}`),
-    el("td", {}, `${formatEth(h.value)} ETH`), el("td", {}, link),
+    el("td", {}, h.token ? formatToken(h.token.token, h.token.amount) : `${formatEth(h.value)} ETH`), el("td", {}, link),
     el("td", {}, h.done ? "done" : `step ${h.step}/${h.withdrawal ? 2 : 7}`));
+}
+
+/**
+ * What a form moves: `{ value }` in wei for ETH, or `{ token, amount, from }` for a known token
+ * (its address on `chainId`, in its base units), as the API's transaction requests take them.
+ */
+function asset(form, chainId, text) {
+  if (form.asset.value === "ETH") return { value: hex(parseEth(text)) };
+  const t = tokenByAddress(form.asset.value);
+  return { token: tokenOn(t, chainId), amount: hex(parseUnits(text, t.decimals)), from: currentAddress() };
 }
 
 function actions() {
@@ -200,28 +255,31 @@ function actions() {
   return el("section", { id: "actions" },
     el("h3", {}, "Actions"),
     el("form", { class: "action", id: "deposit-form", onsubmit: action(async (f) => {
-      const tx = await api("/api/tx/deposit", { chainId: Number(f.chain.value), amount: hex(parseEth(f.amount.value)), to: me() });
+      const { value, token, amount, from } = asset(f, eco.l1.chainId, f.amount.value);
+      const tx = await api("/api/tx/deposit", { chainId: Number(f.chain.value), amount: value ?? amount, token, from, to: me() });
       await sendTx(tx);
       render();
     }) }, "Deposit from L1 to ", el("select", { name: "chain" }, chainOptions(false)), " ",
-      el("input", { name: "amount", value: "1" }), " ETH ", el("button", { id: "deposit-button" }, "Deposit")),
+      el("input", { name: "amount", value: "1" }), " ", assetPicker(), " ", el("button", { id: "deposit-button" }, "Deposit")),
     el("form", { class: "action", id: "send-form", onsubmit: action(async (f) => {
+      const fromChain = Number(f.from.value);
       const tx = await api("/api/tx/send", {
-        fromChain: Number(f.from.value), toChain: Number(f.to.value), to: f.recipient.value || me(),
-        value: hex(parseEth(f.value.value)), fee: hex(parseEth(f.fee.value)),
+        fromChain, toChain: Number(f.to.value), to: f.recipient.value || me(),
+        ...asset(f, fromChain, f.value.value), fee: hex(parseEth(f.fee.value)),
       });
       location.hash = `#/message/${await sendTx(tx)}`;
     }) }, "Send from ", el("select", { name: "from" }, chainOptions(false)), " to ",
       el("select", { name: "to" }, chainOptions(false).reverse()), " ",
-      el("input", { name: "value", value: "0.25" }), " ETH, relayer fee ", el("input", { name: "fee", value: "0.001" }),
+      el("input", { name: "value", value: "0.25" }), " ", assetPicker(), ", relayer fee ", el("input", { name: "fee", value: "0.001" }),
       " ETH, to ", el("input", { name: "recipient", placeholder: "(yourself)" }), " ", el("button", { id: "send-button" }, "Send")),
     el("form", { class: "action", id: "withdraw-form", onsubmit: action(async (f) => {
+      const fromChain = Number(f.from.value);
       const tx = await api("/api/tx/send", {
-        fromChain: Number(f.from.value), toChain: eco.l1.chainId, to: me(), value: hex(parseEth(f.amount.value)), fee: "0x0",
+        fromChain, toChain: eco.l1.chainId, to: me(), ...asset(f, fromChain, f.amount.value), fee: "0x0",
       });
       location.hash = `#/message/${await sendTx(tx)}`;
     }) }, "Withdraw from ", el("select", { name: "from" }, chainOptions(false)), " ",
-      el("input", { name: "amount", value: "0.1" }), " ETH to L1 ", el("button", { id: "withdraw-button" }, "Withdraw")));
+      el("input", { name: "amount", value: "0.1" }), " ", assetPicker(), " to L1 ", el("button", { id: "withdraw-button" }, "Withdraw")));
 }
 
 function messageView(main, m) {
@@ -229,8 +287,11 @@ function messageView(main, m) {
   main.append(
     el("section", { id: "message", "data-step": m.step, "data-done": m.done },
       el("h2", {}, m.withdrawal ? "Withdrawal " : "Hyperbridge message ", el("span", { class: "hash" }, m.messageHash)),
-      el("p", {}, `chain ${m.sourceChainId} → ${chainName(m.destinationChainId)}: ${formatEth(m.message.value)} ETH to `,
-        el("code", {}, m.message.recipient), `, relayer fee ${formatEth(m.message.fee)} ETH`),
+      m.tokenTransfer
+        ? el("p", { id: "token-transfer" }, `chain ${m.sourceChainId} → ${chainName(m.destinationChainId)}: ${formatToken(m.tokenTransfer.originToken, m.tokenTransfer.amount)} to `,
+          el("code", {}, m.tokenTransfer.to), `, relayer fee ${formatEth(m.message.fee)} ETH`)
+        : el("p", {}, `chain ${m.sourceChainId} → ${chainName(m.destinationChainId)}: ${formatEth(m.message.value)} ETH to `,
+          el("code", {}, m.message.recipient), `, relayer fee ${formatEth(m.message.fee)} ETH`),
       el("ol", { class: "steps" }, m.steps.map((s) => {
         const r = reached.get(s.step);
         const cls = r ? (s.step === m.step && !m.done ? "reached current" : "reached") : "pending";
@@ -306,8 +367,13 @@ async function start() {
   eco = await api("/api/ecosystem");
   const picker = $("account-picker");
   for (const a of eco.devAccounts) picker.append(el("option", { value: a.address }, `${a.label} ${short(a.address)} (public test key)`));
-  if (window.ethereum) picker.prepend(el("option", { value: "injected" }, "injected wallet"));
   $("test-keys-note").hidden = eco.devAccounts.length === 0;
+  // A browser wallet, when there is one, is what the page acts with; the dev accounts stay offered.
+  if (window.ethereum) {
+    picker.prepend(el("option", { value: "injected" }, "injected wallet"));
+    picker.value = "injected";
+    window.injectedAddress = (await actor()).address;
+  }
   picker.onchange = async () => {
     if (picker.value === "injected") window.injectedAddress = (await actor()).address;
     schedule();

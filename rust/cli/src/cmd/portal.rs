@@ -49,6 +49,7 @@ pub(crate) fn ecosystem(devnet: &DevnetFile) -> Ecosystem {
             })
             .collect(),
         dev_accounts,
+        tokens: devnet.tokens.clone(),
     }
 }
 

@@ -176,6 +176,11 @@ impl UpArgs {
                 pid: eco.l1.pid(),
             },
             contracts: eco.deployment.clone(),
+            tokens: vec![
+                deploy_test_token(&eco.l1.rpc_url(), eco.accounts())
+                    .await
+                    .wrap_err("deploying the test token on L1")?,
+            ],
             chains,
             accounts: eco.accounts().to_vec(),
             da_committee,
@@ -277,6 +282,41 @@ impl UpArgs {
         let _ = std::fs::remove_file(&out);
         Ok(())
     }
+}
+
+/// Base units of the test token minted to each dev account (a million, at 18 decimals).
+const TEST_TOKEN_MINT: u128 = 1_000_000 * 10u128.pow(18);
+
+/// Deploys the devnet's test ERC-20 on L1 from the deployer (a `FaucetToken`: anyone may mint
+/// more) and mints each dev account [`TEST_TOKEN_MINT`], so token transfers can be tried at once.
+async fn deploy_test_token(
+    l1_rpc: &str,
+    accounts: &[hyperchain_devnet::DevAccount],
+) -> eyre::Result<hyperchain_portal::L1Token> {
+    use hyperchain_bindings::FaucetToken;
+    let deployer = accounts.get(roles::DEPLOYER).ok_or_else(|| eyre!("no deployer account"))?;
+    let signer = alloy::signers::local::PrivateKeySigner::from_bytes(&deployer.private_key)?;
+    let l1 = crate::common::connect(l1_rpc, "L1", Some(signer)).await?;
+    let (name, symbol) = ("Hyperchains test token", "TEST");
+    let token = FaucetToken::deploy(&l1, name.into(), symbol.into()).await?;
+    // Sent one after another, then awaited together: one receipt poll instead of one per account.
+    let mut mints = Vec::new();
+    for a in accounts {
+        mints.push((
+            a.address,
+            token.mint(a.address, alloy::primitives::U256::from(TEST_TOKEN_MINT)).send().await?,
+        ));
+    }
+    for (to, pending) in mints {
+        if !pending.get_receipt().await?.status() {
+            eyre::bail!("minting {symbol} to {to} reverted");
+        }
+    }
+    Ok(hyperchain_portal::L1Token {
+        address: *token.address(),
+        symbol: symbol.into(),
+        decimals: 18,
+    })
 }
 
 /// How often `up` checks its nodes, operators, attesters and the relayer.
@@ -434,6 +474,9 @@ fn print_table(d: &DevnetFile, out: &Path, timings: &hyperchain_devnet::Timings)
     println!("  SharedBridge     {}", d.contracts.shared_bridge);
     println!("  TransactionRoot  {}", d.contracts.transaction_root);
     println!("  Verifier         {}", d.contracts.verifier);
+    for t in &d.tokens {
+        println!("  {:<16} {} (test ERC-20, minted to every dev account)", t.symbol, t.address);
+    }
     println!(
         "\nAttesters ({DEVNET_ATTESTATION_THRESHOLD} of {} sign each batch; dev-only keys, no funds)",
         d.attesters.len()

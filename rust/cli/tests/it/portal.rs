@@ -252,6 +252,8 @@ fn portal_api_deposit_send_withdraw_claim_and_errors() {
         "{again}"
     );
 
+    erc20_through_the_api(&file, &portal, &me);
+
     // Errors, each named.
     let unknown = format!("0x{}", "ab".repeat(32));
     let (status, body) = api(&format!("{portal}/api/messages/{unknown}"), None);
@@ -289,13 +291,193 @@ fn portal_api_deposit_send_withdraw_claim_and_errors() {
     assert_eq!(status, 400, "the deployer is not offered to the page: {body}");
 
     // The same journey in a real headless Chromium, as another dev account.
-    browser_journey(&file, &portal, accounts[1]["address"].as_str().unwrap());
+    // An injected wallet acts as a third one.
+    browser_journey(
+        &file,
+        &portal,
+        accounts[1]["address"].as_str().unwrap(),
+        accounts[2]["address"].as_str().unwrap(),
+    );
+}
+
+const TEN_TOKENS: &str = "0x8ac7230489e80000";
+const FOUR_TOKENS: &str = "0x3782dace9d900000";
+const THREE_TOKENS: &str = "0x29a2241af62c0000";
+
+/// `balanceOf(who)` of `token` as the chain at `rpc` answers it (decimal).
+fn token_balance(rpc: &str, token: &str, who: &str) -> String {
+    let out = cast(&["call", "--rpc-url", rpc, token, "balanceOf(address)(uint256)", who]);
+    // `cast` prints `10000000000000000000 [1e19]`.
+    out.split_whitespace().next().unwrap_or_default().to_string()
+}
+
+fn rpc_of(file: &Value, chain: u64) -> String {
+    if chain == file["l1"]["chainId"].as_u64().unwrap() {
+        return file["l1"]["rpcUrl"].as_str().unwrap().to_string();
+    }
+    file["chains"].as_array().unwrap().iter().find(|c| c["chainId"] == chain).unwrap()["rpcUrl"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The balance of the token of L1 origin `origin` that the account view shows on `chain`.
+fn shown_token_balance(account: &Value, chain: u64, origin: &str) -> Option<String> {
+    let b = account["balances"].as_array()?.iter().find(|b| b["chainId"] == chain)?;
+    let t = b["tokens"]
+        .as_array()?
+        .iter()
+        .find(|t| t["originToken"].as_str().is_some_and(|o| o.eq_ignore_ascii_case(origin)))?;
+    t["balance"].as_str().map(str::to_string)
+}
+
+/// The transaction the API builds for `body` at `path` (`/api/tx/…`), which must answer 200.
+fn built(portal: &str, path: &str, body: Value) -> Value {
+    let (status, tx) = api(&format!("{portal}{path}"), Some(body));
+    assert_eq!(status, 200, "{path}: {tx}");
+    tx
+}
+
+/// Sends an API-built transaction and, first, the approval it needs.
+fn send_with_approval(portal: &str, tx: &Value, from: &str) -> String {
+    if tx["approval"].is_object() {
+        send_through_portal(portal, &tx["approval"], from);
+    }
+    send_through_portal(portal, tx, from)
+}
+
+/// The devnet's test token through the API: deposited L1 → 901 (approve + `depositERC20`), sent
+/// 901 → 902 over the hyperbridge, withdrawn 902 → L1 and claimed. After each, the balances the
+/// account view shows are the chains' own `balanceOf`; bad token requests get a named 400.
+fn erc20_through_the_api(file: &Value, portal: &str, me: &str) {
+    let token = file["tokens"][0]["address"].as_str().expect("test token in devnet.json");
+    let (status, eco) = api(&format!("{portal}/api/ecosystem"), None);
+    assert_eq!(status, 200, "{eco}");
+    let known = &eco["tokens"][0];
+    assert_eq!(known["symbol"], "TEST", "{eco}");
+    let address_on = |chain: u64| -> String {
+        known["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["chainId"] == chain)
+            .unwrap_or_else(|| panic!("no address of the token on {chain}: {known}"))["address"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(address_on(900).eq_ignore_ascii_case(token), "{known}");
+    let l1_before: u128 = token_balance(&rpc_of(file, 900), token, me).parse().unwrap();
+    assert!(l1_before >= 10u128.pow(19), "the dev account was minted test tokens: {l1_before}");
+    let account = |what: &str, chain: u64, units: u128| {
+        let a = poll(&format!("{portal}/api/accounts/{me}"), what, |a| {
+            shown_token_balance(a, chain, token) == Some(units.to_string())
+        });
+        let on_chain = if chain == 900 { token.to_string() } else { address_on(chain) };
+        assert_eq!(
+            token_balance(&rpc_of(file, chain), &on_chain, me),
+            units.to_string(),
+            "{what}: the chain's balanceOf is what the portal shows"
+        );
+        a
+    };
+
+    // L1 → 901: the approval comes with the deposit (the allowance is short).
+    let tx = built(
+        portal,
+        "/api/tx/deposit",
+        json!({ "chainId": 901, "amount": TEN_TOKENS, "to": me, "token": token, "from": me }),
+    );
+    assert!(tx["approval"]["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(token)), "{tx}");
+    send_with_approval(portal, &tx, me);
+    account("10 TEST deposited to 901", 901, 10 * 10u128.pow(18));
+    account("10 TEST escrowed from L1", 900, l1_before - 10 * 10u128.pow(18));
+
+    // 901 → 902: a bridged token is burned by the router, no approval.
+    let tx = built(
+        portal,
+        "/api/tx/send",
+        json!({
+            "fromChain": 901, "toChain": 902, "to": me, "token": address_on(901),
+            "amount": FOUR_TOKENS, "fee": "0x38d7ea4c68000", "from": me
+        }),
+    );
+    assert!(tx["approval"].is_null(), "{tx}");
+    let sent_tx = send_with_approval(portal, &tx, me);
+    let m = poll(&format!("{portal}/api/messages/{sent_tx}"), "token message at step 7", |m| {
+        m["done"] == true
+    });
+    let moved = &m["tokenTransfer"];
+    assert_eq!(
+        moved["amount"], "4000000000000000000",
+        "the message page decodes the transfer: {m}"
+    );
+    assert!(moved["originToken"].as_str().is_some_and(|o| o.eq_ignore_ascii_case(token)), "{m}");
+    account("4 TEST on 902", 902, 4 * 10u128.pow(18));
+    let a = account("6 TEST left on 901", 901, 6 * 10u128.pow(18));
+    assert!(
+        a["history"].as_array().unwrap().iter().any(|h| h["kind"] == "message"
+            && h["tx"] == sent_tx.as_str()
+            && h["token"]["amount"] == "4000000000000000000"),
+        "the token transfer is in the sender's history: {a}"
+    );
+
+    // 902 → L1, claimed with the API's finalizeWithdrawal.
+    let tx = built(
+        portal,
+        "/api/tx/send",
+        json!({
+            "fromChain": 902, "toChain": 900, "to": me, "token": address_on(902),
+            "amount": THREE_TOKENS, "from": me
+        }),
+    );
+    let withdrawal_tx = send_with_approval(portal, &tx, me);
+    let w = poll(
+        &format!("{portal}/api/messages/{withdrawal_tx}"),
+        "token withdrawal claimable",
+        |m| m["claimable"] == true,
+    );
+    let (status, claim) =
+        api(&format!("{portal}/api/tx/claim/{}", w["messageHash"].as_str().unwrap()), None);
+    assert_eq!(status, 200, "{claim}");
+    send_through_portal(portal, &claim, me);
+    poll(&format!("{portal}/api/messages/{withdrawal_tx}"), "token withdrawal claimed", |m| {
+        m["done"] == true
+    });
+    account("1 TEST left on 902", 902, 10u128.pow(18));
+    account("3 TEST back on L1", 900, l1_before - 7 * 10u128.pow(18));
+
+    // Bad token requests, each named; nothing is built.
+    let (status, body) = api(
+        &format!("{portal}/api/tx/deposit"),
+        Some(json!({ "chainId": 901, "amount": TEN_TOKENS, "to": me, "token": me, "from": me })),
+    );
+    assert_eq!(status, 400, "an account is not a token: {body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("is not an ERC-20 on chain 900: no contract"),
+        "{body}"
+    );
+    let (status, body) = api(
+        &format!("{portal}/api/tx/send"),
+        Some(json!({
+            "fromChain": 901, "toChain": 902, "to": me, "token": address_on(901),
+            "amount": TEN_TOKENS, "from": me
+        })),
+    );
+    assert_eq!(status, 400, "more than the balance: {body}");
+    assert!(body["error"].as_str().unwrap().contains("less than 10000000000000000000"), "{body}");
+    let (status, body) = api(
+        &format!("{portal}/api/tx/deposit"),
+        Some(json!({ "chainId": 901, "amount": TEN_TOKENS, "to": me, "token": token })),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("needs `from`"), "{body}");
 }
 
 /// Drives the page with `portal_browser.mjs` (puppeteer-core against Debian's Chromium, installed
 /// by `tools/chromium.sh` when missing: the test fails when it cannot be installed or started),
 /// then checks every balance the page showed against the chain's own answer.
-fn browser_journey(file: &Value, portal: &str, account: &str) {
+fn browser_journey(file: &Value, portal: &str, account: &str, injected_account: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let chromium =
         std::process::Command::new("bash").arg(root.join("tools/chromium.sh")).output().unwrap();
@@ -314,6 +496,8 @@ fn browser_journey(file: &Value, portal: &str, account: &str) {
         .env("PORTAL_URL", portal)
         .env("CHROMIUM", &chromium)
         .env("ACCOUNT", account)
+        .env("TOKEN", file["tokens"][0]["address"].as_str().expect("test token in devnet.json"))
+        .env("INJECTED_ACCOUNT", injected_account)
         .env("SCREENSHOT", &screenshot)
         .output()
         .expect("node runs the browser script");
@@ -342,4 +526,55 @@ fn browser_journey(file: &Value, portal: &str, account: &str) {
             "balance shown for {chain}: {report}"
         );
     }
+    // The test token: 5 deposited through the page to 901, the rest still on L1, each as the
+    // chain's balanceOf says.
+    let tokens = report["tokens"].as_array().expect("token balances shown");
+    let on_901 = tokens.iter().find(|t| t["chainId"] == 901).unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(on_901["balance"], "5000000000000000000", "{report}");
+    assert!(tokens.iter().any(|t| t["chainId"] == 900), "L1's test token balance shown: {report}");
+    for t in tokens {
+        let chain = t["chainId"].as_u64().unwrap();
+        assert_eq!(
+            t["balance"].as_str(),
+            Some(
+                token_balance(&rpc_of(file, chain), t["token"].as_str().unwrap(), account).as_str()
+            ),
+            "token balance shown for {chain}: {report}"
+        );
+    }
+    // The injected wallet: the page asked it for the account, added and switched to L1, and
+    // had it send the deposit; the portal's relay sent nothing for it. L1 mined that transaction
+    // from the wallet's account to the shared bridge.
+    let injected = &report["injected"];
+    let calls: Vec<&str> =
+        injected["calls"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for method in ["eth_requestAccounts", "wallet_addEthereumChain", "wallet_switchEthereumChain"] {
+        assert!(calls.contains(&method), "the page called {method} on the wallet: {injected}");
+    }
+    assert!(
+        !injected["relayed"].as_array().unwrap().iter().any(|m| m == "eth_sendTransaction"),
+        "no transaction went through the portal's relay: {injected}"
+    );
+    let sent = injected["txHashes"].as_array().unwrap();
+    assert_eq!(sent.len(), 1, "one deposit through the wallet: {injected}");
+    assert_eq!(sent[0]["chainId"], 900, "{injected}");
+    let receipt: Value = serde_json::from_str(&cast(&[
+        "receipt",
+        "--json",
+        "--rpc-url",
+        &rpc_of(file, 900),
+        sent[0]["hash"].as_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    assert!(
+        receipt["from"].as_str().is_some_and(|f| f.eq_ignore_ascii_case(injected_account)),
+        "{receipt}"
+    );
+    assert!(
+        receipt["to"].as_str().is_some_and(
+            |t| t.eq_ignore_ascii_case(file["contracts"]["sharedBridge"].as_str().unwrap())
+        ),
+        "{receipt}"
+    );
 }
