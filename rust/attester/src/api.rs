@@ -55,8 +55,10 @@ pub struct Attested {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Refused {
     /// A stable name: `state_root_mismatch`, `messages_root_mismatch`, `<field>_mismatch`,
-    /// `wrong_previous_root`, `non_canonical_genesis`, `invalid_blocks`, `equivocation`,
-    /// `unknown_chain`, `bad_request`.
+    /// `wrong_previous_root`, `non_canonical_genesis`, `broken_header_chain`,
+    /// `timestamp_decreased`, `timestamp_ahead_of_l1`, `wrong_base_fee`, `unverified_block_hash`,
+    /// `extra_system_transaction`, `priority_request_gas_mismatch`, `priority_request_mismatch`,
+    /// `invalid_blocks`, `equivocation`, `unknown_chain`, `bad_request`.
     pub refused: String,
     /// The validity program's (or the guard's) message.
     pub detail: String,
@@ -108,9 +110,17 @@ pub fn refusal_reason(error: &ValidationError) -> String {
         ValidationError::WrongPreviousRoot { .. } => "wrong_previous_root".into(),
         ValidationError::BrokenHeaderChain { .. } => "broken_header_chain".into(),
         ValidationError::TimestampDecreased { .. } => "timestamp_decreased".into(),
-        ValidationError::MissingWitness(MissingEntry::BlockHash(_)) => {
-            "unverified_block_hash".into()
+        ValidationError::TimestampAheadOfL1 { .. } => "timestamp_ahead_of_l1".into(),
+        ValidationError::WrongBaseFee { .. } => "wrong_base_fee".into(),
+        ValidationError::MissingWitness(MissingEntry::BlockHash(_))
+        | ValidationError::UnverifiedBlockHash { .. } => "unverified_block_hash".into(),
+        ValidationError::SystemTransactionNotEntryPoint { .. }
+        | ValidationError::UnknownPriorityRequest { .. }
+        | ValidationError::UnknownTransactionRoot { .. } => "extra_system_transaction".into(),
+        ValidationError::PriorityRequestGasMismatch { .. } => {
+            "priority_request_gas_mismatch".into()
         }
+        ValidationError::PriorityRequestMismatch { .. } => "priority_request_mismatch".into(),
         ValidationError::NoPredeployCodes | ValidationError::NonCanonicalPredeploy { .. } => {
             "non_canonical_genesis".into()
         }
@@ -243,5 +253,74 @@ mod tests {
         );
         assert_eq!(refusal_reason(&ValidationError::BadBlocks), "invalid_blocks");
         assert_eq!(refusal_reason(&ValidationError::NoPredeployCodes), "non_canonical_genesis");
+    }
+
+    #[test]
+    fn block_context_refusals_are_named() {
+        use alloy::primitives::U256;
+        let (block, index, nonce) = (7, 1, U256::from(3));
+        let cases = [
+            (
+                ValidationError::TimestampAheadOfL1 {
+                    block,
+                    timestamp: 2,
+                    l1_timestamp: 1,
+                    max_ahead: 0,
+                },
+                "timestamp_ahead_of_l1",
+            ),
+            (ValidationError::WrongBaseFee { block, base_fee: 1, expected: 2 }, "wrong_base_fee"),
+            (
+                ValidationError::UnverifiedBlockHash {
+                    block,
+                    hash: B256::ZERO,
+                    expected: B256::ZERO,
+                },
+                "unverified_block_hash",
+            ),
+            (
+                ValidationError::MissingWitness(MissingEntry::BlockHash(block)),
+                "unverified_block_hash",
+            ),
+            (
+                ValidationError::SystemTransactionNotEntryPoint {
+                    block,
+                    index,
+                    to: None,
+                    input: Bytes::new(),
+                },
+                "extra_system_transaction",
+            ),
+            (
+                ValidationError::UnknownPriorityRequest { block, index, nonce },
+                "extra_system_transaction",
+            ),
+            (
+                ValidationError::UnknownTransactionRoot { block, index, root: B256::ZERO },
+                "extra_system_transaction",
+            ),
+            (
+                ValidationError::PriorityRequestGasMismatch {
+                    block,
+                    index,
+                    nonce,
+                    delivered: U256::from(1),
+                    requested: U256::from(2),
+                },
+                "priority_request_gas_mismatch",
+            ),
+            (
+                ValidationError::PriorityRequestMismatch {
+                    block,
+                    index,
+                    nonce,
+                    message_hash: B256::ZERO,
+                },
+                "priority_request_mismatch",
+            ),
+        ];
+        for (error, name) in cases {
+            assert_eq!(refusal_reason(&error), name, "{error}");
+        }
     }
 }

@@ -29,7 +29,7 @@ use alloy::{
 };
 use hyperchain_bindings::{CommitBatchInfo, PredeployCode};
 use hyperchain_zkevm::{
-    BatchBlocks, BatchContext, ExecutionRules, ValidationError, Witness, check_genesis,
+    BatchBlocks, BatchContext, ExecutionRules, L1View, ValidationError, Witness, check_genesis,
     public_input, validate_batch,
 };
 
@@ -62,6 +62,9 @@ pub struct BatchClaim<'a> {
     /// The chain's protocol version's canonical system contracts (`ChainFactory.predeployCodes`
     /// on L1), which the genesis must hold before batch 1 is attested.
     pub predeploys: &'a [PredeployCode],
+    /// What L1 says about the block context: its head's time and the bound, the priority
+    /// requests and Transaction Roots the batch's system transactions deliver and import.
+    pub l1: &'a L1View,
 }
 
 impl BatchClaim<'_> {
@@ -236,6 +239,7 @@ impl Attester {
             claim.witness,
             claim.prev_state_root,
             claim.context,
+            Some(claim.l1),
             rules,
         )?;
         validated.check_claim(claim.commit)?;

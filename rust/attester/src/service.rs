@@ -6,6 +6,8 @@
 //! listen = "127.0.0.1:7001"
 //! database = "attester.db"         # SQLite: what it signed (the equivocation guard)
 //! key_env = "ATTESTER_PRIVATE_KEY" # hex private key in this environment variable
+//! max_timestamp_ahead_secs = 60    # optional (default 60): how far an L2 block's timestamp may
+//!                                  # be ahead of the L1 head's
 //!
 //! [[chains]]
 //! chain_id = 901
@@ -14,9 +16,16 @@
 //!
 //! For `POST /v1/attest` it reads the previous batch's state root, the verifier and the protocol
 //! version from L1, fetches the batch's blocks and witness from the chain's own RPC, reads the
-//! context (outbox nonce, priority requests) at the block before the batch, and signs through
+//! context (outbox nonce, priority requests) at the block before the batch, reads the block
+//! context's L1 bounds ([`L1View`]: the L1 head's timestamp, the queued priority requests and the
+//! Transaction Roots the batch's system transactions deliver and import), and signs through
 //! [`Attester::attest_batch`] only when every field of the claimed `CommitBatchInfo` equals the
 //! re-executed batch's. The signature is returned only after the [`Guard`] has it on disk.
+//!
+//! A block more than `max_timestamp_ahead_secs` after the L1 head is refused
+//! (`timestamp_ahead_of_l1`) when it is also that far ahead of the attester's own clock; otherwise
+//! the attester's L1 view is what is behind (an L1 without a block for a while), and it answers
+//! "not yet" rather than sign.
 
 use crate::{
     AttestationDomain, Attester, AttesterError, BatchClaim,
@@ -24,6 +33,7 @@ use crate::{
     batch_context, batch_digest,
 };
 use alloy::{
+    eips::BlockNumberOrTag,
     primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     sol_types::SolValue,
@@ -35,8 +45,11 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use hyperchain_bindings::{ChainFactory, ChainSettlement, CommitBatchInfo};
-use hyperchain_zkevm::{ExecutionRules, build_witness};
+use hyperchain_bindings::{ChainFactory, ChainSettlement, CommitBatchInfo, TransactionRoot};
+use hyperchain_zkevm::{
+    BatchBlocks, ExecutionRules, L1View, QueuedPriorityRequest, SystemTransaction, ValidationError,
+    build_witness, system_transactions,
+};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use sqlx::{
@@ -59,8 +72,19 @@ pub struct Config {
     pub database: PathBuf,
     /// Environment variable holding its hex private key.
     pub key_env: String,
+    /// Seconds an L2 block's timestamp may be ahead of the L1 head's.
+    #[serde(default = "default_max_timestamp_ahead")]
+    pub max_timestamp_ahead_secs: u64,
     /// The chains it attests.
     pub chains: Vec<ChainConfig>,
+}
+
+/// How far an L2 block's timestamp may be ahead of the L1 head's unless configured: a few L1
+/// slots of clock skew and L1 latency, far below the priority queue's expiry (days).
+pub const DEFAULT_MAX_TIMESTAMP_AHEAD_SECS: u64 = 60;
+
+fn default_max_timestamp_ahead() -> u64 {
+    DEFAULT_MAX_TIMESTAMP_AHEAD_SECS
 }
 
 /// One attested chain.
@@ -308,6 +332,10 @@ impl IntoResponse for Outcome {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 fn refused(reason: &str, detail: impl Into<String>) -> Outcome {
     Outcome::Refused(Refused { refused: reason.into(), detail: detail.into() })
 }
@@ -321,6 +349,7 @@ pub struct Service {
     chains: BTreeMap<u64, DynProvider>,
     guard: Guard,
     rules: ExecutionRules,
+    max_timestamp_ahead: u64,
     /// One validation at a time: the guard's check-then-record must not interleave, and the
     /// machine it runs on is not assumed to have cores to spare.
     lock: tokio::sync::Mutex<()>,
@@ -353,6 +382,7 @@ impl Service {
             guard,
             attester,
             rules: ExecutionRules::ANVIL,
+            max_timestamp_ahead: config.max_timestamp_ahead_secs,
             lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -527,6 +557,10 @@ impl Service {
         } else {
             Vec::new()
         };
+        let l1_view = match self.l1_view(&settlement, &blocks).await {
+            Ok(v) => v,
+            Err(o) => return o,
+        };
         let claim = BatchClaim {
             blocks: &blocks,
             witness: &witness,
@@ -534,9 +568,21 @@ impl Service {
             context: &context,
             commit: &commit,
             predeploys: &predeploys,
+            l1: &l1_view,
         };
         let signed = match self.attester.attest_batch(&domain, &claim, &self.rules) {
             Ok(s) => s,
+            Err(AttesterError::Invalid(ValidationError::TimestampAheadOfL1 {
+                block,
+                timestamp,
+                l1_timestamp,
+                ..
+            })) if timestamp <= unix_now().saturating_add(self.max_timestamp_ahead) => {
+                return Outcome::NotYet(format!(
+                    "block {block} has timestamp {timestamp} but the L1 head is at \
+                     {l1_timestamp}: L1 is behind"
+                ));
+            }
             Err(AttesterError::Invalid(e)) => return refused(&refusal_reason(&e), e.to_string()),
             Err(e) => return Outcome::NotYet(format!("signing: {e}")),
         };
@@ -553,6 +599,81 @@ impl Service {
         metrics::histogram!("attester_validation_seconds").record(took.as_secs_f64());
         tracing::info!(chain = request.chain_id, batch = n, first, last, digest = %signed.digest, "attested");
         Outcome::Attested(Attested { signature: signed.proof, attester: self.address })
+    }
+
+    /// The block context's L1 bounds for `blocks`: the L1 head's timestamp, and what L1 holds of
+    /// the priority requests and Transaction Roots the batch's system transactions deliver and
+    /// import (what it does not hold stays out, and the program refuses the transaction).
+    async fn l1_view(
+        &self,
+        settlement: &ChainSettlement::ChainSettlementInstance<&DynProvider>,
+        blocks: &BatchBlocks,
+    ) -> Result<L1View, Outcome> {
+        let system =
+            system_transactions(blocks).map_err(|e| refused(&refusal_reason(&e), e.to_string()))?;
+        let l1_err =
+            |step: &str, e: alloy::contract::Error| Outcome::NotYet(format!("L1 {step}: {e}"));
+        let head = self
+            .l1
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| Outcome::NotYet(format!("L1 eth_getBlockByNumber(latest): {e}")))?
+            .ok_or_else(|| Outcome::NotYet("L1 has no latest block".into()))?;
+        let mut view = L1View {
+            timestamp: head.header.timestamp,
+            max_timestamp_ahead: self.max_timestamp_ahead,
+            ..L1View::default()
+        };
+        if system.is_empty() {
+            return Ok(view);
+        }
+        let queued: u64 = settlement
+            .priorityRequestCount()
+            .call()
+            .await
+            .map_err(|e| l1_err("priorityRequestCount", e))?
+            .saturating_to();
+        let roots = match self.factory.transactionRoot().call().await {
+            Ok(a) => TransactionRoot::new(a, &self.l1),
+            Err(e) => return Err(l1_err("transactionRoot", e)),
+        };
+        for tx in system {
+            match tx {
+                SystemTransaction::PriorityDelivery { message, .. } => {
+                    let Ok(nonce) = u64::try_from(message.nonce) else { continue };
+                    if nonce >= queued || view.priority_requests.contains_key(&nonce) {
+                        continue;
+                    }
+                    let (request, hash_before, hash_after) = tokio::try_join!(
+                        async { settlement.priorityRequest(U256::from(nonce)).call().await },
+                        async { settlement.priorityRollingHash(U256::from(nonce)).call().await },
+                        async {
+                            settlement.priorityRollingHash(U256::from(nonce + 1)).call().await
+                        },
+                    )
+                    .map_err(|e| l1_err("priority request", e))?;
+                    view.priority_requests.insert(
+                        nonce,
+                        QueuedPriorityRequest {
+                            l2_gas_limit: request.l2GasLimit,
+                            hash_before,
+                            hash_after,
+                        },
+                    );
+                }
+                SystemTransaction::RootImport { root, .. } => {
+                    if roots
+                        .isTransactionRoot(root)
+                        .call()
+                        .await
+                        .map_err(|e| l1_err("isTransactionRoot", e))?
+                    {
+                        view.transaction_roots.insert(root);
+                    }
+                }
+            }
+        }
+        Ok(view)
     }
 
     /// `GET /healthz`.

@@ -115,13 +115,12 @@ pub async fn build_commit_info(
         )?;
     }
     let validated =
-        validate_batch(&blocks, &witness, prev_state_root, &ctx, &ExecutionRules::ANVIL).map_err(
-            |e| OperatorError::BuildFailed {
+        validate_batch(&blocks, &witness, prev_state_root, &ctx, None, &ExecutionRules::ANVIL)
+            .map_err(|e| OperatorError::BuildFailed {
                 batch: number,
                 what: format!("validity program rejected blocks {first}..={last}"),
                 source: e.into(),
-            },
-        )?;
+            })?;
     let node_root = state_root_at(l2, last).await?;
     if validated.state_root != node_root {
         return Err(OperatorError::Build {

@@ -79,6 +79,7 @@ fn make_batch() -> (BatchBlocks, Witness, u64) {
             &witness,
             witness.prev_state_root,
             &ctx,
+            None,
             &ExecutionRules::ANVIL,
         )
         .expect("the benchmark batch validates")
@@ -107,7 +108,9 @@ fn bench(c: &mut Criterion) {
     // Throughput in "bytes" = gas, so criterion's MiB/s column reads as Mgas/s (×1.048576).
     group.throughput(Throughput::Elements(gas));
     group.bench_function("validate_batch", |b| {
-        b.iter(|| validate_batch(&blocks, &witness, witness.prev_state_root, &ctx, &rules).unwrap())
+        b.iter(|| {
+            validate_batch(&blocks, &witness, witness.prev_state_root, &ctx, None, &rules).unwrap()
+        })
     });
     group.bench_function("plain_revm_execution", |b| {
         b.iter(|| execute_unverified(&blocks, &witness, 31337, &rules).unwrap())

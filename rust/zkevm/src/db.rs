@@ -2,10 +2,11 @@
 //! previous state root, as the revm database the batch runs on (a read outside it is an error).
 
 use crate::{
+    block_context::ancestor_hashes,
     error::{MissingEntry, ValidationError},
     pubdata::PreState,
     rules::ExecutionRules,
-    witness::Witness,
+    witness::{BatchBlocks, Witness},
 };
 use alloy::primitives::{Address, B256, KECCAK256_EMPTY, U256, keccak256};
 use alloy_rlp::Encodable;
@@ -77,7 +78,8 @@ pub(crate) fn verified_db(
             witness: witness.prev_state_root,
         });
     }
-    let mut db = WitnessDb { block_hashes: witness.block_hashes.clone(), ..WitnessDb::default() };
+    // `BLOCKHASH` answers are set by the caller, from the verified header chain.
+    let mut db = WitnessDb::default();
     for (hash, code) in &witness.codes {
         if keccak256(code) != *hash {
             return Err(ValidationError::BadCode { address: Address::ZERO });
@@ -159,9 +161,12 @@ pub(crate) fn verified_db(
     Ok(db)
 }
 
-/// The witness's pre-state as a database, proofs not checked.
-pub(crate) fn unverified_db(witness: &Witness) -> WitnessDb {
-    let mut db = WitnessDb { block_hashes: witness.block_hashes.clone(), ..WitnessDb::default() };
+/// The witness's pre-state as a database, proofs and headers not checked (`BLOCKHASH` answers
+/// from the ancestors and the batch's headers as the node gave them).
+pub(crate) fn unverified_db(witness: &Witness, batch: &BatchBlocks) -> WitnessDb {
+    let mut block_hashes = ancestor_hashes(&witness.ancestors);
+    block_hashes.extend(batch.blocks.iter().map(|b| (b.header.number, b.header.hash)));
+    let mut db = WitnessDb { block_hashes, ..WitnessDb::default() };
     for (hash, code) in &witness.codes {
         db.codes.insert(*hash, Bytecode::new_raw(code.clone()));
     }

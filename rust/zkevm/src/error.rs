@@ -149,6 +149,115 @@ pub enum ValidationError {
         /// The parent header's timestamp.
         parent_timestamp: u64,
     },
+    /// A header whose timestamp is more than `max_ahead` seconds after the L1 head's that the
+    /// attester read.
+    #[error(
+        "block {block} has timestamp {timestamp}, more than {max_ahead} s after the L1 head's \
+         {l1_timestamp}"
+    )]
+    TimestampAheadOfL1 {
+        /// Block number.
+        block: u64,
+        /// The header's timestamp.
+        timestamp: u64,
+        /// The L1 head's timestamp.
+        l1_timestamp: u64,
+        /// The bound (seconds).
+        max_ahead: u64,
+    },
+    /// A header whose base fee does not follow from its parent's by the chain's rule.
+    #[error("block {block} has base fee {base_fee}, its parent's gives {expected}")]
+    WrongBaseFee {
+        /// Block number.
+        block: u64,
+        /// The header's base fee.
+        base_fee: u64,
+        /// What the rule gives from the parent header.
+        expected: u64,
+    },
+    /// A header the witness carries for `BLOCKHASH` that is not on the chain L1's last block hash
+    /// ends (or the previous batch's last header is missing).
+    #[error("witness header of block {block} hashes to {hash}, the verified chain has {expected}")]
+    UnverifiedBlockHash {
+        /// Block number.
+        block: u64,
+        /// Hash of the witness's header.
+        hash: B256,
+        /// The hash the verified chain has at that height.
+        expected: B256,
+    },
+    /// An unsigned system transaction that is not a call of an inbox system entry point
+    /// (`executePriorityRequest`, `importTransactionRoot`).
+    #[error(
+        "system transaction {index} of block {block} calls {input} on {to:?}, not an inbox system \
+         entry point"
+    )]
+    SystemTransactionNotEntryPoint {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// Its recipient (`None`: a creation).
+        to: Option<Address>,
+        /// The first 4 bytes of its input.
+        input: alloy::primitives::Bytes,
+    },
+    /// A priority delivery of a request L1 has not queued.
+    #[error(
+        "system transaction {index} of block {block} delivers priority request {nonce}, which L1 has not queued"
+    )]
+    UnknownPriorityRequest {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// The delivered message's nonce.
+        nonce: U256,
+    },
+    /// A priority delivery whose L2 gas limit is not the one its L1 request set.
+    #[error(
+        "system transaction {index} of block {block} delivers priority request {nonce} with L2 \
+         gas limit {delivered}, its L1 request set {requested}"
+    )]
+    PriorityRequestGasMismatch {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// The request's nonce.
+        nonce: U256,
+        /// The gas limit the delivery runs with.
+        delivered: U256,
+        /// The gas limit L1 queued.
+        requested: U256,
+    },
+    /// A priority delivery whose message is not the one L1 queued under its nonce.
+    #[error(
+        "system transaction {index} of block {block} delivers message {message_hash} as priority \
+         request {nonce}, which is not what L1 queued"
+    )]
+    PriorityRequestMismatch {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// The request's nonce.
+        nonce: U256,
+        /// Hash of the delivered message.
+        message_hash: B256,
+    },
+    /// A Transaction Root import of a root L1 does not hold.
+    #[error(
+        "system transaction {index} of block {block} imports {root}, not a Transaction Root on L1"
+    )]
+    UnknownTransactionRoot {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        index: usize,
+        /// The imported root.
+        root: B256,
+    },
     /// The blocks are not consecutive or the batch is empty.
     #[error("batch blocks are empty or not consecutive")]
     BadBlocks,

@@ -6,6 +6,7 @@
 //! `execute_batch`, so they execute the same thing.
 
 use crate::{
+    block_context::decode_system_transaction,
     error::{MissingEntry, ValidationError},
     rules::ExecutionRules,
     witness::BatchBlocks,
@@ -15,10 +16,9 @@ use alloy::{
         BlockHeader, Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _,
         TxEnvelope, TxType, proofs::calculate_receipt_root, transaction::SignerRecoverable,
     },
-    primitives::{Address, KECCAK256_EMPTY, Log, TxKind, U256},
-    sol_types::SolCall,
+    primitives::{Address, KECCAK256_EMPTY, Log, U256},
 };
-use hyperchain_bindings::{IInbox, predeploys};
+use hyperchain_bindings::predeploys;
 use revm::{
     Context, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     SystemCallCommitEvm,
@@ -222,16 +222,8 @@ fn sender(
     index: usize,
 ) -> Result<Address, ValidationError> {
     let envelope: &TxEnvelope = tx.inner.inner();
-    let bad = |reason: String| ValidationError::BadTransaction { block, index, reason };
     if tx.inner.signer() == predeploys::SYSTEM_CALLER {
-        let selector = envelope.input().get(..4).unwrap_or_default();
-        let system_entry = selector == IInbox::importTransactionRootCall::SELECTOR
-            || selector == IInbox::executePriorityRequestCall::SELECTOR;
-        if envelope.kind() != TxKind::Call(predeploys::INBOX) || !system_entry {
-            return Err(bad("unsigned system transaction calls something other than the inbox's \
-                            system entry points"
-                .into()));
-        }
+        decode_system_transaction(envelope, block, index)?;
         return Ok(predeploys::SYSTEM_CALLER);
     }
     envelope.recover_signer().map_err(|source| ValidationError::UnrecoverableSignature {

@@ -23,6 +23,7 @@ pub use commitment::{
 };
 pub use pubdata::{AccountDiff, PubdataError, StateDiff, da_commitment};
 
+pub mod block_context;
 pub mod db;
 pub mod error;
 pub mod execute;
@@ -35,6 +36,7 @@ pub mod trie;
 pub mod validate;
 pub mod witness;
 
+pub use block_context::{L1View, QueuedPriorityRequest, SystemTransaction, system_transactions};
 pub use error::{MissingEntry, ValidationError};
 pub use rules::ExecutionRules;
 pub use state_proof::{AccountProofs, StateProofError, account_proofs};

@@ -1,5 +1,9 @@
 //! The execution and state-trie rules of the chain's nodes.
 
+use alloy::{
+    consensus::Header,
+    eips::eip1559::{BaseFeeParams, calc_next_block_base_fee},
+};
 use revm::primitives::hardfork::SpecId;
 
 /// The chain's execution and state-trie rules.
@@ -21,4 +25,24 @@ impl ExecutionRules {
     /// The rules of the hyperchains' nodes: anvil 1.7.1 defaults (Prague).
     pub const ANVIL: Self =
         Self { spec: SpecId::PRAGUE, keep_cleared_slots: true, keep_empty_accounts: true };
+}
+
+impl ExecutionRules {
+    /// The base fee of the block after `parent`. anvil's rule: EIP-1559 (`BaseFeeParams::ethereum`:
+    /// change denominator 8, elasticity 2) from the parent's gas used, gas limit and base fee,
+    /// except that the first block after genesis keeps the genesis's base fee (the node's fee
+    /// market starts at it) and a zero base fee stays zero (anvil started with `--base-fee 0`
+    /// treats it as fixed).
+    pub fn next_base_fee(&self, parent: &Header) -> u64 {
+        let base_fee = parent.base_fee_per_gas.unwrap_or_default();
+        if parent.number == 0 || base_fee == 0 {
+            return base_fee;
+        }
+        calc_next_block_base_fee(
+            parent.gas_used,
+            parent.gas_limit,
+            base_fee,
+            BaseFeeParams::ethereum(),
+        )
+    }
 }

@@ -4,7 +4,9 @@
 //! Before a chain's first batch, [`check_genesis`] (0) requires the genesis's system contracts to
 //! be the protocol version's canonical code with empty storage (`ChainFactory.predeployCodes`).
 //!
-//! [`validate_batch`] (a) verifies every witness account and storage proof against the previous
+//! [`validate_batch`] first checks the block context ([`crate::block_context`]: the header chain
+//! from the last block hash L1 holds, timestamps, base fees, the L1 time bound, the system
+//! transactions against L1's queue and roots), then (a) verifies every witness account and storage proof against the previous
 //! state root ([`crate::db`]), (b) re-executes ([`crate::execute`]) every transaction of every block with revm against the witness
 //! only (a read outside the witness is an error), recovering each sender from its signature —
 //! only system transactions (claimed sender `SYSTEM_CALLER`, to the `INBOX`, calling
@@ -21,6 +23,7 @@
 //! changed: such a slot that was not yet a leaf is published with value zero.
 
 use crate::{
+    block_context::{L1View, check_header_chain, check_system_transactions},
     commitment::{BatchContext, BatchOutputs},
     db::verified_db,
     error::{MissingEntry, ValidationError},
@@ -31,13 +34,12 @@ use crate::{
     witness::{BatchBlocks, Witness},
 };
 use alloy::{
-    consensus::{BlockHeader, TxEnvelope, proofs::calculate_transaction_root},
+    consensus::BlockHeader,
     primitives::{B256, Bytes, KECCAK256_EMPTY},
 };
 use alloy_trie::EMPTY_ROOT_HASH;
 use hyperchain_bindings::{CommitBatchInfo, PredeployCode};
 use revm::database::CacheDB;
-use std::collections::BTreeMap;
 
 /// What a valid batch produced.
 #[derive(Clone, Debug)]
@@ -191,13 +193,15 @@ pub fn check_genesis(
 }
 
 /// Re-executes `batch` against `witness` and derives its outputs. `prev_state_root` is the state
-/// root the caller trusts (L1's last one), `chain_id` the hyperchain's, `ctx` the outputs'
-/// context.
+/// root the caller trusts (L1's last one), `ctx` the outputs' context, `l1` what the attester
+/// read from L1 for the block-context bounds (the L1 time bound, the system transactions against
+/// L1's queue and roots; `None` skips them: the operator's own run).
 pub fn validate_batch(
     batch: &BatchBlocks,
     witness: &Witness,
     prev_state_root: B256,
     ctx: &BatchContext,
+    l1: Option<&L1View>,
     rules: &ExecutionRules,
 ) -> Result<ValidatedBatch, ValidationError> {
     let Some(first) = batch.blocks.first() else { return Err(ValidationError::BadBlocks) };
@@ -206,12 +210,15 @@ pub fn validate_batch(
         return Err(ValidationError::BadBlocks);
     }
     let chain_id: u64 = ctx.chain_id.try_into().map_err(|_| ValidationError::BadBlocks)?;
-    let verified_hashes = check_header_chain(batch, ctx.prev_block_hash)?;
+    let verified_hashes =
+        check_header_chain(batch, &witness.ancestors, ctx.prev_block_hash, l1, rules)?;
+    if let Some(l1) = l1 {
+        check_system_transactions(batch, l1)?;
+    }
     let last_block_hash = verified_hashes.last_key_value().map(|(_, h)| *h).unwrap_or_default();
     let mut db = verified_db(prev_state_root, witness, rules)?;
-    // `BLOCKHASH` answers come from the verified chain only: the previous batch's last block and
-    // the batch's own blocks. An older one is not linked to anything L1 holds, so a read of it is
-    // a read outside the witness.
+    // `BLOCKHASH` answers come from the verified chain only: the ancestors linked to the last
+    // block hash L1 holds, and the batch's own blocks.
     db.block_hashes = verified_hashes;
     let pre = db.clone();
     let mut cache = CacheDB::new(db);
@@ -235,55 +242,4 @@ pub fn validate_batch(
         state_root,
         last_block_hash,
     })
-}
-
-/// The batch's headers form a chain from `prev_block_hash` (the one L1 holds for the previous
-/// batch): each header's hash is computed from the header itself, not taken from the node, and
-/// the next header's parent hash must be it. Each header's transactions root is the root of the
-/// transactions given with it, and timestamps do not decrease. Returns the verified hashes by
-/// block number, from the previous batch's last block to the batch's last, whose hash the claim
-/// and the public input commit to: so every header field the execution reads (timestamp, base
-/// fee, coinbase, prevrandao, gas limit, parent hash) is bound to the attested statement.
-fn check_header_chain(
-    batch: &BatchBlocks,
-    prev_block_hash: B256,
-) -> Result<BTreeMap<u64, B256>, ValidationError> {
-    let mut expected = prev_block_hash;
-    let mut hashes = BTreeMap::new();
-    if let Some(first) = batch.blocks.first() {
-        hashes.insert(first.header.number().saturating_sub(1), prev_block_hash);
-    }
-    let mut previous_timestamp = 0;
-    for block in &batch.blocks {
-        let header = &block.header.inner;
-        if header.parent_hash != expected {
-            return Err(ValidationError::BrokenHeaderChain {
-                block: header.number,
-                parent_hash: header.parent_hash,
-                expected,
-            });
-        }
-        let envelopes: Vec<TxEnvelope> =
-            block.transactions.txns().map(|tx| tx.inner.inner().clone()).collect();
-        let transactions_root = calculate_transaction_root(&envelopes);
-        if transactions_root != header.transactions_root {
-            return Err(ValidationError::HeaderMismatch {
-                block: header.number,
-                what: "transactions root",
-                computed: transactions_root.to_string(),
-                header: header.transactions_root.to_string(),
-            });
-        }
-        if header.timestamp < previous_timestamp {
-            return Err(ValidationError::TimestampDecreased {
-                block: header.number,
-                timestamp: header.timestamp,
-                parent_timestamp: previous_timestamp,
-            });
-        }
-        previous_timestamp = header.timestamp;
-        expected = header.hash_slow();
-        hashes.insert(header.number, expected);
-    }
-    Ok(hashes)
 }

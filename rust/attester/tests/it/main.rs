@@ -72,7 +72,7 @@ async fn attester_signs_only_batches_that_validate() {
     use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
     use hyperchain_attester::{AttestationDomain, AttesterError, BatchClaim};
     use hyperchain_zkevm::{
-        BatchContext, ExecutionRules, build_witness, da_commitment, validate_batch,
+        BatchContext, ExecutionRules, L1View, build_witness, da_commitment, validate_batch,
     };
 
     let anvil = harness::anvil();
@@ -102,7 +102,7 @@ async fn attester_signs_only_batches_that_validate() {
     };
     let rules = ExecutionRules::ANVIL;
     let validated =
-        validate_batch(&blocks, &witness, witness.prev_state_root, &context, &rules).unwrap();
+        validate_batch(&blocks, &witness, witness.prev_state_root, &context, None, &rules).unwrap();
     // Not the chain's first batch (plain anvil has no system contracts to check at genesis).
     let commit = validated.commit_batch_info(2, da_commitment(&validated.pubdata));
     let attester = Attester::new((0..2).map(|_| PrivateKeySigner::random()).collect()).unwrap();
@@ -118,6 +118,11 @@ async fn attester_signs_only_batches_that_validate() {
         context: &context,
         commit: &commit,
         predeploys: &[],
+        l1: &L1View {
+            timestamp: blocks.blocks.last().unwrap().header.timestamp,
+            max_timestamp_ahead: 60,
+            ..L1View::default()
+        },
     };
     let signed = attester.attest_batch(&domain, &claim, &rules).unwrap();
     let input = hyperchain_zkevm::public_input(

@@ -3,15 +3,25 @@
 //! and a chain whose RPC is down or behind.
 
 use super::{config, deposit, l1_as, launch, seal};
-use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, B256, U256, keccak256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::{Filter, TransactionRequest},
+    sol_types::{SolCall, SolEvent},
+};
 use hyperchain_attester::{
     AttestationDomain,
     api::{AttestRequest, AttestationFailure, request_attestation},
     batch_digest,
 };
-use hyperchain_bindings::{AssetTransfer, ChainSettlement, CommitBatchInfo};
+use hyperchain_bindings::{
+    AssetTransfer, ChainSettlement, CommitBatchInfo, DEFAULT_L2_GAS_LIMIT, IInbox, Message,
+    predeploys,
+};
 use hyperchain_devnet::{AttesterProcess, Ecosystem, EcosystemConfig};
 use hyperchain_operator::{BatchState, Operator, OperatorError};
+use hyperchain_zkevm::ExecutionRules;
 use std::time::Duration;
 
 fn two_of_three() -> EcosystemConfig {
@@ -47,6 +57,60 @@ async fn ask(
             .await?;
     assert_eq!(attested.attester, attester.address);
     Ok(())
+}
+
+/// The liar's settlement of its last sealed batch gets no attestation: every attester refuses it
+/// as `expected`, and L1 still has `committed` batches.
+async fn refused_by_every_attester(
+    liar: &mut Operator,
+    attesters: &[AttesterProcess],
+    expected: &str,
+    committed: u64,
+) {
+    let err = liar.settle_once().await.unwrap_err();
+    let OperatorError::AttestationsMissing { valid: 0, threshold: 2, failures, .. } = &err else {
+        panic!("{expected}: expected AttestationsMissing with 0 valid, got {err}");
+    };
+    for a in attesters {
+        let refusal = format!("{}: refused {expected}", a.url);
+        assert!(failures.contains(&refusal), "{expected}: {failures}");
+    }
+    assert_eq!(liar.l1_counters().await.unwrap().committed, committed, "{expected} reached L1");
+}
+
+/// An unsigned system transaction on the chain's node (the operator impersonates SYSTEM_CALLER).
+/// Its nonce is the one of the latest block's state: after an `evm_revert` anvil's pending count
+/// still counts the reverted transactions.
+async fn system_transaction(l2: &DynProvider, input: Vec<u8>) {
+    let nonce = l2
+        .get_transaction_count(predeploys::SYSTEM_CALLER)
+        .block_id(alloy::eips::BlockId::latest())
+        .await
+        .unwrap();
+    let tx = TransactionRequest::default()
+        .with_from(predeploys::SYSTEM_CALLER)
+        .with_to(predeploys::INBOX)
+        .with_input(input)
+        .with_nonce(nonce)
+        .with_gas_limit(3_000_000);
+    let receipt = l2.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status(), "system transaction reverted");
+}
+
+/// Waits until the node has mined a block after `number`.
+async fn block_after(l2: &DynProvider, number: u64) -> u64 {
+    for _ in 0..200 {
+        let head = l2.get_block_number().await.unwrap();
+        if head > number {
+            return head;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no block after {number} in 10 s");
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 fn refusal(answer: Result<(), AttestationFailure>) -> String {
@@ -128,21 +192,107 @@ async fn lying_operator_refused_by_every_attester_equivocation_refused_across_ki
         let mut lie = honest.clone();
         lie_about(&mut lie.info);
         liar.store().upsert_synced_batch(&lie).await.unwrap();
-        let err = liar.settle_once().await.unwrap_err();
-        let OperatorError::AttestationsMissing { valid: 0, threshold: 2, failures, .. } = &err
-        else {
-            panic!("{expected}: expected AttestationsMissing with 0 valid, got {err}");
-        };
-        for a in &attesters {
-            let refusal = format!("{}: refused {expected}", a.url);
-            assert!(failures.contains(&refusal), "{expected}: {failures}");
-        }
-        assert_eq!(liar.l1_counters().await.unwrap().committed, n - 1, "{expected} reached L1");
+        refused_by_every_attester(&mut liar, &attesters, expected, n - 1).await;
     }
 
     // The honest claim settles.
     liar.store().upsert_synced_batch(&honest).await.unwrap();
     assert_eq!(liar.settle_once().await.unwrap().executed, vec![n]);
+
+    // Lies in the chain itself (the operator runs the sequencer), each as batch n + 1 on a snapshot
+    // of the L2 node that is reverted afterwards: a delivery of a request L1 never queued, a
+    // delivery with less gas than its request set, a block a day ahead of L1 time. The liar's own
+    // run of the program (no L1 view) seals them; every attester refuses them by name.
+    let l2 = ProviderBuilder::new()
+        .connect_http(eco.chains[0].anvil.rpc_url().parse().unwrap())
+        .erased();
+    let settlement = ChainSettlement::new(eco.chains[0].settlement, l1_as(&eco, 0));
+    let delivered = settlement.priorityRequestCount().call().await.unwrap();
+    let chain_lies =
+        ["extra_system_transaction", "priority_request_gas_mismatch", "timestamp_ahead_of_l1"];
+    for expected in chain_lies {
+        let snapshot: U256 = l2.raw_request("evm_snapshot".into(), ()).await.unwrap();
+        match expected {
+            "extra_system_transaction" => {
+                let forged = Message {
+                    sourceChainId: U256::from(eco.l1.chain_id()),
+                    destinationChainId: U256::from(chain_id),
+                    nonce: delivered,
+                    sender: Address::repeat_byte(0xee),
+                    recipient: Address::repeat_byte(0x33),
+                    value: U256::from(10u64.pow(18)),
+                    fee: U256::ZERO,
+                    payload: Default::default(),
+                };
+                let call = IInbox::executePriorityRequestCall {
+                    message: forged,
+                    l2GasLimit: U256::from(DEFAULT_L2_GAS_LIMIT),
+                };
+                system_transaction(&l2, call.abi_encode()).await;
+            }
+            "priority_request_gas_mismatch" => {
+                deposit(&eco, 0, Address::repeat_byte(0x34), U256::from(10)).await;
+                let filter = Filter::new()
+                    .address(eco.chains[0].settlement)
+                    .event_signature(ChainSettlement::PriorityRequestQueued::SIGNATURE_HASH)
+                    .from_block(0u64);
+                let logs = l1_as(&eco, 0).get_logs(&filter).await.unwrap();
+                let queued = ChainSettlement::PriorityRequestQueued::decode_log(
+                    &logs.last().expect("the deposit's request").inner,
+                )
+                .unwrap()
+                .data;
+                assert_eq!(queued.nonce, delivered);
+                let call = IInbox::executePriorityRequestCall {
+                    message: queued.message,
+                    l2GasLimit: queued.l2GasLimit - U256::from(1),
+                };
+                system_transaction(&l2, call.abi_encode()).await;
+            }
+            _ => {
+                let ahead = unix_now() + 86_400;
+                let _: serde_json::Value =
+                    l2.raw_request("evm_setNextBlockTimestamp".into(), (ahead,)).await.unwrap();
+                block_after(&l2, l2.get_block_number().await.unwrap()).await;
+            }
+        }
+        assert_eq!(seal(&mut liar).await, n + 1, "{expected}");
+        refused_by_every_attester(&mut liar, &attesters, expected, n).await;
+        let reverted: bool = l2.raw_request("evm_revert".into(), (snapshot,)).await.unwrap();
+        assert!(reverted, "{expected}: L2 snapshot reverted");
+        // anvil's `evm_revert` rewinds the blocks but not its base fee, which stays where the
+        // reverted blocks left it: the next block would carry a base fee its parent does not give
+        // (a real node has no revert). Set the one the chain's rule gives.
+        let head = l2.get_block_by_number(Default::default()).await.unwrap().unwrap().header;
+        let next_base_fee = ExecutionRules::ANVIL.next_base_fee(&head.inner);
+        let _: serde_json::Value = l2
+            .raw_request("anvil_setNextBlockBaseFeePerGas".into(), (U256::from(next_base_fee),))
+            .await
+            .unwrap();
+        let _: serde_json::Value =
+            l2.raw_request("anvil_dropAllTransactions".into(), ()).await.unwrap();
+        // The node's clock too (a block a day ahead moved it).
+        let _: serde_json::Value =
+            l2.raw_request("evm_setTime".into(), (unix_now(),)).await.unwrap();
+        liar.store().delete_batches_above(n).await.unwrap();
+    }
+
+    // A block earlier than the one before it: the liar's own program refuses to seal it, and every
+    // attester asked for it refuses it by name.
+    let head = l2.get_block_by_number(Default::default()).await.unwrap().unwrap().header;
+    let _: serde_json::Value =
+        l2.raw_request("evm_setTime".into(), (head.timestamp - 100,)).await.unwrap();
+    let earlier = block_after(&l2, head.number).await;
+    let err = liar.seal_now().await.unwrap_err();
+    assert!(err.to_string().contains("before its parent's"), "{err}");
+    let mut claim = honest.info.clone();
+    claim.batchNumber = n + 1;
+    let request = AttestRequest::new(chain_id, honest.last_block + 1, earlier, &claim);
+    let claim_digest = digest_of(&eco, &claim).await;
+    for a in &attesters {
+        assert_eq!(refusal(ask(a, &request, claim_digest).await), "timestamp_decreased");
+    }
+    let _: serde_json::Value = l2.raw_request("evm_setTime".into(), (unix_now(),)).await.unwrap();
 
     // Another batch with the same number: refused as equivocation, also after kill -9 + restart.
     let mut other = honest.info.clone();

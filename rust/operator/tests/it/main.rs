@@ -293,8 +293,11 @@ async fn restart_while_settle_batch_is_pending_reconciles_and_goes_on() {
     eco.shutdown().await;
 }
 
+/// The operator imports a root L1 never held: the attesters refuse the batch (they read L1's
+/// Transaction Roots), so it never reaches L1. L1's own check of the imported roots
+/// (`UnknownTransactionRoot`), for attesters that would sign it anyway, is in the forge tests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
+async fn batch_importing_a_root_that_never_existed_is_refused_by_the_attesters() {
     let (eco, attesters, _files) = launch(&EcosystemConfig::local(1)).await;
     let mut op = Operator::new(config(&eco, &attesters, 0, None)).await.unwrap();
     let bogus = B256::repeat_byte(0xbb);
@@ -302,18 +305,16 @@ async fn batch_importing_a_root_that_never_existed_is_rejected_by_l1() {
     let n = seal(&mut op).await;
     let err = op.settle_once().await.unwrap_err();
     match &err {
-        OperatorError::BatchRejected { batch, step, reason } => {
-            assert_eq!(*batch, n);
-            assert_eq!(*step, "settleBatch");
-            assert_eq!(reason, &format!("UnknownTransactionRoot({bogus})"));
+        OperatorError::AttestationsMissing { batch, valid, failures, .. } => {
+            assert_eq!((*batch, *valid), (n, 0));
+            assert!(failures.contains("refused extra_system_transaction"), "{failures}");
+            assert!(failures.contains(&bogus.to_string()), "{failures}");
         }
-        other => panic!("expected an L1 rejection, got {other}"),
+        other => panic!("expected every attester to refuse, got {other}"),
     }
-    assert!(err.to_string().contains(&format!("batch {n} rejected by L1")), "{err}");
-    // Nothing of the batch reached L1: settleBatch reverted as a whole.
+    // Nothing of the batch reached L1.
     let record = op.store().batch(n).await.unwrap().unwrap();
     assert_eq!(record.state, BatchState::Sealed);
-    assert!(record.error.unwrap().contains("UnknownTransactionRoot"));
     assert_eq!(op.l1_counters().await.unwrap().committed, n - 1);
     eco.shutdown().await;
 }
@@ -383,7 +384,8 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
     use hyperchain_attester::{AttestationDomain, Attester, AttesterError, BatchClaim};
     use hyperchain_bindings::{ChainFactory, predeploys};
     use hyperchain_zkevm::{
-        BatchContext, ExecutionRules, ValidationError, build_witness, da_commitment, validate_batch,
+        BatchContext, ExecutionRules, L1View, ValidationError, build_witness, da_commitment,
+        validate_batch,
     };
     let (eco, attesters, dir) = launch(&EcosystemConfig::local(1)).await;
     let factory = ChainFactory::new(eco.deployment.chain_factory, l1_as(&eco, 0));
@@ -420,7 +422,7 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         prev_block_hash: blocks.blocks[0].header.parent_hash,
     };
     // The batch itself executes fine: only the genesis check catches the chain.
-    let validated = validate_batch(&blocks, &witness, root, &context, &rules).unwrap();
+    let validated = validate_batch(&blocks, &witness, root, &context, None, &rules).unwrap();
     let commit = validated.commit_batch_info(1, da_commitment(&validated.pubdata));
     let claim = BatchClaim {
         blocks: &blocks,
@@ -429,6 +431,8 @@ async fn doctored_genesis_is_refused_by_the_validity_program() {
         context: &context,
         commit: &commit,
         predeploys: &canonical,
+        // The genesis check comes first: no L1 bound is reached.
+        l1: &L1View::default(),
     };
     let err = attester.attest_batch(&domain, &claim, &rules).unwrap_err();
     let AttesterError::Invalid(ValidationError::NonCanonicalPredeploy {

@@ -148,18 +148,15 @@ pub async fn build_witness<P: Provider<Ethereum>>(
         .map_err(rpc("eth_getBlockByNumber"))?
         .ok_or(WitnessError::MissingBlock(first - 1))?;
     let mut witness = Witness { prev_state_root: prev.header.state_root(), ..Witness::default() };
-    for number in first.saturating_sub(256)..first {
+    for number in first.saturating_sub(256)..first - 1 {
         let block = provider
             .get_block_by_number(BlockNumberOrTag::Number(number))
             .await
             .map_err(rpc("eth_getBlockByNumber"))?
             .ok_or(WitnessError::MissingBlock(number))?;
-        witness.block_hashes.insert(number, block.header.hash);
+        witness.ancestors.push(block.header.inner);
     }
-    // Blocks of the batch itself can be read by later blocks of the batch.
-    for block in &batch.blocks {
-        witness.block_hashes.insert(block.header.number(), block.header.hash);
-    }
+    witness.ancestors.push(prev.header.inner);
 
     let mut proofs: BTreeMap<Address, EIP1186AccountProofResponse> = BTreeMap::new();
     for _ in 0..MAX_DISCOVERY_ROUNDS {
@@ -215,7 +212,7 @@ pub fn execute_unverified(
     chain_id: u64,
     rules: &ExecutionRules,
 ) -> Result<u64, ValidationError> {
-    let mut cache = CacheDB::new(unverified_db(witness));
+    let mut cache = CacheDB::new(unverified_db(witness, batch));
     Ok(execute_batch(batch, &mut cache, chain_id, rules, Mode::Unverified)?.gas_used)
 }
 
@@ -230,7 +227,7 @@ pub fn missing_entries(
     chain_id: u64,
     rules: &ExecutionRules,
 ) -> BTreeSet<MissingEntry> {
-    let db = RecordingDb { inner: unverified_db(witness), missing: Default::default() };
+    let db = RecordingDb { inner: unverified_db(witness, batch), missing: Default::default() };
     // Discovery skips what fails; a transaction that cannot even be decoded stops it, and the
     // validity program refuses that batch anyway.
     let _ = execute_batch(batch, &mut CacheDB::new(&db), chain_id, rules, Mode::Discover);

@@ -2,6 +2,7 @@
 //! [`build`] asks a node for it.
 
 use alloy::{
+    consensus::Header,
     primitives::{B256, Bytes},
     rpc::types::{Block, EIP1186AccountProofResponse},
 };
@@ -42,6 +43,9 @@ pub struct Witness {
     pub accounts: Vec<EIP1186AccountProofResponse>,
     /// Code of the touched contracts, keyed by code hash.
     pub codes: BTreeMap<B256, Bytes>,
-    /// Hashes of earlier blocks, by number (for `BLOCKHASH`).
-    pub block_hashes: BTreeMap<u64, B256>,
+    /// The headers before the batch, oldest first, ending with the previous batch's last block:
+    /// at most the 256 `BLOCKHASH` can read, at least that one (its timestamp and base fee bound
+    /// the batch's first block). The validity program verifies them backwards from the last block
+    /// hash L1 holds.
+    pub ancestors: Vec<Header>,
 }

@@ -3,6 +3,7 @@
 #[path = "../../../bindings/tests/it/harness.rs"]
 mod harness;
 
+mod block_context;
 mod commitment;
 mod replay;
 mod state_property;

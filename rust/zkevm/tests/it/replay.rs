@@ -115,7 +115,8 @@ impl Chain {
             prev_block_hash: blocks.blocks[0].header.parent_hash,
         };
         let validated =
-            validate_batch(&blocks, &witness, self.root, &ctx, &ExecutionRules::ANVIL).unwrap();
+            validate_batch(&blocks, &witness, self.root, &ctx, None, &ExecutionRules::ANVIL)
+                .unwrap();
         assert_eq!(validated.state_root, blocks.blocks.last().unwrap().header.state_root());
         let plain = StateDiff::decode(&validated.pubdata).unwrap();
         // The compressed pubdata decodes, against the state replayed so far, to the same diff.

@@ -116,7 +116,7 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let (blocks, witness) = build_witness(&provider, first, last).await.unwrap();
     let prev_root = witness.prev_state_root;
     let validated =
-        validate_batch(&blocks, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
+        validate_batch(&blocks, &witness, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
             .unwrap();
 
     // Outputs agree with the L2 contracts.
@@ -159,17 +159,24 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     assert!(matches!(err, ValidationError::ClaimMismatch { field: "daCommitment", .. }), "{err}");
 
     // Wrong previous root.
-    let err =
-        validate_batch(&blocks, &witness, keccak256("x"), &ctx(&blocks), &ExecutionRules::ANVIL)
-            .unwrap_err();
+    let err = validate_batch(
+        &blocks,
+        &witness,
+        keccak256("x"),
+        &ctx(&blocks),
+        None,
+        &ExecutionRules::ANVIL,
+    )
+    .unwrap_err();
     assert!(matches!(err, ValidationError::WrongPreviousRoot { .. }), "{err}");
 
     // Tampered witness value: a richer sender.
     let mut tampered = witness.clone();
     let i = tampered.accounts.iter().position(|a| a.address == user).unwrap();
     tampered.accounts[i].balance += U256::from(1);
-    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::BadAccountProof { .. }), "{err}");
 
     // Tampered witness slot value.
@@ -177,15 +184,17 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let i = tampered.accounts.iter().position(|a| a.address == predeploys::INBOX).unwrap();
     let slot = tampered.accounts[i].storage_proof.iter_mut().next().expect("inbox slot in witness");
     slot.value += U256::from(1);
-    let err = validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&blocks, &tampered, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::BadStorageProof { .. }), "{err}");
 
     // Missing witness entry.
     let mut missing = witness.clone();
     missing.accounts.retain(|a| a.address != other);
-    let err = validate_batch(&blocks, &missing, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&blocks, &missing, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::MissingWitness(_)), "{err}");
 
     // Tampered transaction: the transfer's value changed under its signature.
@@ -196,8 +205,9 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     tx.value += U256::from(1);
     let forged = TxEnvelope::Eip1559(Signed::new_unhashed(tx, sig));
     txs[0].inner = alloy::consensus::transaction::Recovered::new_unchecked(forged, user);
-    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(
         matches!(err, ValidationError::HeaderMismatch { what: "transactions root", .. }),
         "{err}"
@@ -207,16 +217,17 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     // parent hash commits to: the computed header hash no longer links.
     let mut tampered = blocks.clone();
     tampered.blocks[0].header.inner.timestamp += 86_400;
-    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(
         matches!(err, ValidationError::BrokenHeaderChain { block, .. } if block == first + 1),
         "{err}"
     );
     // Blocks that do not continue the previous batch's last block (L1's): refused at the first.
     let forked = BatchContext { prev_block_hash: keccak256("a fork's block"), ..ctx(&blocks) };
-    let err =
-        validate_batch(&blocks, &witness, prev_root, &forked, &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&blocks, &witness, prev_root, &forked, None, &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(
         matches!(err, ValidationError::BrokenHeaderChain { block, .. } if block == first),
         "{err}"
@@ -228,8 +239,9 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
     let mut tampered = blocks.clone();
     let last_block = tampered.blocks.last_mut().unwrap();
     last_block.header.inner.state_root = keccak256("not the state root");
-    let err = validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), &ExecutionRules::ANVIL)
-        .unwrap_err();
+    let err =
+        validate_batch(&tampered, &witness, prev_root, &ctx(&blocks), None, &ExecutionRules::ANVIL)
+            .unwrap_err();
     assert!(matches!(err, ValidationError::StateRootMismatch { .. }), "{err}");
 
     // The next batch clears the store's only slot (a trie deletion) and sends a plain transfer.
@@ -250,6 +262,7 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
         &witness2,
         validated.state_root,
         &next_ctx,
+        None,
         &ExecutionRules::ANVIL,
     );
     let validated2 = validated2.unwrap();
@@ -258,8 +271,8 @@ async fn real_batch_reexecutes_and_tampering_is_rejected() {
 
     // Wrong context: the priority queue does not continue.
     let wrong = BatchContext { priority_requests_processed: 5, ..ctx(&blocks) };
-    let err =
-        validate_batch(&blocks, &witness, prev_root, &wrong, &ExecutionRules::ANVIL).unwrap_err();
+    let err = validate_batch(&blocks, &witness, prev_root, &wrong, None, &ExecutionRules::ANVIL)
+        .unwrap_err();
     assert!(matches!(err, ValidationError::Commitment(_)), "{err}");
 }
 
@@ -282,10 +295,15 @@ async fn unsigned_system_sender_is_refused_outside_system_entry_points() {
         &witness,
         witness.prev_state_root,
         &ctx(&blocks),
+        None,
         &ExecutionRules::ANVIL,
     )
     .unwrap_err();
-    assert!(matches!(err, ValidationError::BadTransaction { .. }), "{err}");
+    assert!(
+        matches!(err, ValidationError::SystemTransactionNotEntryPoint { to, .. }
+            if to == Some(anvil.addresses()[1])),
+        "{err}"
+    );
 }
 
 alloy::sol! {
@@ -368,6 +386,7 @@ async fn native_token_bridge_batch_recomputes_the_state_root() {
         &witness,
         witness.prev_state_root,
         &ctx(&blocks),
+        None,
         &ExecutionRules::ANVIL,
     );
     if let Err(err) = &result {
@@ -413,6 +432,7 @@ async fn native_token_bridge_batch_recomputes_the_state_root() {
         &witness2,
         validated.state_root,
         &next_ctx,
+        None,
         &ExecutionRules::ANVIL,
     )
     .unwrap();
@@ -482,6 +502,7 @@ async fn zero_slot_read_by_a_reverted_call_validates() {
         &witness,
         witness.prev_state_root,
         &ctx(&blocks),
+        None,
         &ExecutionRules::ANVIL,
     );
     if let Err(err) = &result {
