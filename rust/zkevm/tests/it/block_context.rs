@@ -5,7 +5,7 @@
 use crate::{
     commitment::{L1, L2, install_predeploys, system_call},
     harness,
-    validate::init_code,
+    validate::{ctx, init_code},
 };
 use alloy::{
     network::TransactionBuilder,
@@ -25,17 +25,6 @@ const OLD_BLOCKHASH: &[u8] = &[0x43, 0x60, 0x05, 0x90, 0x03, 0x40, 0x60, 0x00, 0
 
 async fn send(provider: &DynProvider, tx: TransactionRequest) {
     assert!(provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().status());
-}
-
-fn ctx(blocks: &BatchBlocks) -> BatchContext {
-    BatchContext {
-        l1_chain_id: U256::from(L1),
-        chain_id: U256::from(L2),
-        next_message_nonce: U256::ZERO,
-        priority_requests_processed: 0,
-        priority_requests_hash: B256::ZERO,
-        prev_block_hash: blocks.blocks[0].header.parent_hash,
-    }
 }
 
 fn validate(

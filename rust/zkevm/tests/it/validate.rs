@@ -40,7 +40,7 @@ async fn send(
 
 /// The context of `blocks` continuing the node's chain: the previous last block hash is the first
 /// block's parent, as L1 holds it for an honest previous batch.
-fn ctx(blocks: &BatchBlocks) -> BatchContext {
+pub(crate) fn ctx(blocks: &BatchBlocks) -> BatchContext {
     BatchContext {
         l1_chain_id: U256::from(L1),
         chain_id: U256::from(L2),
