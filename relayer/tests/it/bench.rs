@@ -52,8 +52,7 @@ async fn bench_relayer_throughput() {
         assert!(started.elapsed() < Duration::from_secs(600), "settlement too slow");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    probe.kill().unwrap();
-    let _ = probe.wait();
+    probe.kill();
     let db = env.sqlite_url("bench");
     let config = env.write_config("bench", &db, "instance_id = \"bench\"");
     let log = env.dir.path().join("bench.log");
@@ -74,8 +73,7 @@ async fn bench_relayer_throughput() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let secs = t0.elapsed().as_secs_f64();
-    child.kill().unwrap();
-    let _ = child.wait();
+    child.kill();
     let rate = n as f64 / secs;
     println!(
         "{}",

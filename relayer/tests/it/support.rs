@@ -136,7 +136,24 @@ impl Env {
     }
 }
 
-pub(crate) fn spawn_relayer(config: &Path, key: B256, log: &Path) -> Child {
+/// A relayer process, `kill -9`ed when dropped: a test that panics leaves no relayer running.
+pub(crate) struct RelayerProcess(Child);
+
+impl RelayerProcess {
+    /// SIGKILL, and wait until it is gone.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for RelayerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub(crate) fn spawn_relayer(config: &Path, key: B256, log: &Path) -> RelayerProcess {
     spawn_relayer_with(config, key, log, &[])
 }
 
@@ -145,9 +162,9 @@ pub(crate) fn spawn_relayer_with(
     key: B256,
     log: &Path,
     env: &[(&str, &str)],
-) -> Child {
+) -> RelayerProcess {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-    Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["--config", config.to_str().unwrap(), "run"])
         .env("IT_RELAYER_KEY", key.to_string())
         .env("RUST_LOG", "info,hyperchain_relayer=debug")
@@ -155,7 +172,8 @@ pub(crate) fn spawn_relayer_with(
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
-        .expect("spawn relayer")
+        .expect("spawn relayer");
+    RelayerProcess(child)
 }
 
 /// Sends `n` messages from chain `from` to `recipient` on chain `to`, each with `value` and
@@ -201,7 +219,8 @@ pub(crate) async fn send_messages(
     // blocks can take minutes, which is slow, not stuck.
     let mut last_progress = Instant::now();
     let mut nudged = Instant::now();
-    for (tx, request) in pending {
+    for i in 0..pending.len() {
+        let tx = pending[i].0;
         let receipt = loop {
             if let Some(r) = provider.get_transaction_receipt(tx).await.unwrap() {
                 last_progress = Instant::now();
@@ -219,20 +238,27 @@ pub(crate) async fn send_messages(
                     head.map(|b| (b.header.number, b.header.base_fee_per_gas, b.header.gas_used))
                 );
             }
-            // A receipt is late: send the transaction again (a wallet's re-broadcast: the same
-            // signed bytes, so the node answers "already known" unless it dropped it) and mine a
-            // block by hand (anvil's automine can leave a ready transaction in the pool until
-            // the next one arrives, foundry-rs/foundry#10122, and nothing else is sent here).
+            // A receipt is late. anvil's pool can leave a transaction queued although its nonce is
+            // the account's next one (seen under load: the transaction with nonce 216 queued, the
+            // account's nonce 216, nothing pending, so no block ever takes it), apparently when
+            // it is added while its predecessor is being mined. Empty the sender's part of the
+            // pool and send the rest again in nonce order (the same signed bytes): added afresh,
+            // the first is ready and the automine takes them.
             if last_progress.elapsed() > Duration::from_secs(3)
                 && nudged.elapsed() > Duration::from_secs(3)
             {
-                match provider.send_transaction(request.clone()).await {
-                    Ok(_) => {
-                        eprintln!("sendMessage {tx} late: the node had dropped it; sent again")
-                    }
-                    Err(e) => eprintln!("sendMessage {tx} late: sent again: {e}"),
+                let _: serde_json::Value = provider
+                    .raw_request("anvil_removePoolTransactions".into(), (from_addr,))
+                    .await
+                    .unwrap();
+                for (_, request) in &pending[i..] {
+                    // One mined in the meantime answers "nonce too low": nothing to send again.
+                    let _ = provider.send_transaction(request.clone()).await;
                 }
-                provider.raw_request::<_, String>("evm_mine".into(), ()).await.unwrap();
+                eprintln!(
+                    "sendMessage {tx} late: the sender's {} transactions left sent again",
+                    pending.len() - i
+                );
                 nudged = Instant::now();
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
